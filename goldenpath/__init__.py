@@ -1,0 +1,1 @@
+"""The composition root: the ``goldenpath`` command wires reconciler, webhooks and emulator."""

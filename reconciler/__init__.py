@@ -1,0 +1,1 @@
+"""Goldenpath's engine: source → specs → templates/render → plan → apply → report."""

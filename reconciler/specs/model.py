@@ -1,0 +1,167 @@
+"""The spec kinds of a platform repo, as immutable values.
+
+These are what the rest of the engine reads: loaded and schema-checked YAML turned into
+frozen dataclasses. Each value remembers where it came from (``Origin``), so that a later
+cross-spec check can still point at the file and line that is wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+UpdatePolicy = Literal["automatic", "manual"]
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a value was written: repo-relative file, 1-based line, dotted field path."""
+
+    file: str
+    line: int | None = None
+    field: str = ""
+
+
+@dataclass(frozen=True)
+class TemplateRef:
+    """``{name, version}`` in a spec: ``"1"`` asks for major 1, ``"1.2"`` pins 1.2."""
+
+    name: str
+    version: str
+    origin: Origin
+
+    @property
+    def major(self) -> int:
+        return int(self.version.split(".", 1)[0])
+
+    @property
+    def minor(self) -> int | None:
+        parts = self.version.split(".", 1)
+        return int(parts[1]) if len(parts) == 2 else None
+
+
+@dataclass(frozen=True)
+class Account:
+    """Where a stack lives: an AWS account, its region and the role Goldenpath assumes."""
+
+    id: str
+    region: str
+    role_arn: str | None = None
+
+
+@dataclass(frozen=True)
+class Environment:
+    name: str
+    template: TemplateRef
+    account: Account
+    updates: UpdatePolicy
+    inputs: Mapping[str, Any]
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class Binding:
+    """``bindings: {alias: {service: other}}``: read ``other``'s outputs in the same env."""
+
+    alias: str
+    service: str
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class Instance:
+    name: str
+    environment: str
+    inputs: Mapping[str, Any]
+    bindings: tuple[Binding, ...]
+    origin: Origin
+    # An instance may pin its own version; otherwise it follows the service's template.
+    template_version: str | None = None
+
+
+@dataclass(frozen=True)
+class Repository:
+    provider: str
+    id: str
+    branch: str
+    connection_arn: str | None = None
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    inputs: Mapping[str, Any]
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    team: str | None
+    template: TemplateRef
+    updates: UpdatePolicy
+    repository: Repository | None
+    pipeline: Pipeline | None
+    instances: tuple[Instance, ...]
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class Team:
+    name: str
+    members: tuple[str, ...]
+    admin: bool = False
+    templates: tuple[str, ...] = ()
+    environments: tuple[str, ...] = ()
+
+    def may_use_template(self, template: str) -> bool:
+        return self.admin or "*" in self.templates or template in self.templates
+
+    def may_use_environment(self, environment: str) -> bool:
+        return self.admin or "*" in self.environments or environment in self.environments
+
+
+@dataclass(frozen=True)
+class Teams:
+    teams: Mapping[str, Team]
+    origin: Origin
+
+    def of_member(self, user: str) -> tuple[Team, ...]:
+        return tuple(t for t in self.teams.values() if user in t.members)
+
+    def is_admin(self, user: str) -> bool:
+        return any(t.admin for t in self.of_member(user))
+
+
+@dataclass(frozen=True)
+class PruneRules:
+    """May a removed spec delete its stacks? Per unit kind; data-safe defaults."""
+
+    environment: bool = False
+    service: bool = False
+    pipeline: bool = False
+
+
+@dataclass(frozen=True)
+class Platform:
+    """``goldenpath.yaml``: platform-wide settings. Every field has a safe default."""
+
+    name: str = "platform"
+    region: str = "us-east-1"
+    rollout_order: tuple[str, ...] = ()
+    pipeline_account: Account | None = None
+    prune: PruneRules = field(default_factory=PruneRules)
+    lint_ignore_checks: tuple[str, ...] = ()
+    # Templates whose stacks hold data: their data resources are kept on delete.
+    data_templates: tuple[str, ...] = ()
+    origin: Origin = field(default_factory=lambda: Origin("goldenpath.yaml"))
+
+
+@dataclass(frozen=True)
+class Specs:
+    """Every spec of a platform repo at one revision, after per-file schema checks."""
+
+    platform: Platform
+    teams: Teams | None
+    environments: Mapping[str, Environment]
+    services: Mapping[str, Service]

@@ -1,0 +1,184 @@
+"""The webhook routes: verify, parse, enqueue, answer. Nothing else happens in a request.
+
+Each delivery walks the same steps and stops at the first refusal:
+
+    read ≤ max_body_bytes ──413──┐
+    pick the repo's secret ─503──┤  (none configured: fail closed, log which variable)
+    verify signature/token ─401──┤
+    parse JSON, check shape ─400──┤  (the reason names the field)
+    event we act on? ──────── 200 "ignored"
+    delivery id seen? ─────── 200 "duplicate"
+    enqueue ───────────────── 202 "accepted"   (queue full: 503, id forgotten again)
+
+The answer body is always ``{"verdict": …, "reason": …}`` so a forge admin reading the
+"Recent Deliveries" page sees why.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Mapping
+
+import structlog
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from reconciler.events import Event, EventSink, SinkFull
+from webhooks.deliveries import DeliveryLog
+from webhooks.delivery import Dialect, Ignored, Refused
+from webhooks.github import GitHubDialect
+from webhooks.gitlab import GitLabDialect
+from webhooks.settings import ReceiverSettings
+
+log = structlog.get_logger(__name__)
+
+ACCEPTED = 202
+ACKNOWLEDGED = 200
+UNAVAILABLE = 503
+DIALECTS: tuple[Dialect, ...] = (GitHubDialect(), GitLabDialect())
+
+
+def _answer(status: int, verdict: str, reason: str, **extra: str) -> JSONResponse:
+    return JSONResponse({"verdict": verdict, "reason": reason, **extra}, status_code=status)
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The raw body, refusing early by Content-Length and again while counting bytes."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise Refused(400, f"Content-Length {declared!r} is not a number")
+        if int(declared) > limit:
+            raise Refused(413, f"body of {declared} bytes is over the {limit}-byte limit")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise Refused(413, f"body is over the {limit}-byte limit")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _decode(body: bytes, content_type: str) -> object | None:
+    """The JSON document, or None when the body is not JSON (refused after verification)."""
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        return None
+    try:
+        document: object = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return document
+
+
+def _malformed_reason(body: bytes, content_type: str) -> str:
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        return "form-encoded payloads are not accepted: set the hook's content type to JSON"
+    try:
+        json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        return f"body is not valid JSON: {exc}"
+    return "payload must be a JSON object"
+
+
+class Receiver:
+    """One delivery's walk through the steps in the module docstring."""
+
+    def __init__(self, settings: ReceiverSettings, sink: EventSink, deliveries: DeliveryLog):
+        self._settings = settings
+        self._sink = sink
+        self._deliveries = deliveries
+
+    async def receive(self, dialect: Dialect, request: Request) -> JSONResponse:
+        forge = dialect.forge
+        try:
+            body = await _read_body(request, self._settings.max_body_bytes)
+            return self._judge(dialect, request.headers, body)
+        except Refused as refused:
+            level = log.error if refused.status == UNAVAILABLE else log.warning
+            level(
+                "webhook.refused",
+                forge=forge,
+                status=refused.status,
+                reason=refused.reason,
+                delivery=request.headers.get("x-github-delivery")
+                or request.headers.get("x-gitlab-event-uuid", ""),
+            )
+            return _answer(refused.status, "refused", refused.reason)
+
+    def _judge(self, dialect: Dialect, headers: Mapping[str, str], body: bytes) -> JSONResponse:
+        content_type = headers.get("content-type", "")
+        document = _decode(body, content_type)
+        repo = dialect.repo_of(document)
+        secret = self._settings.secrets.for_repo(repo)
+        if secret is None:
+            raise Refused(UNAVAILABLE, self._no_secret_reason(dialect.forge, repo))
+        dialect.verify(headers, body, secret)
+        if not isinstance(document, dict):
+            raise Refused(400, _malformed_reason(body, content_type))
+        delivery_id = dialect.delivery_id(headers)
+        outcome = dialect.parse(headers, document, delivery_id, self._settings.branch)
+        if isinstance(outcome, Ignored):
+            log.info(
+                "webhook.ignored", forge=dialect.forge, delivery=delivery_id, reason=outcome.reason
+            )
+            return _answer(ACKNOWLEDGED, "ignored", outcome.reason)
+        return self._enqueue(dialect.forge, delivery_id, outcome)
+
+    def _enqueue(self, forge: str, delivery_id: str, event: Event) -> JSONResponse:
+        key = f"{forge}:{delivery_id}"
+        kind = type(event).__name__
+        if not self._deliveries.first_time(key):
+            log.info("webhook.duplicate", forge=forge, delivery=delivery_id, kind=kind)
+            return _answer(ACKNOWLEDGED, "duplicate", f"delivery {delivery_id} was already taken")
+        try:
+            self._sink.put(event)
+        except SinkFull as exc:
+            self._deliveries.forget(key)
+            raise Refused(UNAVAILABLE, f"{exc}; redeliver later") from exc
+        log.info("webhook.accepted", forge=forge, delivery=delivery_id, kind=kind, repo=event.repo)
+        return _answer(ACCEPTED, "accepted", f"{kind} enqueued", event=kind)
+
+    def _no_secret_reason(self, forge: str, repo: str | None) -> str:
+        if not self._settings.secrets.configured:
+            return (
+                f"no webhook secret is configured, so {forge} deliveries are refused: "
+                "set GOLDENPATH_WEBHOOK_SECRET"
+            )
+        return (
+            f"no webhook secret is configured for repository {repo or '(unnamed)'}: add it to "
+            "GOLDENPATH_WEBHOOK_SECRETS or set GOLDENPATH_WEBHOOK_SECRET"
+        )
+
+
+def webhook_router(
+    settings: ReceiverSettings, sink: EventSink, deliveries: DeliveryLog
+) -> APIRouter:
+    """``POST /webhooks/github`` and ``POST /webhooks/gitlab``, to include in any app."""
+    receiver = Receiver(settings, sink, deliveries)
+    router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+    for dialect in DIALECTS:
+        router.add_api_route(
+            f"/{dialect.forge}",
+            _endpoint(receiver, dialect),
+            methods=["POST"],
+            name=f"webhook_{dialect.forge}",
+            include_in_schema=True,
+        )
+    return router
+
+
+def _endpoint(receiver: Receiver, dialect: Dialect) -> Callable[[Request], Awaitable[JSONResponse]]:
+    # FastAPI reads the signature of the endpoint, so it must be a plain function of Request.
+    async def endpoint(request: Request) -> JSONResponse:
+        return await receiver.receive(dialect, request)
+
+    endpoint.__name__ = f"receive_{dialect.forge}"
+    return endpoint
+
+
+def create_app(settings: ReceiverSettings, sink: EventSink, deliveries: DeliveryLog) -> FastAPI:
+    """A FastAPI app serving only the webhook routes."""
+    app = FastAPI(title="Goldenpath webhooks", docs_url=None, redoc_url=None, openapi_url=None)
+    app.include_router(webhook_router(settings, sink, deliveries))
+    return app

@@ -1,0 +1,78 @@
+"""The one interface the engine uses to talk to CloudFormation.
+
+It speaks in stacks and targets. ``AwsCloud`` implements it with boto3 (for AWS and any
+endpoint, the emulator included); ``FaultyCloud`` wraps any implementation to inject
+failures in engine tests. Every method raises only ``reconciler.errors`` types:
+``Waiting`` subclasses (throttled, unreachable, timed out) mean "try again later";
+``CloudError`` means the cloud refused or failed the request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Protocol
+
+from reconciler.cloud.model import (
+    ChangeSetPreview,
+    StackEvent,
+    StackRef,
+    StackRequest,
+    StackState,
+    Target,
+    UpdateOutcome,
+)
+from reconciler.cloud.waiting import ProgressCallback
+
+
+class Cloud(Protocol):
+    """Stacks in accounts: describe, create, preview, update, delete, watch."""
+
+    def describe(self, target: Target, names: Collection[str]) -> dict[str, StackState]:
+        """The current state of the named stacks that exist; absent names do not exist.
+
+        Batched: pages through DescribeStacks of the whole target (100 stacks a page)
+        rather than asking stack by stack.
+        """
+        ...
+
+    def create(self, target: Target, stack: StackRequest, token: str) -> str:
+        """Start creating ``stack``; return its stack id. ``token`` makes a retry idempotent.
+
+        Rolls back on failure; termination protection stays off.
+        """
+        ...
+
+    def preview_update(
+        self, target: Target, stack: StackRequest, change_set_name: str
+    ) -> ChangeSetPreview:
+        """What updating the existing stack to ``stack`` would change, per resource.
+
+        Uses a change set that is always deleted again, also when something fails.
+        """
+        ...
+
+    def update(self, target: Target, stack: StackRequest, token: str) -> UpdateOutcome:
+        """Start updating the stack: ``Updated``, or ``NoChange`` when there is nothing to do."""
+        ...
+
+    def delete(self, target: Target, name: str, token: str, retain: Collection[str] = ()) -> None:
+        """Start deleting the stack. Deleting a stack that does not exist succeeds.
+
+        ``retain`` lists logical ids to keep; CloudFormation accepts it only for a stack
+        in DELETE_FAILED (data to keep on a first delete belongs in DeletionPolicy).
+        """
+        ...
+
+    def events(self, target: Target, name: str, limit: int = 100) -> tuple[StackEvent, ...]:
+        """The stack's most recent events, newest first, at most ``limit``."""
+        ...
+
+    def wait(
+        self, stacks: Collection[StackRef], progress: ProgressCallback | None = None
+    ) -> dict[StackRef, StackState | None]:
+        """Poll until every stack is terminal; the final state of each (``None``: gone).
+
+        Polls in batches, one describe per target per poll. Raises ``WaitTimedOut`` with
+        the last states seen when the configured deadline passes.
+        """
+        ...

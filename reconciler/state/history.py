@@ -1,0 +1,175 @@
+"""Each unit's deployment history, with Proton's statuses, kept to a bounded length.
+
+A deployment starts as IN_PROGRESS (or DELETE_IN_PROGRESS) and finishes as one of the
+final statuses. History outlives the unit: forgetting a deleted stack keeps its record of
+how it was deleted. Only the newest ``history_per_unit`` entries of a unit are kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, get_args
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from reconciler.state import tables
+from reconciler.state.rows import as_mapping, reading_row, records, require_choice, require_utc
+
+DeploymentStatus = Literal[
+    "IN_PROGRESS",
+    "SUCCEEDED",
+    "FAILED",
+    "DELETE_IN_PROGRESS",
+    "DELETE_COMPLETE",
+    "DELETE_FAILED",
+    "CANCELLING",
+    "CANCELLED",
+]
+DEPLOYMENT_STATUSES: tuple[str, ...] = get_args(DeploymentStatus)
+STARTING_STATUSES: tuple[str, ...] = ("IN_PROGRESS", "DELETE_IN_PROGRESS")
+FINAL_STATUSES: tuple[str, ...] = (
+    "SUCCEEDED",
+    "FAILED",
+    "DELETE_COMPLETE",
+    "DELETE_FAILED",
+    "CANCELLED",
+)
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """One entry of a unit's deployment history."""
+
+    id: int
+    unit_id: str
+    revision: str
+    version: str
+    status: DeploymentStatus
+    started_at: datetime
+    finished_at: datetime | None = None
+    message: str = ""
+
+    def __post_init__(self) -> None:
+        require_choice(self.status, DEPLOYMENT_STATUSES, f"deployment {self.id} status")
+        require_utc(self.started_at, f"deployment {self.id} started_at")
+        require_utc(self.finished_at, f"deployment {self.id} finished_at")
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+    def to_json(self) -> dict[str, Any]:
+        """One entry of ``goldenpath history --output json``."""
+        return {
+            "id": self.id,
+            "revision": self.revision,
+            "version": self.version,
+            "status": self.status,
+            "started_at": self.started_at.isoformat(),
+            "finished_at": None if self.finished_at is None else self.finished_at.isoformat(),
+            "message": self.message,
+        }
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Deployment:
+        with reading_row("deployments", row.get("id")):
+            return cls(
+                id=int(row["id"]),
+                unit_id=row["unit_id"],
+                revision=row["revision"],
+                version=row["version"],
+                status=row["status"],
+                started_at=row["started_at"],
+                finished_at=row["finished_at"],
+                message=row["message"],
+            )
+
+
+@dataclass(frozen=True)
+class DeploymentStart:
+    """What the engine knows when it starts deploying a unit."""
+
+    unit_id: str
+    revision: str
+    version: str
+    # DELETE_IN_PROGRESS when the stack is being deleted.
+    status: DeploymentStatus = "IN_PROGRESS"
+    message: str = ""
+
+    def __post_init__(self) -> None:
+        require_choice(self.status, STARTING_STATUSES, f"deployment of {self.unit_id!r} status")
+
+
+def start_deployment(
+    connection: Connection, start: DeploymentStart, now: datetime, keep_per_unit: int
+) -> Deployment:
+    t = tables.deployments
+    new_id = connection.execute(
+        sa.insert(t)
+        .values(
+            unit_id=start.unit_id,
+            revision=start.revision,
+            version=start.version,
+            status=start.status,
+            started_at=now,
+            finished_at=None,
+            message=start.message,
+        )
+        .returning(t.c.id)
+    ).scalar_one()
+    _drop_oldest(connection, start.unit_id, keep_per_unit)
+    return Deployment(
+        id=new_id,
+        unit_id=start.unit_id,
+        revision=start.revision,
+        version=start.version,
+        status=start.status,
+        started_at=now,
+        message=start.message,
+    )
+
+
+def set_status(
+    connection: Connection,
+    deployment_id: int,
+    status: DeploymentStatus,
+    message: str,
+    now: datetime,
+) -> Deployment:
+    """Move a deployment to ``status``; a final status also stamps ``finished_at``."""
+    require_choice(status, DEPLOYMENT_STATUSES, f"deployment {deployment_id} status")
+    t = tables.deployments
+    finished_at = now if status in FINAL_STATUSES else None
+    row = connection.execute(
+        sa.update(t)
+        .where(t.c.id == deployment_id)
+        .values(status=status, message=message, finished_at=finished_at)
+        .returning(*t.c)
+    ).one_or_none()
+    if row is None:
+        raise ValueError(f"no deployment {deployment_id} is recorded (or it was dropped as old)")
+    return Deployment.from_row(as_mapping(row))
+
+
+def unit_history(connection: Connection, unit_id: str, limit: int) -> list[Deployment]:
+    t = tables.deployments
+    rows = connection.execute(
+        sa.select(t).where(t.c.unit_id == unit_id).order_by(t.c.id.desc()).limit(limit)
+    )
+    return records(Deployment.from_row, rows)
+
+
+def _drop_oldest(connection: Connection, unit_id: str, keep: int) -> None:
+    t = tables.deployments
+    oldest_kept = connection.execute(
+        sa.select(t.c.id)
+        .where(t.c.unit_id == unit_id)
+        .order_by(t.c.id.desc())
+        .offset(keep - 1)
+        .limit(1)
+    ).scalar_one_or_none()
+    if oldest_kept is not None:
+        connection.execute(sa.delete(t).where(t.c.unit_id == unit_id, t.c.id < oldest_kept))

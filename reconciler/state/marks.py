@@ -1,0 +1,50 @@
+"""Small marks that let the reconciler skip work it has already done.
+
+- The last head commit seen per branch: ``serve`` does nothing when the head is unchanged
+  (Flux skips a reconcile when the revision is the same).
+- Webhook delivery ids already handled: a redelivery, even to another replica behind the
+  same load balancer, does no work twice. Ids are remembered for a retention period.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from reconciler.state import tables
+from reconciler.state.database import insert_for, upsert
+
+
+def seen_revision(connection: Connection, branch: str) -> str | None:
+    t = tables.revisions
+    return connection.execute(
+        sa.select(t.c.commit).where(t.c.branch == branch)
+    ).scalar_one_or_none()
+
+
+def record_revision(connection: Connection, branch: str, commit: str, now: datetime) -> None:
+    if not branch or not commit:
+        raise ValueError(f"a revision needs a branch and a commit; got {branch!r}, {commit!r}")
+    upsert(
+        connection,
+        tables.revisions,
+        [{"branch": branch, "commit": commit, "seen_at": now}],
+        keys=("branch",),
+    )
+
+
+def claim_delivery(
+    connection: Connection, delivery_id: str, now: datetime, retention: timedelta
+) -> bool:
+    """True the first time ``delivery_id`` is seen within the retention period."""
+    if not delivery_id:
+        raise ValueError("a webhook delivery id must be a non-empty string")
+    t = tables.deliveries
+    connection.execute(sa.delete(t).where(t.c.received_at < now - retention))
+    stmt = insert_for(connection, t).values(id=delivery_id, received_at=now)
+    claimed = connection.execute(
+        stmt.on_conflict_do_nothing(index_elements=[t.c.id]).returning(t.c.id)
+    ).scalar_one_or_none()
+    return claimed is not None

@@ -1,0 +1,304 @@
+"""The state store: what Goldenpath remembers between runs, in SQLite or PostgreSQL.
+
+``StateStore.open(url)`` connects, brings the schema to head and hands back a store whose
+methods speak in records (``UnitRecord``, ``Operation``, ``Deployment``, ``Lease``,
+``Rollout``). Every method is one transaction; ``transaction()`` groups several writes
+into one. Every database failure surfaces as ``StateError``; a call that breaks a rule of
+the store (finishing an operation twice, an unknown status) raises ``ValueError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+
+import structlog
+from sqlalchemy.engine import URL, Connection, Engine
+
+from reconciler.errors import StateError
+from reconciler.state import cache, history, journal, leases, marks, rollouts, units
+from reconciler.state.clock import SYSTEM_CLOCK, Clock
+from reconciler.state.database import (
+    DEFAULT_URL,
+    WRITE_OPTION,
+    create_engine,
+    describe,
+    parse_url,
+    translating_errors,
+)
+from reconciler.state.history import Deployment, DeploymentStatus
+from reconciler.state.journal import Operation, OperationIntent, OperationState
+from reconciler.state.leases import Lease
+from reconciler.state.migrate import bring_to_head
+from reconciler.state.rollouts import Rollout, RolloutStatus
+from reconciler.state.settings import StateSettings
+from reconciler.state.transaction import StateTransaction
+from reconciler.state.units import UnitRecord
+
+log = structlog.get_logger(__name__)
+
+DEFAULT_SETTINGS = StateSettings()
+
+
+class StateStore:
+    """Units, operations, history, leases, caches, rollouts and marks, in one database."""
+
+    def __init__(self, engine: Engine, url: URL, settings: StateSettings, clock: Clock) -> None:
+        """Use ``StateStore.open``: it also migrates the schema."""
+        self._engine = engine
+        self._url = url
+        self._settings = settings
+        self._clock = clock
+        self._closed = False
+
+    @classmethod
+    def open(
+        cls,
+        url: str = DEFAULT_URL,
+        settings: StateSettings = DEFAULT_SETTINGS,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> StateStore:
+        """Connect to ``url``, migrate it to the current schema, and return the store.
+
+        Raises ``StateError`` for an unsupported or malformed URL, an unreachable
+        database, or a database at a schema revision newer than this code knows.
+        """
+        parsed = parse_url(url)
+        engine = create_engine(parsed, settings)
+        try:
+            with translating_errors(parsed, "opening"), engine.connect() as connection:
+                bring_to_head(connection)
+        except BaseException:
+            engine.dispose()
+            raise
+        log.info("state.opened", url=describe(parsed), backend=parsed.get_backend_name())
+        return cls(engine, parsed, settings, clock)
+
+    @property
+    def url(self) -> str:
+        """The database URL with its password masked."""
+        return describe(self._url)
+
+    @property
+    def backend(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self._url.get_backend_name()
+
+    @property
+    def settings(self) -> StateSettings:
+        return self._settings
+
+    def now(self) -> datetime:
+        """The store's clock: the time it stamps on what it writes."""
+        return self._clock.now()
+
+    def close(self) -> None:
+        """Close every pooled connection. The store cannot be used afterwards."""
+        if not self._closed:
+            self._closed = True
+            self._engine.dispose()
+
+    def __enter__(self) -> StateStore:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @contextmanager
+    def _reading(self, doing: str) -> Iterator[Connection]:
+        self._require_open()
+        with (
+            translating_errors(self._url, doing),
+            self._engine.connect() as connection,
+            connection.begin(),
+        ):
+            yield connection
+
+    @contextmanager
+    def transaction(self, doing: str = "writing") -> Iterator[StateTransaction]:
+        """Group writes: they are committed together when the block ends, or not at all."""
+        self._require_open()
+        with translating_errors(self._url, doing), self._engine.connect() as connection:
+            connection.execution_options(**{WRITE_OPTION: True})
+            with connection.begin():
+                yield StateTransaction(connection, self._settings, self._clock)
+
+    def _require_open(self) -> None:
+        if self._closed:
+            raise StateError(f"the state store {self.url} is closed")
+
+    # Units.
+
+    def units(self) -> list[UnitRecord]:
+        """Every recorded unit, by id."""
+        with self._reading("reading units") as connection:
+            return units.all_units(connection)
+
+    def unit(self, unit_id: str) -> UnitRecord | None:
+        with self._reading(f"reading unit {unit_id}") as connection:
+            return units.get_unit(connection, unit_id)
+
+    def save_units(self, records: Iterable[UnitRecord]) -> int:
+        """Insert or replace units' records in one transaction; returns how many."""
+        with self.transaction("saving units") as tx:
+            return tx.save_units(records)
+
+    def forget_unit(self, unit_id: str) -> bool:
+        """Drop a unit whose stack was deleted; its history is kept. False if unknown."""
+        with self.transaction(f"forgetting unit {unit_id}") as tx:
+            return tx.forget_unit(unit_id)
+
+    # Operations: the write-ahead log.
+
+    def begin_operation(self, intent: OperationIntent) -> Operation:
+        """Record a stack operation before it is issued; use its ``client_token`` in the call."""
+        with self.transaction(f"recording an operation on {intent.unit_id}") as tx:
+            return tx.begin_operation(intent)
+
+    def finish_operation(
+        self, op_id: str, state: OperationState, result: Mapping[str, Any]
+    ) -> Operation:
+        """Mark an in-flight operation ``done`` or ``failed``; ``result`` must be JSON."""
+        with self.transaction(f"finishing operation {op_id}") as tx:
+            return tx.finish_operation(op_id, state, result)
+
+    def in_flight(self) -> list[Operation]:
+        """Operations issued but never finished, oldest first: what a restart resumes."""
+        with self._reading("reading in-flight operations") as connection:
+            return journal.in_flight(connection)
+
+    def operation(self, op_id: str) -> Operation | None:
+        with self._reading(f"reading operation {op_id}") as connection:
+            return journal.get_operation(connection, op_id)
+
+    def operations(self, unit_id: str, limit: int = 50) -> list[Operation]:
+        """A unit's operations, newest first."""
+        with self._reading(f"reading operations of {unit_id}") as connection:
+            return journal.unit_operations(connection, unit_id, limit)
+
+    # Deployment history.
+
+    def start_deployment(
+        self, unit_id: str, revision: str, version: str, *, deleting: bool = False
+    ) -> Deployment:
+        """Open a history entry (IN_PROGRESS, or DELETE_IN_PROGRESS when ``deleting``)."""
+        with self.transaction(f"starting a deployment of {unit_id}") as tx:
+            return tx.start_deployment(unit_id, revision, version, deleting=deleting)
+
+    def finish_deployment(
+        self, deployment_id: int, status: DeploymentStatus, message: str = ""
+    ) -> Deployment:
+        """Close a history entry with a final status."""
+        with self.transaction(f"finishing deployment {deployment_id}") as tx:
+            return tx.finish_deployment(deployment_id, status, message)
+
+    def cancel_deployment(self, deployment_id: int, message: str = "") -> Deployment:
+        """Mark a deployment CANCELLING."""
+        with self.transaction(f"cancelling deployment {deployment_id}") as tx:
+            return tx.cancel_deployment(deployment_id, message)
+
+    def history(self, unit_id: str, limit: int = 50) -> list[Deployment]:
+        """A unit's deployments, newest first."""
+        with self._reading(f"reading the history of {unit_id}") as connection:
+            return history.unit_history(connection, unit_id, limit)
+
+    # Leases.
+
+    def acquire_lease(self, unit_id: str, holder: str, ttl_s: float) -> bool:
+        """Take or extend the unit's lease for ``ttl_s`` seconds; False if another holds it."""
+        with self.transaction(f"taking the lease on {unit_id}") as tx:
+            won = tx.acquire_lease(unit_id, holder, ttl_s)
+        log.debug("state.lease", unit=unit_id, holder=holder, acquired=won)
+        return won
+
+    def renew_lease(self, unit_id: str, holder: str, ttl_s: float) -> bool:
+        """Extend ``holder``'s lease to ``ttl_s`` from now; False if it no longer holds it."""
+        with self.transaction(f"renewing the lease on {unit_id}") as tx:
+            return tx.renew_lease(unit_id, holder, ttl_s)
+
+    def release_lease(self, unit_id: str, holder: str) -> bool:
+        """Give the lease back; False if ``holder`` did not hold it."""
+        with self.transaction(f"releasing the lease on {unit_id}") as tx:
+            return tx.release_lease(unit_id, holder)
+
+    def release_leases(self, holder: str) -> int:
+        """Give back every lease ``holder`` holds (on shutdown); returns how many."""
+        with self.transaction(f"releasing the leases of {holder}") as tx:
+            return tx.release_leases(holder)
+
+    def leases(self) -> list[Lease]:
+        """Every lease row, live or expired, by unit id."""
+        with self._reading("reading leases") as connection:
+            return leases.all_leases(connection)
+
+    def lease(self, unit_id: str) -> Lease | None:
+        with self._reading(f"reading the lease on {unit_id}") as connection:
+            return leases.get_lease(connection, unit_id)
+
+    # Content-keyed caches.
+
+    def cache_get(self, namespace: str, key: str) -> Any | None:
+        """The JSON value stored under ``key``, or None."""
+        with self._reading(f"reading cache {namespace}") as connection:
+            return cache.get(connection, namespace, key)
+
+    def cache_get_many(self, namespace: str, keys: Iterable[str]) -> dict[str, Any]:
+        """The values found for ``keys``; missing keys are absent from the result."""
+        with self._reading(f"reading cache {namespace}") as connection:
+            return cache.get_many(connection, namespace, keys)
+
+    def cache_put(self, namespace: str, key: str, value: Any) -> None:
+        self.cache_put_many(namespace, {key: value})
+
+    def cache_put_many(self, namespace: str, entries: Mapping[str, Any]) -> int:
+        """Store many JSON values in one batched statement; returns how many."""
+        with self.transaction(f"writing cache {namespace}") as tx:
+            return tx.cache_put_many(namespace, entries)
+
+    def cache_prune(self, namespace: str, stored_before: datetime) -> int:
+        """Drop entries of ``namespace`` last stored before a time; returns how many."""
+        with self.transaction(f"pruning cache {namespace}") as tx:
+            return tx.cache_prune(namespace, stored_before)
+
+    # Rollouts.
+
+    def save_rollout(self, rollout: Rollout) -> None:
+        with self.transaction(f"saving rollout {rollout.id}") as tx:
+            tx.save_rollout(rollout)
+
+    def rollout(self, rollout_id: str) -> Rollout | None:
+        with self._reading(f"reading rollout {rollout_id}") as connection:
+            return rollouts.get_rollout(connection, rollout_id)
+
+    def rollouts(self, status: RolloutStatus | None = None) -> list[Rollout]:
+        """Rollouts, newest first; only those in ``status`` when given."""
+        with self._reading("reading rollouts") as connection:
+            return rollouts.list_rollouts(connection, status)
+
+    def active_rollouts(self) -> list[Rollout]:
+        """Rollouts still running."""
+        return self.rollouts("running")
+
+    # Marks.
+
+    def seen_revision(self, branch: str) -> str | None:
+        """The head commit of ``branch`` last dealt with, or None."""
+        with self._reading(f"reading the revision of {branch}") as connection:
+            return marks.seen_revision(connection, branch)
+
+    def record_revision(self, branch: str, commit: str) -> None:
+        with self.transaction(f"recording the revision of {branch}") as tx:
+            tx.record_revision(branch, commit)
+
+    def claim_delivery(self, delivery_id: str) -> bool:
+        """True the first time a webhook delivery id is seen (within the retention period)."""
+        with self.transaction("recording a webhook delivery") as tx:
+            return tx.claim_delivery(delivery_id)

@@ -1,0 +1,148 @@
+"""The tables the store queries, as SQLAlchemy Core metadata.
+
+This is the schema the code expects; the Alembic migrations in ``migrations/`` build it.
+A test compares the two, so they cannot drift apart. Timestamps are stored in UTC and read
+back timezone-aware on both backends; JSON is stored as compact, key-sorted text.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+
+class UtcDateTime(sa.types.TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend.
+
+    SQLite keeps no zone, so values go in as UTC and come out with UTC attached; string
+    comparison of the stored values then orders them correctly, which lease expiry needs.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.utcoffset() is None:
+            raise ValueError(f"refusing to store a naive datetime: {value!r}")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+metadata = sa.MetaData()
+
+units = sa.Table(
+    "units",
+    metadata,
+    sa.Column("id", sa.String(), primary_key=True),
+    sa.Column("kind", sa.String(), nullable=False),
+    sa.Column("stack_name", sa.String(), nullable=False),
+    sa.Column("account", sa.String(), nullable=False),
+    sa.Column("region", sa.String(), nullable=False),
+    sa.Column("template", sa.String(), nullable=False),
+    sa.Column("version", sa.String(), nullable=False),
+    sa.Column("fingerprint", sa.String(), nullable=True),
+    sa.Column("stack_id", sa.String(), nullable=True),
+    sa.Column("outputs", sa.Text(), nullable=False),
+    sa.Column("conditions", sa.Text(), nullable=False),
+    sa.Column("last_attempted_revision", sa.String(), nullable=True),
+    sa.Column("last_applied_revision", sa.String(), nullable=True),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+operations = sa.Table(
+    "operations",
+    metadata,
+    sa.Column("id", sa.String(), primary_key=True),
+    sa.Column("unit_id", sa.String(), nullable=False),
+    sa.Column("action", sa.String(), nullable=False),
+    sa.Column("stack_name", sa.String(), nullable=False),
+    sa.Column("account", sa.String(), nullable=False),
+    sa.Column("region", sa.String(), nullable=False),
+    sa.Column("revision", sa.String(), nullable=False),
+    sa.Column("fingerprint", sa.String(), nullable=True),
+    sa.Column("change_set", sa.String(), nullable=True),
+    sa.Column("client_token", sa.String(), nullable=False, unique=True),
+    sa.Column("state", sa.String(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("finished_at", UtcDateTime(), nullable=True),
+    sa.Column("result", sa.Text(), nullable=True),
+    sa.Index("ix_operations_state", "state"),
+    sa.Index("ix_operations_unit_id", "unit_id"),
+)
+
+deployments = sa.Table(
+    "deployments",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+    sa.Column("unit_id", sa.String(), nullable=False),
+    sa.Column("revision", sa.String(), nullable=False),
+    sa.Column("version", sa.String(), nullable=False),
+    sa.Column("status", sa.String(), nullable=False),
+    sa.Column("started_at", UtcDateTime(), nullable=False),
+    sa.Column("finished_at", UtcDateTime(), nullable=True),
+    sa.Column("message", sa.Text(), nullable=False),
+    sa.Index("ix_deployments_unit_id_id", "unit_id", "id"),
+    # Never reuse the id of a dropped deployment: ids order the history.
+    sqlite_autoincrement=True,
+)
+
+leases = sa.Table(
+    "leases",
+    metadata,
+    sa.Column("unit_id", sa.String(), primary_key=True),
+    sa.Column("holder", sa.String(), nullable=False),
+    sa.Column("acquired_at", UtcDateTime(), nullable=False),
+    sa.Column("expires_at", UtcDateTime(), nullable=False),
+)
+
+cache_entries = sa.Table(
+    "cache_entries",
+    metadata,
+    sa.Column("namespace", sa.String(), primary_key=True),
+    sa.Column("key", sa.String(), primary_key=True),
+    sa.Column("value", sa.Text(), nullable=False),
+    sa.Column("stored_at", UtcDateTime(), nullable=False),
+)
+
+rollouts = sa.Table(
+    "rollouts",
+    metadata,
+    sa.Column("id", sa.String(), primary_key=True),
+    sa.Column("template", sa.String(), nullable=False),
+    sa.Column("major", sa.Integer(), nullable=False),
+    sa.Column("from_version", sa.String(), nullable=False),
+    sa.Column("to_version", sa.String(), nullable=False),
+    sa.Column("waves", sa.Text(), nullable=False),
+    sa.Column("status", sa.String(), nullable=False),
+    sa.Column("started_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Column("message", sa.Text(), nullable=False),
+    sa.Index("ix_rollouts_status", "status"),
+)
+
+revisions = sa.Table(
+    "revisions",
+    metadata,
+    sa.Column("branch", sa.String(), primary_key=True),
+    sa.Column("commit", sa.String(), nullable=False),
+    sa.Column("seen_at", UtcDateTime(), nullable=False),
+)
+
+deliveries = sa.Table(
+    "deliveries",
+    metadata,
+    sa.Column("id", sa.String(), primary_key=True),
+    sa.Column("received_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_deliveries_received_at", "received_at"),
+)

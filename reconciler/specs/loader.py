@@ -1,0 +1,276 @@
+"""Turn the spec files of a platform repo into ``Specs``, reporting every problem at once.
+
+Input is the repo's files as a mapping of repo-relative path to bytes (the source step
+reads them from git or disk); output is the validated specs plus the problems found.
+A file with problems is left out of ``Specs`` but never stops the others from loading,
+so one run reports everything that is wrong.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from functools import cache
+from typing import Any
+
+import schemas
+from reconciler.errors import Problem, SpecError
+from reconciler.specs.model import (
+    Account,
+    Binding,
+    Environment,
+    Instance,
+    Origin,
+    Pipeline,
+    Platform,
+    PruneRules,
+    Repository,
+    Service,
+    Specs,
+    Team,
+    Teams,
+    TemplateRef,
+)
+from reconciler.specs.problems import problems_of, validator_for
+from reconciler.specs.yaml import Document, load_documents
+
+PLATFORM_FILE = "goldenpath.yaml"
+TEAMS_FILE = "teams.yaml"
+# Folder → the kind every document in it must be.
+FOLDER_KINDS = {"environments": "Environment", "services": "Service"}
+FILE_KINDS = {PLATFORM_FILE: "Platform", TEAMS_FILE: "Teams"}
+API_VERSION = "goldenpath.dev/v1"
+
+
+def is_spec_path(path: str) -> bool:
+    if path in FILE_KINDS:
+        return True
+    folder, _, name = path.partition("/")
+    return folder in FOLDER_KINDS and "/" not in name and name.endswith((".yaml", ".yml"))
+
+
+@dataclass
+class _Collected:
+    problems: list[Problem] = field(default_factory=list)
+    environments: dict[str, Environment] = field(default_factory=dict)
+    services: dict[str, Service] = field(default_factory=dict)
+    platform: Platform | None = None
+    teams: Teams | None = None
+
+
+def load_specs(files: Mapping[str, bytes]) -> tuple[Specs, list[Problem]]:
+    """Every spec in ``files`` (path → bytes); problems for what is wrong."""
+    found = _Collected()
+    for path in sorted(p for p in files if is_spec_path(p)):
+        for doc in _documents(path, files[path], found.problems):
+            _add(doc, _expected_kind(path), found)
+    platform = found.platform or Platform()
+    specs = Specs(
+        platform=platform,
+        teams=found.teams,
+        environments={
+            name: _in_default_region(env, platform.region)
+            for name, env in found.environments.items()
+        },
+        services=found.services,
+    )
+    return specs, found.problems
+
+
+def _in_default_region(env: Environment, region: str) -> Environment:
+    if env.account.region:
+        return env
+    return replace(env, account=replace(env.account, region=region))
+
+
+def load_document(doc: Document) -> Environment | Service | Teams | Platform:
+    """One schema-valid document as its spec value; raises SpecError when invalid."""
+    kind = doc.data.get("kind") if isinstance(doc.data, dict) else None
+    problems = check_schema(doc, str(kind))
+    if problems:
+        raise SpecError(problems)
+    return _BUILDERS[str(kind)](doc)
+
+
+def check_schema(doc: Document, kind: str) -> list[Problem]:
+    if not isinstance(doc.data, dict):
+        return [Problem(doc.file, 1, "", "expected a mapping with apiVersion, kind, metadata, spec")]
+    if kind not in schemas.KINDS:
+        known = ", ".join(schemas.KINDS)
+        got = doc.data.get("kind")
+        return [doc.problem("kind", f"unknown kind {got!r}; expected one of: {known}")]
+    return problems_of(_validator(kind), doc.data, file=doc.file, locate=doc.line)
+
+
+@cache
+def _validator(kind: str) -> Any:
+    return validator_for(schemas.for_kind(kind), [schemas.load("common")])
+
+
+def _documents(path: str, data: bytes, problems: list[Problem]) -> list[Document]:
+    try:
+        docs = load_documents(data, path)
+    except SpecError as exc:
+        problems.extend(exc.problems)
+        return []
+    if not docs:
+        problems.append(Problem(path, None, "", "file is empty; expected a spec"))
+    return docs
+
+
+def _expected_kind(path: str) -> str:
+    return FILE_KINDS.get(path) or FOLDER_KINDS[path.split("/", 1)[0]]
+
+
+def _add(doc: Document, expected: str, found: _Collected) -> None:
+    kind = doc.data.get("kind") if isinstance(doc.data, dict) else None
+    if isinstance(doc.data, dict) and kind != expected:
+        where = posixpath.dirname(doc.file) or "the repo root"
+        found.problems.append(
+            doc.problem("kind", f"expected kind {expected!r} in {where}, got {kind!r}")
+        )
+        return
+    problems = check_schema(doc, expected)
+    if problems:
+        found.problems.extend(problems)
+        return
+    spec = _BUILDERS[expected](doc)
+    if isinstance(spec, Environment):
+        _add_named(found.environments, spec, doc, found.problems)
+    elif isinstance(spec, Service):
+        _add_named(found.services, spec, doc, found.problems)
+    elif isinstance(spec, Platform):
+        found.platform = spec
+    elif isinstance(spec, Teams):
+        found.teams = spec
+
+
+def _add_named(
+    into: dict[str, Any], spec: Environment | Service, doc: Document, problems: list[Problem]
+) -> None:
+    earlier = into.get(spec.name)
+    if earlier is not None:
+        where = f"{earlier.origin.file}:{earlier.origin.line}"
+        problems.append(
+            doc.problem("metadata.name", f"duplicate name {spec.name!r}; already defined in {where}")
+        )
+        return
+    into[spec.name] = spec
+
+
+def _origin(doc: Document, path: str) -> Origin:
+    return Origin(doc.file, doc.line(path), path)
+
+
+def _template(doc: Document, data: Mapping[str, Any]) -> TemplateRef:
+    ref = data["spec"]["template"]
+    return TemplateRef(ref["name"], str(ref["version"]), _origin(doc, "spec.template"))
+
+
+def _account(data: Mapping[str, Any], default_region: str) -> Account:
+    return Account(
+        id=str(data["id"]),
+        region=str(data.get("region", default_region)),
+        role_arn=data.get("roleArn"),
+    )
+
+
+# An environment without a region takes goldenpath.yaml's, filled in by load_specs.
+UNSET_REGION = ""
+
+
+def _environment(doc: Document) -> Environment:
+    data, spec = doc.data, doc.data["spec"]
+    return Environment(
+        name=data["metadata"]["name"],
+        template=_template(doc, data),
+        account=_account(spec["account"], UNSET_REGION),
+        updates=spec.get("updates", {}).get("minor", "manual"),
+        inputs=spec.get("inputs", {}),
+        origin=_origin(doc, "metadata.name"),
+    )
+
+
+def _service(doc: Document) -> Service:
+    data, spec = doc.data, doc.data["spec"]
+    repo = spec.get("repository")
+    pipeline = spec.get("pipeline")
+    return Service(
+        name=data["metadata"]["name"],
+        team=data["metadata"].get("team"),
+        template=_template(doc, data),
+        updates=spec.get("updates", {}).get("minor", "manual"),
+        repository=Repository(
+            provider=repo["provider"],
+            id=repo["id"],
+            branch=repo.get("branch", "main"),
+            connection_arn=repo.get("connectionArn"),
+        )
+        if repo
+        else None,
+        pipeline=Pipeline(pipeline.get("inputs", {}), _origin(doc, "spec.pipeline"))
+        if pipeline is not None
+        else None,
+        instances=tuple(_instances(doc, spec["instances"])),
+        origin=_origin(doc, "metadata.name"),
+    )
+
+
+def _instances(doc: Document, items: Iterable[Mapping[str, Any]]) -> Iterable[Instance]:
+    for i, item in enumerate(items):
+        at = f"spec.instances[{i}]"
+        yield Instance(
+            name=item["name"],
+            environment=item["environment"],
+            inputs=item.get("inputs", {}),
+            bindings=tuple(
+                Binding(alias, target["service"], _origin(doc, f"{at}.bindings.{alias}"))
+                for alias, target in item.get("bindings", {}).items()
+            ),
+            origin=_origin(doc, f"{at}.name"),
+            template_version=item.get("version"),
+        )
+
+
+def _teams(doc: Document) -> Teams:
+    teams = {
+        name: Team(
+            name=name,
+            members=tuple(t["members"]),
+            admin=bool(t.get("admin", False)),
+            templates=tuple(t.get("templates", ())),
+            environments=tuple(t.get("environments", ())),
+        )
+        for name, t in doc.data["spec"]["teams"].items()
+    }
+    return Teams(teams, _origin(doc, "spec.teams"))
+
+
+def _platform(doc: Document) -> Platform:
+    spec = doc.data.get("spec", {})
+    region = spec.get("region", Platform.region)
+    pipelines = spec.get("pipelines", {}).get("account")
+    prune = spec.get("prune", {})
+    return Platform(
+        name=doc.data["metadata"]["name"],
+        region=region,
+        rollout_order=tuple(spec.get("rollout", {}).get("order", ())),
+        pipeline_account=_account(pipelines, region) if pipelines else None,
+        prune=PruneRules(
+            environment=bool(prune.get("environment", False)),
+            service=bool(prune.get("service", False)),
+            pipeline=bool(prune.get("pipeline", False)),
+        ),
+        lint_ignore_checks=tuple(spec.get("lint", {}).get("ignore_checks", ())),
+        data_templates=tuple(spec.get("data_templates", ())),
+        origin=_origin(doc, "metadata.name"),
+    )
+
+
+_BUILDERS: dict[str, Any] = {
+    "Environment": _environment,
+    "Service": _service,
+    "Teams": _teams,
+    "Platform": _platform,
+}

@@ -1,0 +1,148 @@
+"""JSON Schema validation that reports every error as a ``Problem`` a person can act on.
+
+jsonschema's own messages say what was found; users need to know what was expected and
+where. This module turns each error into file, line, dotted field and an "expected …"
+sentence, using the schema's own ``description`` where it has one. It is shared by the
+spec kinds and by the Proton bundles' input schemas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+from referencing import Registry, Resource
+
+from reconciler.errors import Problem
+
+# Where in the document an error is: its dotted path and line.
+Locate = Callable[[str], int | None]
+
+
+def validator_for(schema: Mapping[str, Any], shared: Iterable[Mapping[str, Any]] = ()) -> Any:
+    """A validator for ``schema`` that resolves ``$ref``s into the ``shared`` schemas."""
+    registry: Registry[Any] = Registry()
+    for other in shared:
+        registry = registry.with_resource(str(other["$id"]), Resource.from_contents(dict(other)))
+        # Specs reference their siblings relatively, by file name.
+        registry = registry.with_resource(
+            str(other["$id"]).rsplit("/", 1)[-1], Resource.from_contents(dict(other))
+        )
+    return Draft202012Validator(schema, registry=registry)
+
+
+def dotted(path: Sequence[str | int], prefix: str = "") -> str:
+    out = prefix
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out = f"{out}.{part}" if out else str(part)
+    return out
+
+
+def problems_of(
+    validator: Any, data: Any, *, file: str, locate: Locate, prefix: str = ""
+) -> list[Problem]:
+    """Every schema error in ``data``, most specific first, as Problems."""
+    problems = []
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path))):
+        field, message = explain(error, prefix)
+        problems.append(Problem(file, locate(field), field, message))
+    return _unique(problems)
+
+
+def explain(error: ValidationError, prefix: str = "") -> tuple[str, str]:
+    """The dotted field and an "expected …" message for one jsonschema error."""
+    field = dotted(list(error.absolute_path), prefix)
+    schema = error.schema if isinstance(error.schema, Mapping) else {}
+    description = schema.get("description")
+    value = error.instance
+    kind = error.validator
+    if kind == "required":
+        missing = str(error.message).split("'")[1] if "'" in error.message else error.message
+        child = f"{field}.{missing}" if field else missing
+        sub = schema.get("properties", {}).get(missing, {})
+        hint = f" ({sub['description']})" if isinstance(sub, Mapping) and "description" in sub else ""
+        return child, f"missing required field '{missing}'{hint}"
+    if kind == "additionalProperties":
+        allowed = sorted(schema.get("properties", {}))
+        extra = sorted(set(value) - set(allowed)) if isinstance(value, Mapping) else []
+        names = ", ".join(repr(e) for e in extra)
+        expected = f"; expected one of: {', '.join(allowed)}" if allowed else ""
+        child = f"{field}.{extra[0]}" if field and len(extra) == 1 else field
+        return child, f"unknown field {names}{expected}"
+    if kind == "const":
+        return field, f"expected {error.validator_value!r}, got {value!r}"
+    if kind == "enum":
+        choices = ", ".join(repr(c) for c in error.validator_value)
+        return field, f"{value!r} is not allowed; expected one of: {choices}"
+    if kind == "type":
+        got = f"expected {_article(error.validator_value)}, got {_type_name(value)} {value!r}"
+        return field, f"{got} ({description})" if description else got
+    if kind in ("anyOf", "oneOf"):
+        reasons = _branch_reasons(error)
+        return field, reasons or f"{value!r} does not match any allowed form"
+    if kind == "pattern":
+        what = description or f"text matching {error.validator_value!r}"
+        return field, f"{value!r} is not valid; expected {what}"
+    if kind == "propertyNames":
+        return field, f"invalid name: {error.message}"
+    if description:
+        return field, f"{error.message}; expected {description}"
+    return field, str(error.message)
+
+
+def _branch_reasons(error: ValidationError) -> str:
+    """Say which rule failed: the description of each failing branch, or its message."""
+    seen: list[str] = []
+    for sub in error.context or ():
+        schema = sub.schema if isinstance(sub.schema, Mapping) else {}
+        parent = _branch_schema(error, sub)
+        text = parent.get("description") or schema.get("description")
+        if not text:
+            text = explain(sub)[1]
+        if text not in seen:
+            seen.append(str(text))
+    return "; or ".join(seen)
+
+
+def _branch_schema(error: ValidationError, sub: ValidationError) -> Mapping[str, Any]:
+    branches = error.validator_value
+    index = sub.relative_schema_path[0] if sub.relative_schema_path else None
+    if isinstance(branches, list) and isinstance(index, int) and index < len(branches):
+        branch = branches[index]
+        return branch if isinstance(branch, Mapping) else {}
+    return {}
+
+
+def _article(expected: Any) -> str:
+    if isinstance(expected, list):
+        return " or ".join(_article(e) for e in expected)
+    return {"object": "a mapping", "array": "a list", "string": "a string", "integer": "an integer",
+            "number": "a number", "boolean": "true or false", "null": "null"}.get(str(expected),
+                                                                                 str(expected))
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, dict):
+        return "mapping"
+    if isinstance(value, list):
+        return "list"
+    if value is None:
+        return "null"
+    return {int: "integer", float: "number", str: "string"}.get(type(value), type(value).__name__)
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    seen: set[Problem] = set()
+    out = []
+    for problem in problems:
+        if problem not in seen:
+            seen.add(problem)
+            out.append(problem)
+    return out

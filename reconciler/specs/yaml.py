@@ -1,0 +1,225 @@
+"""Safe YAML loading that remembers where every value was written.
+
+Specs and bundle files come from pull requests, so they are untrusted: the size is capped
+before parsing and the size after alias expansion while copying, and only plain data
+comes out (no tags, no Python objects). Each document is plain dicts and lists plus a
+``Lines`` index from dotted field paths to 1-based line numbers, so that every later
+check can say exactly where a problem is without holding on to ruamel's types.
+
+Data comes from ruamel's C parser (libyaml), which is several times faster than its
+round-trip parser; line numbers are needed only when something is wrong, so the
+round-trip parse that yields them runs lazily, the first time a line is asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.composer import Composer
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent
+
+from reconciler.errors import Problem, SpecError
+
+
+@dataclass(frozen=True)
+class YamlLimits:
+    """Caps on untrusted YAML, applied before any structure is built."""
+
+    # Larger files are refused unread: no spec or schema needs a megabyte.
+    max_bytes: int = 1024 * 1024
+    # Aliases allowed per file; real specs use a few.
+    max_aliases: int = 100
+    # Values after aliases are expanded: a few aliases nested deep still explode
+    # (3 per level, 20 levels is 3**20), so the expanded size is capped too.
+    max_values: int = 200_000
+
+
+DEFAULT_LIMITS = YamlLimits()
+
+
+@dataclass(frozen=True)
+class Lines:
+    """Dotted field path → 1-based line, e.g. ``spec.instances[0].environment``."""
+
+    by_path: Mapping[str, int]
+
+    def of(self, path: str) -> int | None:
+        """The line of ``path``, or of its nearest written parent."""
+        while True:
+            if path in self.by_path:
+                return self.by_path[path]
+            if not path:
+                return None
+            path = _parent(path)
+
+
+@dataclass(frozen=True)
+class Document:
+    """One YAML document of a file: plain data and where each field was written."""
+
+    file: str
+    data: Any
+    index: int = 0  # position in a multi-document file
+    text: str = field(default="", repr=False, compare=False)
+    limits: YamlLimits = field(default=DEFAULT_LIMITS, repr=False, compare=False)
+
+    @cached_property
+    def lines(self) -> Lines:
+        return _lines_of(self.text, self.index, self.limits)
+
+    def line(self, path: str) -> int | None:
+        return self.lines.of(path)
+
+    def problem(self, path: str, message: str, severity: str = "error") -> Problem:
+        return Problem(self.file, self.line(path), path, message, severity)
+
+
+def _parent(path: str) -> str:
+    cut = max(path.rfind("."), path.rfind("["))
+    return path[:cut] if cut > 0 else ""
+
+
+def load_documents(
+    text: str | bytes, file: str, limits: YamlLimits = DEFAULT_LIMITS
+) -> list[Document]:
+    """Parse every document of ``text``; raise ``SpecError`` naming the file and line."""
+    size = len(text)
+    if size > limits.max_bytes:
+        raise SpecError(
+            [Problem(file, None, "", f"file is {size:,} bytes; at most {limits.max_bytes:,}")]
+        )
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise SpecError([Problem(file, None, "", f"not UTF-8 text: {exc.reason}")]) from exc
+    documents: list[Document] = []
+    with _translated_errors(file):
+        for index, node in enumerate(_FAST.load_all(text)):
+            if node is None:
+                continue
+            data = _Copier(limits.max_values).plain(node)
+            documents.append(Document(file, data, index, text, limits))
+    return documents
+
+
+@contextmanager
+def _translated_errors(file: str) -> Iterator[None]:
+    try:
+        yield
+    except (_TooManyAliases, _TooManyValues) as exc:
+        raise SpecError([Problem(file, exc.line, "", str(exc))]) from exc
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        what = " ".join(part for part in (exc.context, exc.problem) if part)
+        raise SpecError([Problem(file, line, "", f"invalid YAML: {what}")]) from exc
+    except YAMLError as exc:
+        raise SpecError([Problem(file, None, "", f"invalid YAML: {exc}")]) from exc
+    except RecursionError as exc:
+        raise SpecError([Problem(file, None, "", "invalid YAML: nested too deeply")]) from exc
+
+
+def _lines_of(text: str, index: int, limits: YamlLimits) -> Lines:
+    positions: dict[str, int] = {}
+    try:
+        nodes = list(_round_trip(limits).load_all(text))
+    except (YAMLError, RecursionError):
+        return Lines({})
+    if index < len(nodes):
+        _record_lines(nodes[index], "", positions)
+    return Lines(positions)
+
+
+class _TooManyAliases(YAMLError):
+    def __init__(self, limit: int, line: int) -> None:
+        self.line = line
+        super().__init__(f"more than {limit} YAML aliases; refused as a possible alias bomb")
+
+
+class _TooManyValues(YAMLError):
+    def __init__(self, limit: int) -> None:
+        self.line = None
+        super().__init__(f"more than {limit:,} values once aliases are expanded; refused")
+
+
+def _round_trip(limits: YamlLimits) -> YAML:
+    class CountingComposer(Composer):  # type: ignore[misc]
+        aliases = 0
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.parser.check_event(AliasEvent):
+                self.aliases += 1
+                if self.aliases > limits.max_aliases:
+                    mark = self.parser.peek_event().start_mark
+                    raise _TooManyAliases(limits.max_aliases, mark.line + 1)
+            return super().compose_node(parent, index)
+
+    yaml = YAML(typ="rt", pure=True)
+    yaml.Composer = CountingComposer
+    yaml.allow_duplicate_keys = False
+    return yaml
+
+
+_FAST = YAML(typ="safe")
+_FAST.allow_duplicate_keys = False
+
+
+class _Copier:
+    """Copies parsed YAML into plain data, counting values as aliases expand."""
+
+    def __init__(self, max_values: int) -> None:
+        self.left = max_values
+        self.max_values = max_values
+
+    def plain(self, node: Any) -> Any:
+        self.left -= 1
+        if self.left < 0:
+            raise _TooManyValues(self.max_values)
+        if isinstance(node, dict):
+            return {str(key): self.plain(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [self.plain(value) for value in node]
+        if isinstance(node, bool) or node is None:
+            return node
+        if isinstance(node, int):
+            return int(node)
+        if isinstance(node, float):
+            return float(node)
+        # Strings, timestamps and other resolved scalars travel as their text.
+        return str(node)
+
+
+def _record_lines(node: Any, path: str, positions: dict[str, int]) -> None:
+    if isinstance(node, CommentedMap):
+        for key, value in node.items():
+            child = f"{path}.{key}" if path else str(key)
+            if child in positions:
+                continue  # an alias seen before: its lines are recorded already
+            with suppress(KeyError, TypeError):
+                positions[child] = node.lc.key(key)[0] + 1
+            _record_lines(value, child, positions)
+    elif isinstance(node, CommentedSeq):
+        for i, value in enumerate(node):
+            child = f"{path}[{i}]"
+            with suppress(KeyError, TypeError):
+                positions[child] = node.lc.item(i)[0] + 1
+            _record_lines(value, child, positions)
+
+
+def walk_paths(data: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    """Every (dotted path, value) of plain data, depth first."""
+    yield path, data
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from walk_paths(value, f"{path}.{key}" if path else key)
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from walk_paths(value, f"{path}[{i}]")

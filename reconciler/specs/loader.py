@@ -90,12 +90,15 @@ def load_document(doc: Document) -> Environment | Service | Teams | Platform:
     problems = check_schema(doc, str(kind))
     if problems:
         raise SpecError(problems)
-    return _BUILDERS[str(kind)](doc)
+    spec: Environment | Service | Teams | Platform = _BUILDERS[str(kind)](doc)
+    return spec
 
 
 def check_schema(doc: Document, kind: str) -> list[Problem]:
     if not isinstance(doc.data, dict):
-        return [Problem(doc.file, 1, "", "expected a mapping with apiVersion, kind, metadata, spec")]
+        return [
+            Problem(doc.file, 1, "", "expected a mapping with apiVersion, kind, metadata, spec")
+        ]
     if kind not in schemas.KINDS:
         known = ", ".join(schemas.KINDS)
         got = doc.data.get("kind")
@@ -153,7 +156,9 @@ def _add_named(
     if earlier is not None:
         where = f"{earlier.origin.file}:{earlier.origin.line}"
         problems.append(
-            doc.problem("metadata.name", f"duplicate name {spec.name!r}; already defined in {where}")
+            doc.problem(
+                "metadata.name", f"duplicate name {spec.name!r}; already defined in {where}"
+            )
         )
         return
     into[spec.name] = spec

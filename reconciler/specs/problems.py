@@ -65,7 +65,9 @@ def explain(error: ValidationError, prefix: str = "") -> tuple[str, str]:
         missing = str(error.message).split("'")[1] if "'" in error.message else error.message
         child = f"{field}.{missing}" if field else missing
         sub = schema.get("properties", {}).get(missing, {})
-        hint = f" ({sub['description']})" if isinstance(sub, Mapping) and "description" in sub else ""
+        hint = (
+            f" ({sub['description']})" if isinstance(sub, Mapping) and "description" in sub else ""
+        )
         return child, f"missing required field '{missing}'{hint}"
     if kind == "additionalProperties":
         allowed = sorted(schema.get("properties", {}))
@@ -77,7 +79,7 @@ def explain(error: ValidationError, prefix: str = "") -> tuple[str, str]:
     if kind == "const":
         return field, f"expected {error.validator_value!r}, got {value!r}"
     if kind == "enum":
-        choices = ", ".join(repr(c) for c in error.validator_value)
+        choices = ", ".join(repr(c) for c in list(error.validator_value))  # type: ignore[arg-type]
         return field, f"{value!r} is not allowed; expected one of: {choices}"
     if kind == "type":
         got = f"expected {_article(error.validator_value)}, got {_type_name(value)} {value!r}"
@@ -121,9 +123,15 @@ def _branch_schema(error: ValidationError, sub: ValidationError) -> Mapping[str,
 def _article(expected: Any) -> str:
     if isinstance(expected, list):
         return " or ".join(_article(e) for e in expected)
-    return {"object": "a mapping", "array": "a list", "string": "a string", "integer": "an integer",
-            "number": "a number", "boolean": "true or false", "null": "null"}.get(str(expected),
-                                                                                 str(expected))
+    return {
+        "object": "a mapping",
+        "array": "a list",
+        "string": "a string",
+        "integer": "an integer",
+        "number": "a number",
+        "boolean": "true or false",
+        "null": "null",
+    }.get(str(expected), str(expected))
 
 
 def _type_name(value: Any) -> str:

@@ -40,7 +40,7 @@ def load_bundle(files: Mapping[str, bytes], *, root: str, name: str, major: int)
     """The bundle whose files (repo-relative path → bytes) sit under ``root``."""
     problems: list[Problem] = []
     prefix = root.rstrip("/") + "/"
-    own = {path[len(prefix):]: data for path, data in files.items() if path.startswith(prefix)}
+    own = {path[len(prefix) :]: data for path, data in files.items() if path.startswith(prefix)}
     schemas = _schemas(own, prefix, problems)
     infrastructure = {
         kind: file
@@ -49,27 +49,57 @@ def load_bundle(files: Mapping[str, bytes], *, root: str, name: str, major: int)
     }
     kind: TemplateKind = "environment" if "infrastructure" in infrastructure else "service"
     if not infrastructure:
-        problems.append(Problem(prefix + "infrastructure", None, "",
-                                "no infrastructure folder: expected infrastructure/ "
-                                "(environment template) or instance_infrastructure/ "
-                                "(service template)"))
+        problems.append(
+            Problem(
+                prefix + "infrastructure",
+                None,
+                "",
+                "no infrastructure folder: expected infrastructure/ "
+                "(environment template) or instance_infrastructure/ "
+                "(service template)",
+            )
+        )
     elif kind == "environment" and len(infrastructure) > 1:
-        problems.append(Problem(prefix, None, "",
-                                "a bundle is an environment template (infrastructure/) or a "
-                                "service template (instance_infrastructure/), not both"))
+        problems.append(
+            Problem(
+                prefix,
+                None,
+                "",
+                "a bundle is an environment template (infrastructure/) or a "
+                "service template (instance_infrastructure/), not both",
+            )
+        )
     wanted = "environment" if kind == "environment" else "service"
     if schemas and wanted not in schemas:
-        problems.append(Problem(prefix + "schema/schema.yaml", None, f"schema.{wanted}_input_type",
-                                f"a {kind} template must declare {wanted}_input_type"))
+        problems.append(
+            Problem(
+                prefix + "schema/schema.yaml",
+                None,
+                f"schema.{wanted}_input_type",
+                f"a {kind} template must declare {wanted}_input_type",
+            )
+        )
     if "pipeline_infrastructure" in infrastructure and schemas and "pipeline" not in schemas:
-        problems.append(Problem(prefix + "schema/schema.yaml", None, "schema.pipeline_input_type",
-                                "pipeline_infrastructure/ needs a pipeline_input_type"))
+        problems.append(
+            Problem(
+                prefix + "schema/schema.yaml",
+                None,
+                "schema.pipeline_input_type",
+                "pipeline_infrastructure/ needs a pipeline_input_type",
+            )
+        )
     compatible = _compatible(own, prefix, problems) if kind == "service" else ()
     if problems:
         raise SpecError(problems)
-    return Bundle(name=name, major=major, kind=kind, root=root.rstrip("/"),
-                  input_schemas=schemas, infrastructure=infrastructure,
-                  compatible_environments=compatible)
+    return Bundle(
+        name=name,
+        major=major,
+        kind=kind,
+        root=root.rstrip("/"),
+        input_schemas=schemas,
+        infrastructure=infrastructure,
+        compatible_environments=compatible,
+    )
 
 
 def read_bundle_dir(path: Path, *, name: str | None = None) -> Bundle:
@@ -86,8 +116,9 @@ def read_bundle_dir(path: Path, *, name: str | None = None) -> Bundle:
     return load_bundle(files, root=root, name=name or path.parent.name, major=int(match[1]))
 
 
-def _load(own: Mapping[str, bytes], prefix: str, rel: str, problems: list[Problem]
-          ) -> Document | None:
+def _load(
+    own: Mapping[str, bytes], prefix: str, rel: str, problems: list[Problem]
+) -> Document | None:
     if rel not in own:
         return None
     try:
@@ -101,11 +132,14 @@ def _load(own: Mapping[str, bytes], prefix: str, rel: str, problems: list[Proble
     return docs[0]
 
 
-def _schemas(own: Mapping[str, bytes], prefix: str, problems: list[Problem]
-             ) -> dict[str, dict[str, Any]]:
+def _schemas(
+    own: Mapping[str, bytes], prefix: str, problems: list[Problem]
+) -> dict[str, dict[str, Any]]:
     rel = "schema/schema.yaml"
     if rel not in own:
-        problems.append(Problem(prefix + rel, None, "", "missing: every bundle needs an input schema"))
+        problems.append(
+            Problem(prefix + rel, None, "", "missing: every bundle needs an input schema")
+        )
         return {}
     doc = _load(own, prefix, rel, problems)
     if doc is None:
@@ -115,8 +149,9 @@ def _schemas(own: Mapping[str, bytes], prefix: str, problems: list[Problem]
     return schemas
 
 
-def _infrastructure(own: Mapping[str, bytes], prefix: str, kind: InfrastructureKind,
-                    problems: list[Problem]) -> TemplateFile | None:
+def _infrastructure(
+    own: Mapping[str, bytes], prefix: str, kind: InfrastructureKind, problems: list[Problem]
+) -> TemplateFile | None:
     if not any(path.startswith(kind + "/") for path in own):
         return None
     manifest = _load(own, prefix, f"{kind}/manifest.yaml", problems)
@@ -124,31 +159,47 @@ def _infrastructure(own: Mapping[str, bytes], prefix: str, kind: InfrastructureK
         if f"{kind}/manifest.yaml" not in own:
             problems.append(Problem(f"{prefix}{kind}/manifest.yaml", None, "", "missing manifest"))
         return None
-    entries = (manifest.data.get("infrastructure") or {}).get("templates") \
-        if isinstance(manifest.data, Mapping) and isinstance(manifest.data.get("infrastructure"),
-                                                             Mapping) else None
+    entries = (
+        (manifest.data.get("infrastructure") or {}).get("templates")
+        if isinstance(manifest.data, Mapping)
+        and isinstance(manifest.data.get("infrastructure"), Mapping)
+        else None
+    )
     if not isinstance(entries, list) or not entries or not isinstance(entries[0], Mapping):
-        problems.append(manifest.problem("infrastructure.templates",
-                                         "expected infrastructure.templates: a list with one "
-                                         "{file, rendering_engine, template_language}"))
+        problems.append(
+            manifest.problem(
+                "infrastructure.templates",
+                "expected infrastructure.templates: a list with one "
+                "{file, rendering_engine, template_language}",
+            )
+        )
         return None
     entry = entries[0]
     field = "infrastructure.templates[0]"
     engine, language = entry.get("rendering_engine"), entry.get("template_language")
     if language != "cloudformation":
-        problems.append(manifest.problem(f"{field}.template_language",
-                                         f"template_language {language!r} is not supported; "
-                                         "expected 'cloudformation'"))
+        problems.append(
+            manifest.problem(
+                f"{field}.template_language",
+                f"template_language {language!r} is not supported; expected 'cloudformation'",
+            )
+        )
         return None
     if engine != "jinja":
-        problems.append(manifest.problem(f"{field}.rendering_engine",
-                                         f"rendering_engine {engine!r} is not supported; "
-                                         "expected 'jinja'"))
+        problems.append(
+            manifest.problem(
+                f"{field}.rendering_engine",
+                f"rendering_engine {engine!r} is not supported; expected 'jinja'",
+            )
+        )
         return None
     rel = f"{kind}/{entry.get('file', '')}"
     if rel not in own:
-        problems.append(manifest.problem(f"{field}.file",
-                                         f"names {entry.get('file')!r}, which is not in {kind}/"))
+        problems.append(
+            manifest.problem(
+                f"{field}.file", f"names {entry.get('file')!r}, which is not in {kind}/"
+            )
+        )
         return None
     try:
         source = own[rel].decode("utf-8")
@@ -158,33 +209,57 @@ def _infrastructure(own: Mapping[str, bytes], prefix: str, kind: InfrastructureK
     return TemplateFile(prefix + rel, source)
 
 
-def _compatible(own: Mapping[str, bytes], prefix: str, problems: list[Problem]
-                ) -> tuple[CompatibleEnvironment, ...]:
+def _compatible(
+    own: Mapping[str, bytes], prefix: str, problems: list[Problem]
+) -> tuple[CompatibleEnvironment, ...]:
     entries: list[tuple[str, int | None, str]] = []
     registration = _load(own, prefix, REGISTRATION, problems)
     if registration is not None:
-        listed = registration.data.get("compatible_environments") \
-            if isinstance(registration.data, Mapping) else None
+        listed = (
+            registration.data.get("compatible_environments")
+            if isinstance(registration.data, Mapping)
+            else None
+        )
         if not isinstance(listed, list):
-            problems.append(registration.problem("compatible_environments",
-                                                 "expected a list such as [my-env:1]"))
+            problems.append(
+                registration.problem(
+                    "compatible_environments", "expected a list such as [my-env:1]"
+                )
+            )
         else:
-            entries += [(registration.file, registration.line(f"compatible_environments[{i}]"),
-                         str(item)) for i, item in enumerate(listed)]
+            entries += [
+                (registration.file, registration.line(f"compatible_environments[{i}]"), str(item))
+                for i, item in enumerate(listed)
+            ]
     elif LEGACY_COMPATIBLE in own:
         text = own[LEGACY_COMPATIBLE].decode("utf-8", errors="replace")
-        entries += [(prefix + LEGACY_COMPATIBLE, n, line)
-                    for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+        entries += [
+            (prefix + LEGACY_COMPATIBLE, n, line)
+            for n, line in enumerate(text.splitlines(), 1)
+            if line.strip()
+        ]
     else:
-        problems.append(Problem(prefix + REGISTRATION, None, "",
-                                f"missing: a service template lists its compatible environment "
-                                f"templates in {REGISTRATION} (or {LEGACY_COMPATIBLE})"))
+        problems.append(
+            Problem(
+                prefix + REGISTRATION,
+                None,
+                "",
+                f"missing: a service template lists its compatible environment "
+                f"templates in {REGISTRATION} (or {LEGACY_COMPATIBLE})",
+            )
+        )
     out = []
     for file, line, text in entries:
         match = _COMPATIBLE.match(text)
         if match is None:
-            problems.append(Problem(file, line, "compatible_environments",
-                                    f"{text!r} is not valid; expected <env-template>:<major>"))
+            problems.append(
+                Problem(
+                    file,
+                    line,
+                    "compatible_environments",
+                    f"{text!r} is not valid; expected <env-template>:<major>",
+                )
+            )
         else:
             out.append(CompatibleEnvironment(match[1], int(match[2])))
     return tuple(out)

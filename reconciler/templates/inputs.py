@@ -90,9 +90,15 @@ def _unknown(
         field = f"{origin.field}.{name}" if origin.field else name
         close = difflib.get_close_matches(name, known, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        problems.append(Problem(origin.file, locate(field), field,
-                                f"unknown input {name!r} is ignored by the template{hint}",
-                                severity="warning"))
+        problems.append(
+            Problem(
+                origin.file,
+                locate(field),
+                field,
+                f"unknown input {name!r} is ignored by the template{hint}",
+                severity="warning",
+            )
+        )
     return problems
 
 

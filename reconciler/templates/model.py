@@ -41,7 +41,7 @@ class Bundle:
     root: str  # repo-relative folder, e.g. "templates/lb-fargate-svc/v1"
     # JSON Schemas converted from schema/schema.yaml, keyed "environment" | "service" | "pipeline".
     input_schemas: Mapping[str, Mapping[str, Any]]
-    infrastructure: Mapping[str, TemplateFile]  # keyed by InfrastructureKind
+    infrastructure: Mapping[InfrastructureKind, TemplateFile]
     compatible_environments: tuple[CompatibleEnvironment, ...] = ()
 
     @property

@@ -20,8 +20,15 @@ INPUT_TYPE_KEYS = {
     "pipeline_input_type": "pipeline",
 }
 # OpenAPI-only keywords that JSON Schema does not know; dropped, they do not validate.
-_OPENAPI_ONLY = {"example", "externalDocs", "xml", "discriminator", "deprecated", "readOnly",
-                 "writeOnly"}
+_OPENAPI_ONLY = {
+    "example",
+    "externalDocs",
+    "xml",
+    "discriminator",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+}
 
 
 def input_schemas(document: Any, file: str) -> tuple[dict[str, dict[str, Any]], list[Problem]]:
@@ -41,21 +48,32 @@ def input_schemas(document: Any, file: str) -> tuple[dict[str, dict[str, Any]], 
             continue
         if type_name not in defs:
             known = ", ".join(sorted(defs)) or "none"
-            problems.append(Problem(file, None, f"schema.{key}",
-                                    f"type {type_name!r} is not defined in schema.types; "
-                                    f"defined: {known}"))
+            problems.append(
+                Problem(
+                    file,
+                    None,
+                    f"schema.{key}",
+                    f"type {type_name!r} is not defined in schema.types; defined: {known}",
+                )
+            )
             continue
         entry = dict(defs[type_name])
         if entry.get("type", "object") != "object":
-            problems.append(Problem(file, None, f"schema.types.{type_name}",
-                                    "an input type must be an object"))
+            problems.append(
+                Problem(file, None, f"schema.types.{type_name}", "an input type must be an object")
+            )
             continue
         entry["$defs"] = defs
         out[namespace] = entry
     if not out and not problems:
-        problems.append(Problem(file, None, "schema",
-                                "no input type: expected environment_input_type or "
-                                "service_input_type"))
+        problems.append(
+            Problem(
+                file,
+                None,
+                "schema",
+                "no input type: expected environment_input_type or service_input_type",
+            )
+        )
     return out, problems
 
 

@@ -1,0 +1,142 @@
+"""The platform repo in git (GitPython): files at a revision, and template history.
+
+The platform repo may be a whole git repository or a folder inside one (a monorepo);
+paths handed to the core are always relative to the platform repo's root. GitPython's
+errors are translated into ``SourceError`` here, the one place that meets them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import git
+import structlog
+
+from reconciler.errors import SourceError
+from reconciler.source.snapshot import Snapshot
+from reconciler.templates.model import TemplateKind, TemplateVersion
+from reconciler.templates.versions import CommitTrees, MajorKey, VersionIndex, extend
+
+log = structlog.get_logger(__name__)
+TEMPLATES = "templates"
+_MAJOR = re.compile(r"^v([0-9]+)$")
+
+
+class GitSource:
+    """A platform repo inside a git repository on disk."""
+
+    def __init__(self, repo: git.Repo, prefix: str) -> None:
+        self.repo = repo
+        self.prefix = prefix  # "" or "folder/of/platform/repo"
+        self._majors_by_tree: dict[str, dict[MajorKey, tuple[str, TemplateKind]]] = {}
+
+    @classmethod
+    def open(cls, path: Path) -> GitSource:
+        try:
+            repo = git.Repo(path, search_parent_directories=True)
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
+            raise SourceError(f"{path} is not inside a git repository") from exc
+        if repo.working_tree_dir is None:
+            return cls(repo, "")
+        root = Path(repo.working_tree_dir).resolve()
+        prefix = path.resolve().relative_to(root).as_posix()
+        return cls(repo, "" if prefix == "." else prefix)
+
+    def resolve(self, ref: str) -> str:
+        try:
+            return str(self.repo.commit(ref).hexsha)
+        except (git.BadName, ValueError, git.GitCommandError) as exc:
+            raise SourceError(f"no revision {ref!r} in {self.repo.git_dir}") from exc
+
+    def files(self, commit: str) -> dict[str, bytes]:
+        """Every file of the platform repo at ``commit``, by repo-relative path."""
+        tree = self._tree(commit)
+        if tree is None:
+            return {}
+        return dict(_read_tree(tree, ""))
+
+    def history(self, head: str, since: str | None) -> list[CommitTrees]:
+        """First-parent commits after ``since`` up to ``head``, oldest first."""
+        spec = [head] if since is None else [head, f"^{since}"]
+        try:
+            shas = self.repo.git.rev_list("--first-parent", "--reverse", *spec).split()
+        except git.GitCommandError as exc:
+            raise SourceError(f"cannot walk history of {head}: {exc.stderr.strip()}") from exc
+        return [CommitTrees(sha, self._majors_at(sha)) for sha in shas]
+
+    def is_ancestor(self, older: str, newer: str) -> bool:
+        return bool(self.repo.is_ancestor(older, newer))
+
+    def versions(self, head: str, cached: VersionIndex | None = None) -> VersionIndex:
+        """The version index at ``head``, extending ``cached`` when it is an ancestor."""
+        if cached is not None and cached.head == head:
+            return cached
+        start = cached if cached and cached.head and self._reachable(cached.head, head) else None
+        since = start.head if start else None
+        walked = self.history(head, since)
+        log.debug("template history walked", head=head, since=since, commits=len(walked))
+        return extend(start or VersionIndex(), walked)
+
+    def files_of(self, version: TemplateVersion) -> Mapping[str, bytes]:
+        tree = git.Tree(self.repo, bytes.fromhex(version.tree_id), mode=git.Tree.tree_id << 12,
+                        path="")
+        root = f"{TEMPLATES}/{version.name}/v{version.major}"
+        try:
+            return dict(_read_tree(tree, root))
+        except (ValueError, git.BadName, git.BadObject) as exc:
+            raise SourceError(f"tree {version.tree_id} of {version.name} is missing") from exc
+
+    def snapshot(self, ref: str, cached: VersionIndex | None = None) -> Snapshot:
+        commit = self.resolve(ref)
+        return Snapshot(commit, self.files(commit), self.versions(commit, cached), self)
+
+    def _reachable(self, older: str, newer: str) -> bool:
+        try:
+            return self.is_ancestor(older, newer)
+        except (git.GitCommandError, ValueError):
+            return False  # rewritten history: derive again from the start
+
+    def _tree(self, commit: str) -> Any:
+        tree = self.repo.commit(commit).tree
+        if not self.prefix:
+            return tree
+        try:
+            return tree / self.prefix
+        except KeyError:
+            return None
+
+    def _majors_at(self, commit: str) -> dict[MajorKey, tuple[str, TemplateKind]]:
+        tree = self._tree(commit)
+        try:
+            templates = tree / TEMPLATES if tree is not None else None
+        except KeyError:
+            templates = None
+        if templates is None:
+            return {}
+        known = self._majors_by_tree.get(templates.hexsha)
+        if known is None:
+            known = dict(_majors(templates))
+            self._majors_by_tree[templates.hexsha] = known
+        return known
+
+
+def _majors(templates: Any) -> Iterator[tuple[MajorKey, tuple[str, TemplateKind]]]:
+    for folder in templates.trees:
+        for version in folder.trees:
+            match = _MAJOR.match(version.name)
+            if match is None:
+                continue
+            names = {t.name for t in version.trees}
+            kind: TemplateKind = "environment" if "infrastructure" in names else "service"
+            yield (folder.name, int(match[1])), (version.hexsha, kind)
+
+
+def _read_tree(tree: Any, root: str) -> Iterator[tuple[str, bytes]]:
+    for item in tree.traverse():
+        if item.type == "blob":
+            path = f"{root}/{item.path[len(tree.path):].lstrip('/')}" if root else \
+                item.path[len(tree.path):].lstrip("/")
+            yield path, item.data_stream.read()

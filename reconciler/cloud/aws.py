@@ -127,6 +127,8 @@ class AwsCloud:
                 )
                 to_delete = created["Id"]
             except CloudRejected as exc:
+                if exc.is_no_updates:  # some endpoints refuse at once instead of FAILED
+                    return ChangeSetPreview(changes=(), no_changes=True)
                 # A retry after a lost response finds the change set the first try made.
                 if not (exc.is_already_exists and exc.attempts > 1):
                     raise

@@ -1,0 +1,223 @@
+"""cfn-lint as a gate before any stack operation, with results cached by content.
+
+The embedded emulator accepts templates AWS would reject, so every rendered body is linted.
+cfn-lint is slow to start (about half a second to load its rules) and takes tens of
+milliseconds per template, so:
+
+* its rules are built once per process and shared by every ``Linter``;
+* results are cached by the SHA-256 of the body, the suppressed checks, the regions and the
+  cfn-lint version, behind ``LintCache``, so that a second ``validate`` of thousands of
+  instances lints nothing that has not changed. ``LintReport`` serializes to JSON for a
+  persistent cache in the state store.
+
+Checks are suppressed in two places, and both apply together: the platform's
+``spec.lint.ignore_checks`` (the ``ignore_checks`` argument) and a template's own
+``Metadata: cfn-lint: config: ignore_checks``. Through cfn-lint's API an explicit
+``ignore_checks`` *replaces* the template's list unless ``merge_configs`` is on, so it is
+on. A template's metadata may only suppress checks: the rest of its cfn-lint config
+(regions, extra rules, spec overrides) is dropped, and so are ``.cfnlintrc`` files, so that
+the result depends on nothing but the cache key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
+from functools import cache
+from typing import Any, Protocol
+
+import structlog
+
+from reconciler.errors import Problem
+
+log = structlog.get_logger(__name__)
+
+# Entries kept by MemoryLintCache; a report is small (a few hundred bytes when clean).
+DEFAULT_MEMORY_CACHE_ENTRIES = 100_000
+
+
+@dataclass(frozen=True)
+class LintReport:
+    """What cfn-lint found in one rendered body: E rules are errors, W rules warnings."""
+
+    errors: tuple[Problem, ...] = ()
+    warnings: tuple[Problem, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def for_file(self, file: str) -> LintReport:
+        """The same report about ``file`` (cached reports are shared by identical bodies)."""
+        return LintReport(
+            tuple(replace(p, file=file) for p in self.errors),
+            tuple(replace(p, file=file) for p in self.warnings),
+        )
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "errors": [p.as_dict() for p in self.errors],
+                "warnings": [p.as_dict() for p in self.warnings],
+            },
+            sort_keys=True,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> LintReport:
+        data = json.loads(text)
+        return cls(
+            tuple(Problem(**p) for p in data.get("errors", [])),
+            tuple(Problem(**p) for p in data.get("warnings", [])),
+        )
+
+
+class LintCache(Protocol):
+    """Where lint results are kept between runs; keys are ``Linter.cache_key`` values."""
+
+    def get(self, key: str) -> LintReport | None: ...
+
+    def put(self, key: str, report: LintReport) -> None: ...
+
+
+class MemoryLintCache:
+    """A bounded in-process LintCache; the least recently used reports go first."""
+
+    def __init__(self, max_entries: int = DEFAULT_MEMORY_CACHE_ENTRIES) -> None:
+        self._reports: OrderedDict[str, LintReport] = OrderedDict()
+        self._max_entries = max_entries
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> LintReport | None:
+        with self._lock:
+            report = self._reports.get(key)
+            if report is not None:
+                self._reports.move_to_end(key)
+            return report
+
+    def put(self, key: str, report: LintReport) -> None:
+        with self._lock:
+            self._reports[key] = report
+            self._reports.move_to_end(key)
+            while len(self._reports) > self._max_entries:
+                self._reports.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._reports)
+
+
+@cache
+def _cfn_lint() -> Any:
+    """cfn-lint's rules, loaded once per process (about half a second)."""
+    from cfnlint.config import ConfigMixIn
+    from cfnlint.runner import Runner
+
+    rules = Runner(ConfigMixIn(regions=["us-east-1"])).rules
+    log.info("lint.rules_loaded", count=len(rules.data))
+    return rules
+
+
+def cfn_lint_version() -> str:
+    from cfnlint.version import __version__
+
+    return str(__version__)
+
+
+class Linter:
+    """Lints rendered CloudFormation bodies; safe to share between threads."""
+
+    def __init__(self, cache: LintCache | None = None) -> None:
+        self.cache: LintCache = cache if cache is not None else MemoryLintCache()
+        self.runs = 0  # how many bodies cfn-lint itself has checked (cache misses)
+        self._configs: dict[tuple[tuple[str, ...], tuple[str, ...]], Any] = {}
+        # cfn-lint's config is mutated per template (set_template_args), and its rules keep
+        # per-run state: one run at a time.
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def cache_key(body: str, ignore_checks: Collection[str], regions: Sequence[str]) -> str:
+        material = json.dumps(
+            [body, sorted(set(ignore_checks)), list(regions), cfn_lint_version()]
+        )
+        return hashlib.sha256(material.encode()).hexdigest()
+
+    def lint(
+        self,
+        body: str,
+        *,
+        file: str,
+        ignore_checks: Collection[str] = (),
+        regions: Sequence[str] = ("us-east-1",),
+    ) -> LintReport:
+        """cfn-lint's E and W findings on ``body``.
+
+        Problems name ``file`` (the template path); their lines are lines of ``body``.
+        """
+        key = self.cache_key(body, ignore_checks, regions)
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached.for_file(file)
+        report = self._run(body, file, tuple(sorted(set(ignore_checks))), tuple(regions))
+        self.cache.put(key, report)
+        return report
+
+    def _run(
+        self, body: str, file: str, ignore_checks: tuple[str, ...], regions: tuple[str, ...]
+    ) -> LintReport:
+        from cfnlint.decode.decode import decode_str
+        from cfnlint.runner import run_template_by_data
+
+        template, parse_problems = decode_str(body)
+        with self._lock:
+            self.runs += 1
+            if parse_problems or not isinstance(template, dict):
+                matches = list(parse_problems)
+            else:
+                _keep_only_suppressions(template)
+                config = self._config(ignore_checks, regions)
+                matches = list(run_template_by_data(template, config, _cfn_lint()))
+        errors, warnings = [], []
+        for match in matches:
+            problem = _problem(match, file)
+            if match.rule.id.startswith("E"):
+                errors.append(problem)
+            elif match.rule.id.startswith("W"):
+                warnings.append(replace(problem, severity="warning"))
+        log.debug("lint.ran", file=file, errors=len(errors), warnings=len(warnings))
+        return LintReport(tuple(sorted(errors)), tuple(sorted(warnings)))
+
+    def _config(self, ignore_checks: tuple[str, ...], regions: tuple[str, ...]) -> Any:
+        from cfnlint.config import ConfigMixIn
+
+        key = (ignore_checks, regions)
+        if key not in self._configs:
+            config = ConfigMixIn(
+                regions=list(regions), ignore_checks=list(ignore_checks), merge_configs=True
+            )
+            config.file_args = {}  # a .cfnlintrc in $HOME or the working directory
+            self._configs[key] = config
+        return self._configs[key]
+
+
+def _keep_only_suppressions(template: dict[str, Any]) -> None:
+    metadata = template.get("Metadata")
+    settings = metadata.get("cfn-lint") if isinstance(metadata, dict) else None
+    config = settings.get("config") if isinstance(settings, dict) else None
+    if isinstance(settings, dict) and isinstance(config, dict):
+        settings["config"] = {
+            key: value for key, value in config.items() if key == "ignore_checks"
+        }
+
+
+def _problem(match: Any, file: str) -> Problem:
+    path = getattr(match, "path", None) or ()
+    return Problem(
+        file=file,
+        line=int(match.linenumber) if match.linenumber else None,
+        field=".".join(str(part) for part in path),
+        message=f"{match.rule.id} {match.message}",
+    )

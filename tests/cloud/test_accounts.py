@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from reconciler.cloud import AwsCloud, Target
 from tests.cloud.conftest import FakeClock, fresh_target, token, topic_stack
 
@@ -68,3 +70,14 @@ def test_a_target_without_a_role_uses_the_ambient_credentials(cloud: AwsCloud) -
     assert ":123456789012:" in stack_id
     assert ":eu-central-1:" in stack_id
     assert "sts:AssumeRole" not in cloud.api_calls()
+
+
+def test_workers_sharing_one_cloud_assume_each_role_once(cloud: AwsCloud) -> None:
+    targets = [fresh_target(), fresh_target()]
+    jobs = [targets[i % 2] for i in range(32)]
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(lambda t: cloud.describe(t, ["a", "b"]), jobs))
+
+    assert results == [{}] * 32
+    assert cloud.api_calls() == {"sts:AssumeRole": 2, "cloudformation:DescribeStacks": 32}

@@ -12,6 +12,8 @@ between; taking the write lock up front makes the second writer wait instead.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,6 +35,8 @@ DEFAULT_URL = "sqlite:///.goldenpath/state.db"
 SUPPORTED = "sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/DATABASE"
 # Execution option that marks a connection as one that will write (SQLite: BEGIN IMMEDIATE).
 WRITE_OPTION = "goldenpath_write"
+# Pause between attempts to switch a new SQLite file to WAL while another process has it.
+WAL_SWITCH_RETRY_S = 0.02
 # Driver names we accept for each backend; bare "postgresql://" means psycopg 3.
 _DRIVERS = {"sqlite": {"pysqlite"}, "postgresql": {"psycopg"}}
 
@@ -108,7 +112,7 @@ def _sqlite_engine(url: URL, settings: StateSettings) -> Engine:
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
-            cursor.execute("PRAGMA journal_mode = WAL")
+            _use_wal(cursor, url, settings.sqlite_busy_timeout_s)
             cursor.execute(f"PRAGMA synchronous = {synchronous}")
         finally:
             cursor.close()
@@ -119,6 +123,28 @@ def _sqlite_engine(url: URL, settings: StateSettings) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
     return engine
+
+
+def _use_wal(cursor: Any, url: URL, timeout_s: float) -> None:
+    """Switch the file to WAL once; every later connection finds it already switched.
+
+    The switch needs the file to itself, and SQLite answers "database is locked" at once,
+    without waiting for the busy timeout, when another process is using it at that moment
+    (two processes opening a new file together), so we wait and retry here.
+    """
+    deadline = time.monotonic() + timeout_s
+    while cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        try:
+            mode = cursor.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(WAL_SWITCH_RETRY_S)
+            continue
+        if mode != "wal":
+            # Some file systems (network mounts) cannot do WAL: still correct, less concurrent.
+            log.warning("state.sqlite_without_wal", url=describe(url), journal_mode=mode)
+            return
 
 
 @contextmanager

@@ -67,7 +67,9 @@ def state_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     schema = f"t_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(_admin_conninfo(database), autocommit=True) as admin:
         admin.execute(f'CREATE SCHEMA "{schema}"')
-    url = make_url(POSTGRES_URL).set(database=database, query={"options": f"-csearch_path={schema}"})
+    url = make_url(POSTGRES_URL).set(
+        database=database, query={"options": f"-csearch_path={schema}"}
+    )
     return url.render_as_string(hide_password=False)
 
 

@@ -58,7 +58,9 @@ def test_migrated_schema_is_the_schema_the_code_queries(
     with engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), metadata)
     engine.dispose()
-    unexpected = [d for d in differences if not (d[0] == "remove_table" and d[1].name == VERSION_TABLE)]
+    unexpected = [
+        d for d in differences if not (d[0] == "remove_table" and d[1].name == VERSION_TABLE)
+    ]
     assert unexpected == []
 
 

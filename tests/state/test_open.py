@@ -72,9 +72,8 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path: Path) -> None:
         mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
     engine.dispose()
     assert mode == "wal"
-    with StateStore.open(f"sqlite:///{path}", settings) as store:
-        with store.transaction() as tx:
-            timeout = tx._connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
+    with StateStore.open(f"sqlite:///{path}", settings) as store, store.transaction() as tx:
+        timeout = tx._connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
     assert timeout == 12_500
 
 

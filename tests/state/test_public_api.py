@@ -1,0 +1,36 @@
+"""The state package's public surface is a contract: this list changes only on purpose."""
+
+from __future__ import annotations
+
+import reconciler.state
+
+
+def test_the_public_names_are_exactly_these() -> None:
+    assert sorted(reconciler.state.__all__) == [
+        "Clock",
+        "Condition",
+        "ConditionType",
+        "DEFAULT_URL",
+        "DEPLOYMENT_STATUSES",
+        "Deployment",
+        "DeploymentStatus",
+        "Lease",
+        "Operation",
+        "OperationAction",
+        "OperationIntent",
+        "OperationState",
+        "Rollout",
+        "RolloutStatus",
+        "SCHEMA_HEAD",
+        "SYSTEM_CLOCK",
+        "StateSettings",
+        "StateStore",
+        "StateTransaction",
+        "SystemClock",
+        "UnitKind",
+        "UnitRecord",
+        "Wave",
+        "WaveStatus",
+    ]
+    for name in reconciler.state.__all__:
+        assert getattr(reconciler.state, name) is not None

@@ -68,7 +68,7 @@ class GitSource:
         return [CommitTrees(sha, self._majors_at(sha)) for sha in shas]
 
     def is_ancestor(self, older: str, newer: str) -> bool:
-        return bool(self.repo.is_ancestor(older, newer))
+        return bool(self.repo.is_ancestor(self.repo.commit(older), self.repo.commit(newer)))
 
     def versions(self, head: str, cached: VersionIndex | None = None) -> VersionIndex:
         """The version index at ``head``, extending ``cached`` when it is an ancestor."""
@@ -81,8 +81,9 @@ class GitSource:
         return extend(start or VersionIndex(), walked)
 
     def files_of(self, version: TemplateVersion) -> Mapping[str, bytes]:
-        tree = git.Tree(self.repo, bytes.fromhex(version.tree_id), mode=git.Tree.tree_id << 12,
-                        path="")
+        tree = git.Tree(
+            self.repo, bytes.fromhex(version.tree_id), mode=git.Tree.tree_id << 12, path=""
+        )
         root = f"{TEMPLATES}/{version.name}/v{version.major}"
         try:
             return dict(_read_tree(tree, root))
@@ -137,6 +138,9 @@ def _majors(templates: Any) -> Iterator[tuple[MajorKey, tuple[str, TemplateKind]
 def _read_tree(tree: Any, root: str) -> Iterator[tuple[str, bytes]]:
     for item in tree.traverse():
         if item.type == "blob":
-            path = f"{root}/{item.path[len(tree.path):].lstrip('/')}" if root else \
-                item.path[len(tree.path):].lstrip("/")
+            path = (
+                f"{root}/{item.path[len(tree.path) :].lstrip('/')}"
+                if root
+                else item.path[len(tree.path) :].lstrip("/")
+            )
             yield path, item.data_stream.read()

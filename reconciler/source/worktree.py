@@ -41,13 +41,17 @@ class WorkingTree:
             self._files = dict(_read(self.path))
         return self._files
 
-    def snapshot(self, cached: VersionIndex | None = None) -> Snapshot:
+    def committed_versions(self, cached: VersionIndex | None = None) -> VersionIndex:
+        """Versions from history up to HEAD (none outside git or before a first commit)."""
+        if self.git is None or not self.git.repo.head.is_valid():
+            return VersionIndex()
+        return self.git.versions(self.git.resolve("HEAD"), cached)
+
+    def snapshot(self, committed: VersionIndex | None = None) -> Snapshot:
+        """The files on disk; templates changed since HEAD become draft versions."""
         files = self.files()
-        majors = _majors(files)
-        index = VersionIndex()
-        if self.git is not None and self.git.repo.head.is_valid():
-            index = self.git.versions(self.git.resolve("HEAD"), cached)
-        drafts = with_uncommitted(index, majors, WORKING_TREE)
+        index = committed if committed is not None else self.committed_versions()
+        drafts = with_uncommitted(index, _majors(files), WORKING_TREE)
         return Snapshot(WORKING_TREE, files, drafts, _Reader(self, files))
 
 
@@ -82,10 +86,7 @@ def _majors(files: Mapping[str, bytes]) -> dict[MajorKey, tuple[str, TemplateKin
         match = MAJOR_FOLDER.match(parts[2])
         if match:
             grouped.setdefault((parts[1], int(match[1])), {})[parts[3]] = data
-    return {
-        key: (tree_id(inner), _kind(inner))
-        for key, inner in grouped.items()
-    }
+    return {key: (tree_id(inner), _kind(inner)) for key, inner in grouped.items()}
 
 
 def _kind(files: Mapping[str, bytes]) -> TemplateKind:

@@ -1,0 +1,86 @@
+"""The ``goldenpath`` command: parse arguments, then import only the command that runs.
+
+Start-up is kept lean on purpose: a run that finds nothing to do must not pay for
+importing boto3, SQLAlchemy or cfn-lint. Each command lives in its own module under
+``goldenpath.commands`` and is imported when chosen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+COMMANDS = {
+    "validate": "offline checks: schemas, templates, versions, access, compatibility, render, lint",
+    "render": "print the rendered template of one unit, e.g. service/my-webapp/test",
+    "versions": "template versions derived from git history",
+    "plan": "desired state against recorded state (and live with --refresh)",
+    "apply": "make the cloud match the repo",
+    "status": "units, their conditions, versions and outputs",
+    "history": "the deployment history of one unit",
+    "serve": "the long-running reconciler, webhooks, API and web page",
+    "demo": "the embedded emulator, SQLite and the example repo, served on 127.0.0.1:8080",
+    "emulator": "the embedded AWS emulator as a standalone process",
+}
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(f"GOLDENPATH_{name}", default)
+
+
+def common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--output",
+        choices=["human", "json"],
+        default=_env("OUTPUT", "human"),
+        help="human (default) or json for scripts",
+    )
+    parser.add_argument(
+        "--state",
+        default=_env("STATE", "sqlite:///.goldenpath/state.db"),
+        help="state store URL (GOLDENPATH_STATE)",
+    )
+    parser.add_argument(
+        "--cloud",
+        choices=["embedded", "aws"],
+        default=_env("CLOUD", "aws"),
+        help="embedded emulator or AWS (GOLDENPATH_CLOUD)",
+    )
+    parser.add_argument(
+        "--aws-endpoint-url",
+        default=_env("AWS_ENDPOINT_URL"),
+        help="CloudFormation/STS endpoint, e.g. a standalone emulator "
+        "(GOLDENPATH_AWS_ENDPOINT_URL)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logs on stderr")
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="goldenpath", description=__doc__.splitlines()[0])
+    sub = root.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, text in COMMANDS.items():
+        command = sub.add_parser(name, help=text, description=text)
+        common(command)
+        module = importlib.import_module(f"goldenpath.commands.{name}")
+        module.arguments(command)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    from goldenpath.logs import configure
+
+    configure(verbose=args.verbose, json_logs=args.output == "json")
+    module = importlib.import_module(f"goldenpath.commands.{args.command}")
+    try:
+        code: int = module.run(args)
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,35 @@
+"""structlog set-up: console lines in a terminal, JSON lines otherwise, always on stderr.
+
+Stdout belongs to the command's own output (tables, or JSON for scripts), so logs never
+mix with it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import structlog
+
+
+def configure(*, verbose: bool = False, json_logs: bool | None = None) -> None:
+    level = logging.DEBUG if verbose else logging.INFO
+    as_json = json_logs if json_logs is not None else not sys.stderr.isatty()
+    renderer: structlog.typing.Processor = (
+        structlog.processors.JSONRenderer()
+        if as_json
+        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)

@@ -1,0 +1,49 @@
+"""Content-keyed caches kept in the state store, so a second run reuses the first's work.
+
+Two things are worth keeping: the template-version index (walking history is the slow
+part of a cold start on a long-lived repo) and cfn-lint results keyed by the hash of
+the rendered body. Lint results are buffered and written in one batch at the end.
+"""
+
+from __future__ import annotations
+
+from reconciler.render import LintReport
+from reconciler.state import StateStore
+from reconciler.templates.versions import VersionIndex
+
+VERSIONS = "template-versions"
+LINT = "lint"
+
+
+class StoredLintCache:
+    """A ``LintCache`` over the state store; call ``flush()`` once linting is done."""
+
+    def __init__(self, store: StateStore) -> None:
+        self.store = store
+        self.pending: dict[str, str] = {}
+        self.seen: dict[str, LintReport | None] = {}
+
+    def get(self, key: str) -> LintReport | None:
+        if key in self.pending:
+            return LintReport.from_json(self.pending[key])
+        if key not in self.seen:
+            text = self.store.cache_get(LINT, key)
+            self.seen[key] = LintReport.from_json(text) if isinstance(text, str) else None
+        return self.seen[key]
+
+    def put(self, key: str, report: LintReport) -> None:
+        self.pending[key] = report.to_json()
+
+    def flush(self) -> None:
+        if self.pending:
+            self.store.cache_put_many(LINT, self.pending)
+            self.pending = {}
+
+
+def load_version_index(store: StateStore, repo_key: str) -> VersionIndex | None:
+    data = store.cache_get(VERSIONS, repo_key)
+    return VersionIndex.from_json(data) if isinstance(data, dict) else None
+
+
+def save_version_index(store: StateStore, repo_key: str, index: VersionIndex) -> None:
+    store.cache_put(VERSIONS, repo_key, index.to_json())

@@ -1,0 +1,424 @@
+"""Build the desired state: specs and templates of one snapshot become units.
+
+Every cross-spec rule is checked here, and every problem is collected rather than the
+first one raised: the template and version exist; a service template is compatible with
+its environment's template major; instance environments and binding targets exist;
+bindings have no cycles; the owning team may use the template and the environments;
+inputs fit each bundle's schema; stack names are valid and unique per account.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler.desired.catalog import Catalog
+from reconciler.desired.graph import order_units
+from reconciler.desired.units import (
+    STACK_NAME,
+    DesiredState,
+    InstanceRef,
+    Unit,
+    environment_id,
+    instance_id,
+    pipeline_id,
+    stack_name,
+)
+from reconciler.errors import Problem
+from reconciler.source.snapshot import Snapshot
+from reconciler.specs.loader import load_specs
+from reconciler.specs.model import Environment, Instance, Origin, Service, Specs, TemplateRef
+from reconciler.templates.inputs import check_inputs
+from reconciler.templates.model import Bundle, TemplateVersion
+
+
+@dataclass
+class Build:
+    """The outcome of one build: the desired state, what is wrong, and what was read."""
+
+    state: DesiredState
+    specs: Specs
+    catalog: Catalog
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
+def build_desired(snapshot: Snapshot, *, in_use: Mapping[str, str] | None = None) -> Build:
+    """The desired state of ``snapshot``.
+
+    ``in_use`` maps unit ids to the version they run now; a unit whose spec names only a
+    major stays on that version (the plan decides when it moves). Without it, each unit
+    gets its major's newest usable minor.
+    """
+    specs, problems = load_specs(snapshot.files)
+    catalog = Catalog(snapshot)
+    problems += catalog.check_minor_bumps()
+    builder = _Builder(specs, catalog, dict(in_use or {}), problems)
+    for env in specs.environments.values():
+        builder.environment(env)
+    for service in specs.services.values():
+        builder.service(service)
+    order, cycles = order_units(builder.units)
+    problems += cycles
+    problems += _stack_name_problems(builder.units)
+    state = DesiredState(snapshot.revision, builder.units, tuple(order))
+    return Build(state, specs, catalog, problems)
+
+
+@dataclass
+class _Builder:
+    specs: Specs
+    catalog: Catalog
+    in_use: dict[str, str]
+    problems: list[Problem]
+    units: dict[str, Unit] = field(default_factory=dict)
+
+    def environment(self, env: Environment) -> None:
+        unit_id = environment_id(env.name)
+        chosen = self._version(env.template, unit_id, "environment")
+        if chosen is None:
+            return
+        version, bundle = chosen
+        inputs = self._inputs(bundle, "environment", env.inputs, env.origin, "spec.inputs")
+        self.units[unit_id] = Unit(
+            id=unit_id,
+            kind="environment",
+            target=env.account,
+            stack_name=stack_name(unit_id),
+            template=version.name,
+            version=version,
+            bundle=bundle,
+            inputs=inputs,
+            origin=env.origin,
+            environment=env.name,
+            updates=env.updates,
+            holds_data=version.name in self.specs.platform.data_templates,
+        )
+
+    def service(self, service: Service) -> None:
+        self._check_team(service)
+        for index, instance in enumerate(service.instances):
+            self._instance(service, instance, index)
+        if service.pipeline is not None:
+            self._pipeline(service)
+
+    def _instance(self, service: Service, instance: Instance, index: int) -> None:
+        unit_id = instance_id(service.name, instance.name)
+        at = f"spec.instances[{index}]"
+        origin = instance.origin
+        env = self.specs.environments.get(instance.environment)
+        if env is None:
+            known = ", ".join(sorted(self.specs.environments)) or "none"
+            self.problems.append(
+                _at(
+                    origin,
+                    f"{at}.environment",
+                    f"environment {instance.environment!r} does not exist; defined: {known}",
+                )
+            )
+            return
+        ref = service.template
+        if instance.template_version is not None:
+            ref = TemplateRef(ref.name, instance.template_version, origin)
+        chosen = self._version(ref, unit_id, "service")
+        if chosen is None:
+            return
+        version, bundle = chosen
+        if not self._compatible(bundle, env, origin, at):
+            return
+        bindings = self._bindings(service, instance, at)
+        inputs = self._inputs(bundle, "service", instance.inputs, origin, f"{at}.inputs")
+        env_unit = environment_id(env.name)
+        self.units[unit_id] = Unit(
+            id=unit_id,
+            kind="service",
+            target=env.account,
+            stack_name=stack_name(unit_id),
+            template=version.name,
+            version=version,
+            bundle=bundle,
+            inputs=inputs,
+            origin=origin,
+            depends_on=(env_unit, *sorted(set(bindings.values()))),
+            environment=env.name,
+            service=service.name,
+            instance=instance.name,
+            team=service.team,
+            bindings=bindings,
+            repository=_repository(service),
+            updates=service.updates,
+            holds_data=version.name in self.specs.platform.data_templates,
+        )
+
+    def _pipeline(self, service: Service) -> None:
+        unit_id = pipeline_id(service.name)
+        chosen = self._version(service.template, unit_id, "service")
+        assert service.pipeline is not None
+        origin = service.pipeline.origin
+        if chosen is None:
+            return
+        version, bundle = chosen
+        if not bundle.has_pipeline:
+            self.problems.append(
+                _at(
+                    origin,
+                    "spec.pipeline",
+                    f"template {version.name} {version.version} has no "
+                    "pipeline_infrastructure; remove spec.pipeline",
+                )
+            )
+            return
+        instances = tuple(
+            InstanceRef(instance_id(service.name, i.name), i.name, i.environment)
+            for i in service.instances
+            if instance_id(service.name, i.name) in self.units
+        )
+        inputs = self._inputs(
+            bundle, "pipeline", service.pipeline.inputs, origin, "spec.pipeline.inputs"
+        )
+        target = self.specs.platform.pipeline_account or self._first_instance_account(service)
+        if target is None:
+            return
+        self.units[unit_id] = Unit(
+            id=unit_id,
+            kind="pipeline",
+            target=target,
+            stack_name=stack_name(unit_id),
+            template=version.name,
+            version=version,
+            bundle=bundle,
+            inputs=inputs,
+            origin=origin,
+            depends_on=tuple(i.unit_id for i in instances),
+            service=service.name,
+            team=service.team,
+            instances=instances,
+            repository=_repository(service),
+            updates=service.updates,
+        )
+
+    def _first_instance_account(self, service: Service) -> Any:
+        for instance in service.instances:
+            env = self.specs.environments.get(instance.environment)
+            if env is not None:
+                return env.account
+        return None
+
+    def _version(
+        self, ref: TemplateRef, unit_id: str, kind: str
+    ) -> tuple[TemplateVersion, Bundle] | None:
+        index = self.catalog.index
+        field_ = f"{ref.origin.field}.version" if ref.origin.field else "version"
+        if not index.majors(ref.name):
+            known = ", ".join(index.names()) or "none"
+            self.problems.append(
+                _at(
+                    ref.origin,
+                    ref.origin.field + ".name",
+                    f"template {ref.name!r} does not exist under templates/; defined: {known}",
+                )
+            )
+            return None
+        current = self.in_use.get(unit_id)
+        wanted = ref.version
+        if ref.minor is None and current and current.split(".")[0] == str(ref.major):
+            wanted = current
+        version = self.catalog.choose(ref.name, wanted)
+        if version is None:
+            have = (
+                ", ".join(v.version for m in index.majors(ref.name) for v in index.of(ref.name, m))
+                or "none"
+            )
+            self.problems.append(
+                _at(
+                    ref.origin,
+                    field_,
+                    f"template {ref.name} has no version {ref.version!r}; versions: {have}",
+                )
+            )
+            return None
+        bundle = self.catalog.bundle(version)
+        if bundle is None:
+            self.problems += self.catalog.problems_of(version)
+            return None
+        if bundle.kind != kind:
+            self.problems.append(
+                _at(
+                    ref.origin,
+                    ref.origin.field + ".name",
+                    f"template {ref.name!r} is an {bundle.kind} template; "
+                    f"expected a {kind} template",
+                )
+            )
+            return None
+        return version, bundle
+
+    def _compatible(self, bundle: Bundle, env: Environment, origin: Origin, at: str) -> bool:
+        env_unit = self.units.get(environment_id(env.name))
+        env_major = env_unit.version.major if env_unit else env.template.major
+        ok = any(
+            c.template == env.template.name and c.major == env_major
+            for c in bundle.compatible_environments
+        )
+        if not ok:
+            listed = (
+                ", ".join(f"{c.template}:{c.major}" for c in bundle.compatible_environments)
+                or "none"
+            )
+            self.problems.append(
+                _at(
+                    origin,
+                    f"{at}.environment",
+                    f"{bundle.name} v{bundle.major} is not compatible with "
+                    f"environment {env.name!r} ({env.template.name}:{env_major}); "
+                    f"compatible: {listed}",
+                )
+            )
+        return ok
+
+    def _bindings(self, service: Service, instance: Instance, at: str) -> dict[str, str]:
+        out = {}
+        for binding in instance.bindings:
+            target = self.specs.services.get(binding.service)
+            where = f"{at}.bindings.{binding.alias}"
+            if target is None:
+                self.problems.append(
+                    _at(
+                        binding.origin,
+                        where,
+                        f"binds service {binding.service!r}, which does not exist",
+                    )
+                )
+                continue
+            peers = [i for i in target.instances if i.environment == instance.environment]
+            if not peers:
+                self.problems.append(
+                    _at(
+                        binding.origin,
+                        where,
+                        f"service {binding.service!r} has no instance in "
+                        f"environment {instance.environment!r}",
+                    )
+                )
+                continue
+            if len(peers) > 1:
+                names = ", ".join(p.name for p in peers)
+                self.problems.append(
+                    _at(
+                        binding.origin,
+                        where,
+                        f"service {binding.service!r} has several instances "
+                        f"in {instance.environment!r} ({names}); a binding "
+                        "needs exactly one",
+                    )
+                )
+                continue
+            out[binding.alias] = instance_id(target.name, peers[0].name)
+        return out
+
+    def _check_team(self, service: Service) -> None:
+        teams = self.specs.teams
+        if teams is None:
+            return
+        origin = service.origin
+        if service.team is None:
+            self.problems.append(
+                _at(
+                    origin,
+                    "metadata.team",
+                    "missing: every service names its owning team (teams.yaml exists)",
+                )
+            )
+            return
+        team = teams.teams.get(service.team)
+        if team is None:
+            known = ", ".join(sorted(teams.teams))
+            self.problems.append(
+                _at(
+                    origin,
+                    "metadata.team",
+                    f"team {service.team!r} is not in teams.yaml; teams: {known}",
+                )
+            )
+            return
+        if not team.may_use_template(service.template.name):
+            allowed = ", ".join(team.templates) or "none"
+            self.problems.append(
+                _at(
+                    service.template.origin,
+                    "spec.template.name",
+                    f"team {team.name!r} may not use template "
+                    f"{service.template.name!r}; allowed: {allowed}",
+                )
+            )
+        for index, instance in enumerate(service.instances):
+            if not team.may_use_environment(instance.environment):
+                allowed = ", ".join(team.environments) or "none"
+                self.problems.append(
+                    _at(
+                        instance.origin,
+                        f"spec.instances[{index}].environment",
+                        f"team {team.name!r} may not deploy to environment "
+                        f"{instance.environment!r}; allowed: {allowed}",
+                    )
+                )
+
+    def _inputs(
+        self, bundle: Bundle, namespace: str, given: Mapping[str, Any], origin: Origin, field_: str
+    ) -> dict[str, Any]:
+        schema = bundle.input_schemas.get(namespace, {})
+        values, found = check_inputs(schema, given, origin=Origin(origin.file, origin.line, field_))
+        self.problems += found
+        return values
+
+
+def _at(origin: Origin, field_: str, message: str) -> Problem:
+    return Problem(origin.file, origin.line, field_, message)
+
+
+def _repository(service: Service) -> dict[str, str | None]:
+    repo = service.repository
+    if repo is None:
+        return {}
+    return {
+        "id": repo.id,
+        "branch": repo.branch,
+        "connection_arn": repo.connection_arn,
+        "provider": repo.provider,
+    }
+
+
+def _stack_name_problems(units: Mapping[str, Unit]) -> list[Problem]:
+    problems = []
+    seen: dict[tuple[str, str, str], str] = {}
+    for unit in units.values():
+        if not STACK_NAME.match(unit.stack_name):
+            problems.append(
+                _at(
+                    unit.origin,
+                    unit.origin.field,
+                    f"stack name {unit.stack_name!r} of {unit.id} is not valid for "
+                    "CloudFormation: a letter, then letters, digits and hyphens, "
+                    "at most 128 characters; use shorter names",
+                )
+            )
+        key = (unit.target.id, unit.target.region, unit.stack_name)
+        if key in seen:
+            problems.append(
+                _at(
+                    unit.origin,
+                    unit.origin.field,
+                    f"{unit.id} and {seen[key]} would both be stack "
+                    f"{unit.stack_name!r} in account {unit.target.id}; rename one",
+                )
+            )
+        seen.setdefault(key, unit.id)
+    return problems

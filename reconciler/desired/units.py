@@ -1,0 +1,112 @@
+"""Units: one CloudFormation stack each, with a stable id, a target and a stack name.
+
+Unit ids are the contract of the command line and the API (``service/my-webapp/test``);
+stack names are derived from them deterministically, so the same repo always maps to the
+same stacks, even after the state store is lost.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from reconciler.specs.model import Account, Origin
+from reconciler.templates.model import Bundle, InfrastructureKind, TemplateVersion
+
+UnitKind = Literal["environment", "service", "pipeline", "component"]
+INFRASTRUCTURE_OF: Mapping[UnitKind, InfrastructureKind] = {
+    "environment": "infrastructure",
+    "service": "instance_infrastructure",
+    "pipeline": "pipeline_infrastructure",
+}
+STACK_PREFIX = "goldenpath"
+# CloudFormation: a letter first, then letters, digits and hyphens, at most 128 characters.
+STACK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")
+TAG_PREFIX = "goldenpath:"
+
+
+def environment_id(env: str) -> str:
+    return f"environment/{env}"
+
+
+def instance_id(service: str, instance: str) -> str:
+    return f"service/{service}/{instance}"
+
+
+def pipeline_id(service: str) -> str:
+    return f"pipeline/{service}"
+
+
+def stack_name(unit_id: str) -> str:
+    """``service/my_app/test`` → ``goldenpath-service-my-app-test``."""
+    return "-".join([STACK_PREFIX, *unit_id.split("/")]).replace("_", "-")
+
+
+@dataclass(frozen=True)
+class InstanceRef:
+    """What a pipeline knows of each instance it deploys."""
+
+    unit_id: str
+    name: str
+    environment: str
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One stack of the desired state, ready to render once its dependencies' outputs are."""
+
+    id: str
+    kind: UnitKind
+    target: Account
+    stack_name: str
+    template: str
+    version: TemplateVersion
+    bundle: Bundle
+    inputs: Mapping[str, Any]
+    origin: Origin
+    depends_on: tuple[str, ...] = ()
+    environment: str | None = None  # environment name (environments and instances)
+    service: str | None = None
+    instance: str | None = None
+    team: str | None = None
+    bindings: Mapping[str, str] = field(default_factory=dict)  # alias → unit id
+    instances: tuple[InstanceRef, ...] = ()  # pipelines: the instances they deploy
+    repository: Mapping[str, str | None] = field(default_factory=dict)
+    holds_data: bool = False
+    # The major the spec asked for, and how minor versions move for this unit.
+    updates: str = "manual"
+
+    @property
+    def infrastructure(self) -> InfrastructureKind:
+        return INFRASTRUCTURE_OF[self.kind]
+
+    @property
+    def tags(self) -> dict[str, str]:
+        tags = {
+            f"{TAG_PREFIX}unit": self.id,
+            f"{TAG_PREFIX}kind": self.kind,
+            f"{TAG_PREFIX}template": f"{self.template}:{self.version.version}",
+        }
+        for key, value in (
+            ("environment", self.environment),
+            ("service", self.service),
+            ("instance", self.instance),
+            ("team", self.team),
+        ):
+            if value:
+                tags[f"{TAG_PREFIX}{key}"] = value
+        return tags
+
+
+@dataclass(frozen=True)
+class DesiredState:
+    """Every unit the repo asks for at one revision, in dependency order."""
+
+    revision: str
+    units: Mapping[str, Unit]
+    order: tuple[str, ...]  # dependencies first
+
+    def dependants(self, unit_id: str) -> list[str]:
+        return [u for u in self.order if unit_id in self.units[u].depends_on]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any, Literal, get_args
 
@@ -102,6 +102,18 @@ class Operation:
         if state not in FINISHED_STATES:
             raise ValueError(f"an operation finishes as done or failed; got {state!r}")
         return replace(self, state=state, result=result, finished_at=now)
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON types, for logs of what is resumed and for the API."""
+        return {
+            "id": self.id,
+            **asdict(self.intent),
+            "client_token": self.client_token,
+            "state": self.state,
+            "created_at": self.created_at.isoformat(),
+            "finished_at": None if self.finished_at is None else self.finished_at.isoformat(),
+            "result": None if self.result is None else json.loads(dump_json(self.result)),
+        }
 
     def to_row(self) -> dict[str, Any]:
         return {

@@ -74,7 +74,7 @@ class StateStore:
         except BaseException:
             engine.dispose()
             raise
-        log.info("state.opened", url=describe(parsed), backend=parsed.get_backend_name())
+        log.debug("state.opened", url=describe(parsed), backend=parsed.get_backend_name())
         return cls(engine, parsed, settings, clock)
 
     @property

@@ -140,6 +140,26 @@ class UnitRecord:
         """CloudFormation answered with the stack's id."""
         return replace(self, stack_id=stack_id, updated_at=now)
 
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON types, for ``status --output json`` and the API (which add the
+        recommended version and whether the unit is outdated)."""
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "stack_name": self.stack_name,
+            "stack_id": self.stack_id,
+            "account": self.account,
+            "region": self.region,
+            "template": self.template,
+            "version": self.version,
+            "fingerprint": self.fingerprint,
+            "conditions": [c.to_json() for c in self.conditions],
+            "last_attempted_revision": self.last_attempted_revision,
+            "last_applied_revision": self.last_applied_revision,
+            "outputs": dict(self.outputs),
+            "updated_at": self.updated_at.isoformat(),
+        }
+
     def to_row(self) -> dict[str, Any]:
         return {
             "id": self.id,

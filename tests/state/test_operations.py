@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 
@@ -109,3 +110,15 @@ def test_finished_operations_are_bounded_per_unit_but_in_flight_ones_stay(
     kept = {op.id for op in store.operations("service/web/test")}
     assert kept == {pending.id, *finished[-3:]}
     assert store.operation(other.id) is not None
+
+
+def test_an_operation_turns_into_plain_json(store: StateStore) -> None:
+    operation = store.begin_operation(intent("service/web/test"))
+    done = store.finish_operation(operation.id, "done", {"outputs": {"A": "b"}})
+    shape = json.loads(json.dumps(done.to_json()))
+    assert shape["result"] == {"outputs": {"A": "b"}}
+    assert (shape["unit_id"], shape["action"], shape["state"]) == (
+        "service/web/test",
+        "create",
+        "done",
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import timedelta
 
@@ -162,3 +163,16 @@ def test_with_attempt_and_with_applied_track_flux_revisions() -> None:
     assert (applied.last_applied_revision, applied.fingerprint) == ("c2", "fp2")
     assert applied.outputs == {"Url": "u"}
     assert applied.updated_at == later
+
+
+def test_a_unit_turns_into_plain_json(store: StateStore) -> None:
+    record = unit(outputs={"Url": "u"}).with_condition(
+        Condition("Ready", True, "Succeeded", "", EPOCH)
+    )
+    store.save_units([record])
+    stored = store.unit(record.id)
+    assert stored is not None
+    shape = json.loads(json.dumps(stored.to_json()))
+    assert shape["outputs"] == {"Url": "u"}
+    assert shape["conditions"][0]["since"] == EPOCH.isoformat()
+    assert {"id", "kind", "stack_name", "account", "region", "template", "version"} <= set(shape)

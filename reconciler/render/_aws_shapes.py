@@ -48,7 +48,9 @@ def _load_balancer_dns(r: Resource) -> str:
     if _load_balancer_kind(r) == "net":
         label = f"{_load_balancer_name(r)}-{r.hex(16, 'dns')}"
         return f"{label}.elb.{r.site.region}.{r.site.url_suffix}"
-    return r.host("elb", f"{_load_balancer_name(r)}-{int(r.hex(8, 'dns'), 16)}")
+    # Application load balancers put the region first: name-1234567890.us-west-2.elb…
+    label = f"{_load_balancer_name(r)}-{int(r.hex(8, 'dns'), 16)}"
+    return f"{label}.{r.site.region}.elb.{r.site.url_suffix}"
 
 
 def _target_group_arn(r: Resource) -> str:
@@ -108,7 +110,8 @@ def _task_definition_arn(r: Resource) -> str:
 
 def _db_endpoint(r: Resource) -> str:
     identifier = r.name("DBClusterIdentifier", limit=63, lowercase=True)
-    return r.host("rds", f"{identifier}.cluster-{r.token(12, 'rds').lower()}")
+    label = f"{identifier}.cluster-{r.token(12, 'rds').lower()}"
+    return f"{label}.{r.site.region}.rds.{r.site.url_suffix}"
 
 
 SHAPES: Mapping[str, Shape] = {

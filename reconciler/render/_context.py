@@ -137,6 +137,17 @@ class TracedDict(dict[str, Any]):
         self._path = path
 
 
+class AbsentComponent(TracedDict):
+    """A component that is not attached: empty, yet its ``outputs`` read as ``{}`` too."""
+
+    __slots__ = ()
+
+    def __missing__(self, key: str) -> Any:
+        if key == "outputs":
+            return TracedDict({}, f"{self._path}.outputs")
+        raise KeyError(key)
+
+
 class Components(Mapping[str, Any]):
     """``service_instance.components``: a component that is not attached reads as ``{}``.
 
@@ -153,9 +164,7 @@ class Components(Mapping[str, Any]):
     def __getitem__(self, name: str) -> Any:
         if name in self._attached:
             return self._attached[name]
-        return TracedDict(
-            {"outputs": TracedDict({}, f"{self._path}.{name}.outputs")}, f"{self._path}.{name}"
-        )
+        return AbsentComponent({}, f"{self._path}.{name}")
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._attached)

@@ -40,8 +40,9 @@ def _load_balancer_name(r: Resource) -> str:
 
 def _load_balancer_arn(r: Resource) -> str:
     kind = _load_balancer_kind(r)
-    return r.arn("elasticloadbalancing",
-                 f"loadbalancer/{kind}/{_load_balancer_name(r)}/{r.hex(16, 'lb')}")
+    return r.arn(
+        "elasticloadbalancing", f"loadbalancer/{kind}/{_load_balancer_name(r)}/{r.hex(16, 'lb')}"
+    )
 
 
 def _load_balancer_dns(r: Resource) -> str:
@@ -162,8 +163,10 @@ SHAPES: Mapping[str, Shape] = {
     ),
     "AWS::ECS::Service": Shape(
         ref=lambda r: r.arn("ecs", f"service/{r.name('ServiceName', limit=255)}"),
-        attributes={"Name": lambda r: r.name("ServiceName", limit=255),
-                    "ServiceArn": lambda r: r.arn("ecs", f"service/{r.name('ServiceName')}")},
+        attributes={
+            "Name": lambda r: r.name("ServiceName", limit=255),
+            "ServiceArn": lambda r: r.arn("ecs", f"service/{r.name('ServiceName')}"),
+        },
     ),
     "AWS::ECS::TaskDefinition": Shape(
         ref=_task_definition_arn, attributes={"TaskDefinitionArn": _task_definition_arn}
@@ -179,24 +182,32 @@ SHAPES: Mapping[str, Shape] = {
     ),
     "AWS::IAM::InstanceProfile": Shape(
         ref=lambda r: r.name("InstanceProfileName", limit=128),
-        attributes={"Arn": lambda r: r.arn(
-            "iam", f"instance-profile/{r.name('InstanceProfileName')}", regional=False)},
+        attributes={
+            "Arn": lambda r: r.arn(
+                "iam", f"instance-profile/{r.name('InstanceProfileName')}", regional=False
+            )
+        },
     ),
     "AWS::IAM::User": Shape(
         ref=lambda r: r.name("UserName", limit=64),
-        attributes={"Arn": lambda r: r.arn("iam", f"user/{r.name('UserName', limit=64)}",
-                                           regional=False)},
+        attributes={
+            "Arn": lambda r: r.arn("iam", f"user/{r.name('UserName', limit=64)}", regional=False)
+        },
     ),
     "AWS::SNS::Topic": Shape(
         ref=lambda r: r.arn("sns", r.name("TopicName", limit=256)),
-        attributes={"TopicArn": lambda r: r.arn("sns", r.name("TopicName", limit=256)),
-                    "TopicName": lambda r: r.name("TopicName", limit=256)},
+        attributes={
+            "TopicArn": lambda r: r.arn("sns", r.name("TopicName", limit=256)),
+            "TopicName": lambda r: r.name("TopicName", limit=256),
+        },
     ),
     "AWS::SQS::Queue": Shape(
         ref=_queue_url,
-        attributes={"Arn": lambda r: r.arn("sqs", r.name("QueueName", limit=80)),
-                    "QueueName": lambda r: r.name("QueueName", limit=80),
-                    "QueueUrl": _queue_url},
+        attributes={
+            "Arn": lambda r: r.arn("sqs", r.name("QueueName", limit=80)),
+            "QueueName": lambda r: r.name("QueueName", limit=80),
+            "QueueUrl": _queue_url,
+        },
     ),
     "AWS::Lambda::Function": Shape(
         ref=lambda r: r.name("FunctionName", limit=64), attributes={"Arn": _function_arn}
@@ -220,8 +231,9 @@ SHAPES: Mapping[str, Shape] = {
             "Arn": lambda r: r.arn("s3", _bucket(r), regional=False, in_account=False),
             "DomainName": lambda r: f"{_bucket(r)}.s3.{r.site.url_suffix}",
             "RegionalDomainName": lambda r: r.host("s3", _bucket(r)),
-            "WebsiteURL": lambda r: f"http://{_bucket(r)}.s3-website-{r.site.region}."
-                                    f"{r.site.url_suffix}",
+            "WebsiteURL": lambda r: (
+                f"http://{_bucket(r)}.s3-website-{r.site.region}.{r.site.url_suffix}"
+            ),
         },
     ),
     "AWS::ElasticLoadBalancingV2::LoadBalancer": Shape(
@@ -230,8 +242,9 @@ SHAPES: Mapping[str, Shape] = {
             "DNSName": _load_balancer_dns,
             "LoadBalancerArn": _load_balancer_arn,
             "LoadBalancerName": _load_balancer_name,
-            "LoadBalancerFullName": lambda r: f"{_load_balancer_kind(r)}/"
-                                              f"{_load_balancer_name(r)}/{r.hex(16, 'lb')}",
+            "LoadBalancerFullName": lambda r: (
+                f"{_load_balancer_kind(r)}/{_load_balancer_name(r)}/{r.hex(16, 'lb')}"
+            ),
             "CanonicalHostedZoneID": lambda r: f"Z{r.token(13, 'zone')}",
         },
     ),
@@ -244,8 +257,10 @@ SHAPES: Mapping[str, Shape] = {
         },
     ),
     "AWS::ElasticLoadBalancingV2::Listener": Shape(
-        ref=lambda r: r.arn("elasticloadbalancing",
-                            f"listener/app/{r.site.stack_name[:20]}/{r.hex(16)}/{r.hex(16, 'l')}")
+        ref=lambda r: r.arn(
+            "elasticloadbalancing",
+            f"listener/app/{r.site.stack_name[:20]}/{r.hex(16)}/{r.hex(16, 'l')}",
+        )
     ),
     "AWS::ServiceDiscovery::PrivateDnsNamespace": _namespace(),
     "AWS::ServiceDiscovery::PublicDnsNamespace": _namespace(),
@@ -260,23 +275,28 @@ SHAPES: Mapping[str, Shape] = {
     ),
     "AWS::Logs::LogGroup": Shape(
         ref=lambda r: r.name("LogGroupName", limit=512),
-        attributes={"Arn": lambda r: r.arn("logs",
-                                           f"log-group:{r.name('LogGroupName', limit=512)}:*")},
+        attributes={
+            "Arn": lambda r: r.arn("logs", f"log-group:{r.name('LogGroupName', limit=512)}:*")
+        },
     ),
     "AWS::ECR::Repository": Shape(
         ref=lambda r: r.name("RepositoryName", limit=256, lowercase=True),
         attributes={
             "Arn": lambda r: r.arn("ecr", f"repository/{r.name('RepositoryName', lowercase=True)}"),
-            "RepositoryUri": lambda r: f"{r.site.account_id}.dkr.ecr.{r.site.region}."
-            f"{r.site.url_suffix}/{r.name('RepositoryName', lowercase=True)}",
+            "RepositoryUri": lambda r: (
+                f"{r.site.account_id}.dkr.ecr.{r.site.region}."
+                f"{r.site.url_suffix}/{r.name('RepositoryName', lowercase=True)}"
+            ),
         },
     ),
     "AWS::CodeBuild::Project": _named("codebuild", "project", "Name", 255),
     "AWS::CodePipeline::Pipeline": Shape(ref=lambda r: r.name("Name", limit=100)),
     "AWS::ApiGatewayV2::Api": Shape(
         ref=_api_id,
-        attributes={"ApiId": _api_id,
-                    "ApiEndpoint": lambda r: f"https://{r.host('execute-api', _api_id(r))}"},
+        attributes={
+            "ApiId": _api_id,
+            "ApiEndpoint": lambda r: f"https://{r.host('execute-api', _api_id(r))}",
+        },
     ),
     "AWS::Serverless::HttpApi": Shape(ref=_api_id),
     "AWS::Serverless::Api": Shape(ref=_api_id),
@@ -321,14 +341,19 @@ SHAPES: Mapping[str, Shape] = {
         attributes={
             "ServiceArn": _apprunner_service_arn,
             "ServiceId": lambda r: r.hex(32),
-            "ServiceUrl": lambda r: f"{r.token(10, 'url').lower()}.{r.site.region}"
-            ".awsapprunner.com",
+            "ServiceUrl": lambda r: (
+                f"{r.token(10, 'url').lower()}.{r.site.region}.awsapprunner.com"
+            ),
         },
     ),
     "AWS::AppRunner::VpcConnector": Shape(
-        ref=lambda r: r.arn("apprunner", f"vpcconnector/{r.name('VpcConnectorName', limit=40)}"
-                                         f"/1/{r.hex(32)}"),
-        attributes={"VpcConnectorArn": lambda r: r.arn(
-            "apprunner", f"vpcconnector/{r.name('VpcConnectorName', limit=40)}/1/{r.hex(32)}")},
+        ref=lambda r: r.arn(
+            "apprunner", f"vpcconnector/{r.name('VpcConnectorName', limit=40)}/1/{r.hex(32)}"
+        ),
+        attributes={
+            "VpcConnectorArn": lambda r: r.arn(
+                "apprunner", f"vpcconnector/{r.name('VpcConnectorName', limit=40)}/1/{r.hex(32)}"
+            )
+        },
     ),
 }

@@ -64,8 +64,9 @@ class Resource:
     def ec2_id(self, prefix: str) -> str:
         return f"{prefix}-{self.hex(EC2_ID_LENGTH, prefix)}"
 
-    def name(self, property_name: str | None = None, *, limit: int = 128,
-             lowercase: bool = False) -> str:
+    def name(
+        self, property_name: str | None = None, *, limit: int = 128, lowercase: bool = False
+    ) -> str:
         """The name set in the template, or one generated the way CloudFormation does."""
         given = self.properties.get(property_name) if property_name else None
         if isinstance(given, str):
@@ -75,8 +76,9 @@ class Resource:
         generated = f"{base}-{token}"
         return generated.lower() if lowercase else generated
 
-    def arn(self, service: str, resource: str, *, regional: bool = True,
-            in_account: bool = True) -> str:
+    def arn(
+        self, service: str, resource: str, *, regional: bool = True, in_account: bool = True
+    ) -> str:
         region = self.site.region if regional else ""
         account = self.site.account_id if in_account else ""
         return f"arn:{self.site.partition}:{service}:{region}:{account}:{resource}"

@@ -140,9 +140,7 @@ class Linter:
 
     @staticmethod
     def cache_key(body: str, ignore_checks: Collection[str], regions: Sequence[str]) -> str:
-        material = json.dumps(
-            [body, sorted(set(ignore_checks)), list(regions), cfn_lint_version()]
-        )
+        material = json.dumps([body, sorted(set(ignore_checks)), list(regions), cfn_lint_version()])
         return hashlib.sha256(material.encode()).hexdigest()
 
     def lint(
@@ -208,9 +206,7 @@ def _keep_only_suppressions(template: dict[str, Any]) -> None:
     settings = metadata.get("cfn-lint") if isinstance(metadata, dict) else None
     config = settings.get("config") if isinstance(settings, dict) else None
     if isinstance(settings, dict) and isinstance(config, dict):
-        settings["config"] = {
-            key: value for key, value in config.items() if key == "ignore_checks"
-        }
+        settings["config"] = {key: value for key, value in config.items() if key == "ignore_checks"}
 
 
 def _problem(match: Any, file: str) -> Problem:

@@ -164,9 +164,11 @@ class _Stack:
         return shape.ref(resource) if shape else fallback_value(resource, None)
 
     def _sub(self, argument: Any, depth: int) -> str:
-        text, variables = (argument[0], _mapping(argument[1])) if isinstance(
-            argument, list
-        ) and len(argument) == 2 else (argument, {})
+        text, variables = (
+            (argument[0], _mapping(argument[1]))
+            if isinstance(argument, list) and len(argument) == 2
+            else (argument, {})
+        )
 
         def substitute(match: re.Match[str]) -> str:
             name = match.group(1)

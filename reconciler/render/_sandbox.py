@@ -63,8 +63,9 @@ class Budget:
 
     def check_size(self, size: int, what: str) -> None:
         if size > self.max_chars:
-            raise LimitExceeded(f"{what} would be {size:,} characters, over the limit of "
-                                f"{self.max_chars:,}")
+            raise LimitExceeded(
+                f"{what} would be {size:,} characters, over the limit of {self.max_chars:,}"
+            )
 
     def check_result(self, value: Any, what: str) -> Any:
         if isinstance(value, str | list | tuple):
@@ -101,8 +102,13 @@ class ProtonUndefined(StrictUndefined):
 
     __slots__ = ()
 
-    def __init__(self, hint: str | None = None, obj: Any = missing, name: str | None = None,
-                 exc: type[TemplateRuntimeError] = UndefinedError) -> None:
+    def __init__(
+        self,
+        hint: str | None = None,
+        obj: Any = missing,
+        name: str | None = None,
+        exc: type[TemplateRuntimeError] = UndefinedError,
+    ) -> None:
         super().__init__(hint, obj, name, exc)
         if exc is UndefinedError:
             self._undefined_exception = partial(MissingValue, obj=obj, name=name)  # type: ignore[assignment]
@@ -181,8 +187,9 @@ def _projected_replace(value: str, old: Any, new: Any, count: Any = -1) -> None:
         _budget().check_size(len(value) + hits * (len(new) - len(old)), "a replaced string")
 
 
-def _guard_str_method(name: str, value: str, args: tuple[Any, ...],
-                      kwargs: dict[str, Any]) -> tuple[Any, ...]:
+def _guard_str_method(
+    name: str, value: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[Any, ...]:
     budget = _budget()
     if name in _WIDTH_METHODS:
         for arg in (*args, *kwargs.values()):
@@ -221,16 +228,18 @@ class ProtonSandbox(ImmutableSandboxedEnvironment):
         """Parses ``source`` and inserts the loop and concatenation guards."""
         tree = self.parse(source, name=path, filename=path)
         for loop in tree.find_all(nodes.For):
-            loop.iter = nodes.Filter(loop.iter, BOUNDED_ITERATION, [], [], None, None,
-                                     lineno=loop.iter.lineno)
+            loop.iter = nodes.Filter(
+                loop.iter, BOUNDED_ITERATION, [], [], None, None, lineno=loop.iter.lineno
+            )
         for parent in list(tree.find_all(nodes.Node)):
             for field in parent.fields:
                 child = getattr(parent, field)
                 if isinstance(child, nodes.Concat):
                     setattr(parent, field, _guarded_concat(child))
                 elif isinstance(child, list):
-                    child[:] = [_guarded_concat(c) if isinstance(c, nodes.Concat) else c
-                                for c in child]
+                    child[:] = [
+                        _guarded_concat(c) if isinstance(c, nodes.Concat) else c for c in child
+                    ]
         return tree
 
     def call_binop(self, context: Any, operator_name: str, left: Any, right: Any) -> Any:
@@ -241,8 +250,10 @@ class ProtonSandbox(ImmutableSandboxedEnvironment):
             _check_power(left, right)
         elif operator_name == "%" and isinstance(left, str):
             _percent_widths_ok(left, right)
-        elif operator_name == "+" and isinstance(left, str | list | tuple) and isinstance(
-            right, str | list | tuple
+        elif (
+            operator_name == "+"
+            and isinstance(left, str | list | tuple)
+            and isinstance(right, str | list | tuple)
         ):
             budget.check_size(len(left) + len(right), "a concatenation")
         result = super().call_binop(context, operator_name, left, right)
@@ -295,8 +306,9 @@ def _guarded_filter(name: str, builtin: Callable[..., Any]) -> Callable[..., Any
     pass_arg = getattr(builtin, "jinja_pass_arg", None)
     at = 0 if pass_arg is None else 1  # the filtered value comes after a passed context
 
-    def option(args: tuple[Any, ...], kwargs: dict[str, Any], index: int, key: str,
-               default: Any) -> Any:
+    def option(
+        args: tuple[Any, ...], kwargs: dict[str, Any], index: int, key: str, default: Any
+    ) -> Any:
         return args[at + index] if len(args) > at + index else kwargs.get(key, default)
 
     def guarded(*args: Any, **kwargs: Any) -> Any:

@@ -23,9 +23,15 @@ SERVICE = ServiceInfo(
 
 
 def test_environment_context_exposes_name_account_and_inputs() -> None:
-    context = environment_context(name="prod", account_id=ACCOUNT, inputs={"vpc_cidr": "10.0.0.0/16"})
+    context = environment_context(
+        name="prod", account_id=ACCOUNT, inputs={"vpc_cidr": "10.0.0.0/16"}
+    )
     assert context == {
-        "environment": {"name": "prod", "account_id": ACCOUNT, "inputs": {"vpc_cidr": "10.0.0.0/16"}}
+        "environment": {
+            "name": "prod",
+            "account_id": ACCOUNT,
+            "inputs": {"vpc_cidr": "10.0.0.0/16"},
+        }
     }
 
 
@@ -68,7 +74,9 @@ def test_bindings_expose_the_bound_instance_outputs_by_alias(render: Render) -> 
         environment=TEST_ENV,
         bindings={"orders_db": {"TableName": "orders"}},
     )
-    assert render("{{ service_instance.bindings.orders_db.outputs.TableName }}", context) == "orders"
+    assert (
+        render("{{ service_instance.bindings.orders_db.outputs.TableName }}", context) == "orders"
+    )
 
 
 def test_components_expose_their_outputs_by_name(render: Render) -> None:
@@ -90,8 +98,12 @@ def test_pipeline_context_lists_instances_with_their_own_outputs(render: Render)
         service=SERVICE,
         inputs={"unit_test_command": "make test"},
         instances=[
-            InstanceInfo(name="a", inputs={"port": 80}, environment=TEST_ENV,
-                         outputs={"LambdaRuntime": "python3.12"}),
+            InstanceInfo(
+                name="a",
+                inputs={"port": 80},
+                environment=TEST_ENV,
+                outputs={"LambdaRuntime": "python3.12"},
+            ),
             InstanceInfo(name="b", inputs={}, environment=prod, outputs={}),
         ],
     )

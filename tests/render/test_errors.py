@@ -76,8 +76,10 @@ def test_templates_cannot_pull_in_other_templates(render: Render, tag: str) -> N
 
 def test_a_python_error_in_an_expression_names_its_type(render: Render) -> None:
     error = _failure(render, "a: 1\nb: {{ 1 // 0 }}")
-    assert (error.problem.line, error.problem.message) == (2, "ZeroDivisionError: "
-                                                              "integer division or modulo by zero")
+    assert (error.problem.line, error.problem.message) == (
+        2,
+        "ZeroDivisionError: integer division or modulo by zero",
+    )
 
 
 def test_render_errors_stall_until_the_next_commit() -> None:

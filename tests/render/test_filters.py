@@ -111,7 +111,9 @@ def test_sanitize_passes_an_arn(render: Render) -> None:
 
 
 def test_sanitize_fails_the_render_with_proton_s_message_and_the_line(render: Render) -> None:
-    source = "a: 1\nb: {{ service_instance.components.default.outputs.Output2 | proton_cfn_sanitize }}"
+    source = (
+        "a: 1\nb: {{ service_instance.components.default.outputs.Output2 | proton_cfn_sanitize }}"
+    )
     with pytest.raises(RenderError) as caught:
         render(source, _with_component({"Output2": "this::is::incorrect"}))
     assert caught.value.problem.line == 2

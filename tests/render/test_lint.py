@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.errors import Problem
-from reconciler.render import LintReport, Linter, MemoryLintCache
+from reconciler.render import Linter, LintReport, MemoryLintCache
 
 FILE = "templates/svc/v1/instance_infrastructure/cloudformation.yaml"
 
@@ -87,8 +87,8 @@ def test_platform_and_template_suppressions_apply_together(linter: Linter) -> No
 
 def test_template_metadata_cannot_reconfigure_more_than_suppressions(linter: Linter) -> None:
     body = BROKEN.replace(
-        "Parameters:", "Metadata:\n  cfn-lint:\n    config:\n      regions: [xx-nowhere-1]\n"
-        "Parameters:"
+        "Parameters:",
+        "Metadata:\n  cfn-lint:\n    config:\n      regions: [xx-nowhere-1]\nParameters:",
     )
     assert _rules(linter.lint(body, file=FILE).errors) == ["E3012"]
 

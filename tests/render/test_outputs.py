@@ -81,7 +81,9 @@ FORMATS = {
     "BucketArn": r"arn:aws:s3:::env-test-bucket-[a-z2-7]{12}",
     "FunctionArn": rf"arn:aws:lambda:{REGION}:{ACCOUNT}:function:env-test-Fn-[A-Z2-7]{{12}}",
     "LBDns": rf"[A-Za-z0-9-]+-\d+\.{REGION}\.elb\.amazonaws\.com",
-    "TargetGroup": rf"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/.+/[0-9a-f]{{16}}",
+    "TargetGroup": (
+        rf"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/.+/[0-9a-f]{{16}}"
+    ),
     "NamespaceId": r"ns-[a-z2-7]{16}",
     "PolicyArn": rf"arn:aws:iam::{ACCOUNT}:policy/env-test-Policy-[A-Z2-7]{{12}}",
     "WidgetArn": rf"arn:aws:example:{REGION}:{ACCOUNT}:widget/env-test-Widget-[A-Z2-7]{{12}}",

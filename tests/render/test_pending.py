@@ -45,7 +45,7 @@ def test_pending_values_lists_each_placeholder_once_in_order(render: Render) -> 
     source = (
         "a: '{{ environment.outputs.VpcId }}'\n"
         "b: {{ environment.outputs.Cluster }}/x\n"
-        "c: '{\"ping\":\"{{ environment.outputs.VpcId }}\"}'"
+        'c: \'{"ping":"{{ environment.outputs.VpcId }}"}\''
     )
     assert pending_values(render(source, _pending_context())) == (
         PendingValue("environment/test", "VpcId"),

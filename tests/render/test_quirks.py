@@ -109,7 +109,9 @@ def test_multi_line_filter_output_is_indented_to_the_column_of_the_call(render: 
 
 def test_reindentation_measures_the_column_in_the_output_not_the_source(render: Render) -> None:
     # The call sits at column 4 in the output even though "{{ pad }}" is 9 wide in the source.
-    source = "{{ pad }}{{ service_instance.components.default.outputs | proton_cfn_iam_policy_arns }}"
+    source = (
+        "{{ pad }}{{ service_instance.components.default.outputs | proton_cfn_iam_policy_arns }}"
+    )
     arns = {"A": "arn:aws:iam::123456789012:policy/a", "B": "arn:aws:iam::123456789012:policy/b"}
     context = instance_context(components={"default": arns})
     context["pad"] = "    "

@@ -31,7 +31,7 @@ from reconciler.render import (
 from reconciler.specs.model import Origin
 from reconciler.templates.bundle import read_bundle_dir
 from reconciler.templates.inputs import check_inputs
-from reconciler.templates.model import Bundle, TemplateFile
+from reconciler.templates.model import Bundle, InfrastructureKind, TemplateFile
 from tests.conftest import CORPUS
 
 pytestmark = pytest.mark.corpus
@@ -75,7 +75,9 @@ _MICROSERVICES = f"{SAMPLES}/public-private-fargate-microservices"
 # Service template bundle -> its sample spec.
 SERVICE_SPECS = (
     {
-        f"{SAMPLES}/service-templates/{name}/v1": f"{SAMPLES}/service-templates/{name}/spec/spec.yaml"
+        f"{SAMPLES}/service-templates/{name}/v1": (
+            f"{SAMPLES}/service-templates/{name}/spec/spec.yaml"
+        )
         for name in _STANDALONE_SERVICES
     }
     | {
@@ -215,7 +217,7 @@ class CorpusRun:
         )
 
 
-def _corpus_file(bundle: Bundle, kind: str, bundle_path: str) -> TemplateFile:
+def _corpus_file(bundle: Bundle, kind: InfrastructureKind, bundle_path: str) -> TemplateFile:
     """The bundle's file, named by its path in the corpus rather than in a platform repo."""
     loaded = bundle.infrastructure[kind]
     return TemplateFile(f"{bundle_path}/{kind}/cloudformation.yaml", loaded.source)

@@ -3,9 +3,10 @@
 Each delivery walks the same steps and stops at the first refusal:
 
     read ≤ max_body_bytes ──413──┐
-    pick the repo's secret ─503──┤  (none configured: fail closed, log which variable)
+    pick the repo's secret ─503──┤  (none configured: fail closed, log which variable;
+                                 │   the payload is peeked at only if secrets are per repo)
     verify signature/token ─401──┤
-    parse JSON, check shape ─400──┤  (the reason names the field)
+    parse and check shape ─400──┤  (the reason names the field)
     event we act on? ──────── 200 "ignored"
     delivery id seen? ─────── 200 "duplicate"
     enqueue ───────────────── 202 "accepted"   (queue full: 503, id forgotten again)
@@ -108,12 +109,20 @@ class Receiver:
 
     def _judge(self, dialect: Dialect, headers: Mapping[str, str], body: bytes) -> JSONResponse:
         content_type = headers.get("content-type", "")
-        document = _decode(body, content_type)
-        repo = dialect.repo_of(document)
-        secret = self._settings.secrets.for_repo(repo)
+        secrets = self._settings.secrets
+        document: object | None = None
+        repo: str | None = None
+        if secrets.per_repo:
+            # Only per-repository secrets make us read the claimed repository before the
+            # signature is checked; with one secret nothing unverified is parsed.
+            document = _decode(body, content_type)
+            repo = dialect.repo_of(document)
+        secret = secrets.for_repo(repo)
         if secret is None:
             raise Refused(UNAVAILABLE, self._no_secret_reason(dialect.forge, repo))
         dialect.verify(headers, body, secret)
+        if document is None:
+            document = _decode(body, content_type)
         if not isinstance(document, dict):
             raise Refused(400, _malformed_reason(body, content_type))
         delivery_id = dialect.delivery_id(headers)

@@ -7,8 +7,10 @@ import pytest
 from reconciler.errors import SpecError
 from reconciler.specs.yaml import YamlLimits, load_documents
 
+DEFAULT = YamlLimits()
 
-def only_problem(text: str | bytes, limits: YamlLimits = YamlLimits()):  # type: ignore[no-untyped-def]
+
+def only_problem(text: str | bytes, limits: YamlLimits = DEFAULT):  # type: ignore[no-untyped-def]
     with pytest.raises(SpecError) as caught:
         load_documents(text, "services/web.yaml", limits)
     [problem] = caught.value.problems

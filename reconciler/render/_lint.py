@@ -121,6 +121,7 @@ def _cfn_lint() -> Any:
     return rules
 
 
+@cache
 def cfn_lint_version() -> str:
     from cfnlint.version import __version__
 
@@ -140,8 +141,12 @@ class Linter:
 
     @staticmethod
     def cache_key(body: str, ignore_checks: Collection[str], regions: Sequence[str]) -> str:
-        material = json.dumps([body, sorted(set(ignore_checks)), list(regions), cfn_lint_version()])
-        return hashlib.sha256(material.encode()).hexdigest()
+        """SHA-256 of everything a lint result depends on."""
+        settings = json.dumps([sorted(set(ignore_checks)), list(regions), cfn_lint_version()])
+        digest = hashlib.sha256(settings.encode())
+        digest.update(b"\0")  # the settings are JSON, so they never contain a NUL
+        digest.update(body.encode())
+        return digest.hexdigest()
 
     def lint(
         self,

@@ -1,0 +1,146 @@
+"""What the emulator knows about each stack beyond moto: resource states, outputs, exports.
+
+moto keeps a stack's resources as live model objects and evaluates its outputs on every
+read, which would create resources lazily while an operation is still held in flight, and
+it has no per-resource status at all. The ledger records, per stack:
+
+- every resource's type, physical id, status, reason and whether it is simulated, in the
+  order the resources were created (the reverse is a safe deletion order);
+- the outputs and exports captured when the last operation completed;
+- the export names the stack imports (so an export in use cannot be deleted);
+- the step of an operation still held in flight, and drift marks set by the admin API.
+
+Events go to moto's own ``stack.events`` list, so ``DescribeStackEvents`` serves them.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from moto.cloudformation.models import Event, Stack
+from moto.core.utils import utcnow
+
+STACK_TYPE = "AWS::CloudFormation::Stack"
+
+
+@dataclass
+class ResourceState:
+    """The last known state of one resource of a stack."""
+
+    logical_id: str
+    resource_type: str
+    physical_id: str | None
+    status: str
+    reason: str | None
+    timestamp: datetime
+    simulated: bool = False
+
+
+@dataclass
+class DriftMark:
+    """A resource the admin API declared changed out of band."""
+
+    status: str
+    """MODIFIED or DELETED, as DescribeStackResourceDrifts reports it."""
+
+    differences: list[dict[str, str]]
+    """PropertyDifferences entries (PropertyPath, ExpectedValue, ActualValue, DifferenceType)."""
+
+
+@dataclass
+class StackLedger:
+    """The emulator's own record of one stack (see the module docstring)."""
+
+    resources: dict[str, ResourceState] = field(default_factory=dict)
+    outputs: list[dict[str, Any]] | None = None
+    exports: dict[str, str] = field(default_factory=dict)
+    imports: set[str] = field(default_factory=set)
+    pending: Callable[[], None] | None = None
+    """The held step of an operation in flight; run it to finish the operation now."""
+    drift_marks: dict[str, DriftMark] = field(default_factory=dict)
+    resource_drift: dict[str, tuple[str, datetime]] = field(default_factory=dict)
+    """Logical id → (drift status, check time) from the last drift detection."""
+    drift_information: dict[str, Any] | None = None
+    """The stack's DriftInformation after its last detection (None: never checked)."""
+
+
+_LEDGERS: weakref.WeakKeyDictionary[Stack, StackLedger] = weakref.WeakKeyDictionary()
+
+
+def ledger_of(stack: Stack) -> StackLedger:
+    """The ledger of a moto stack, created on first use."""
+    ledger = _LEDGERS.get(stack)
+    if ledger is None:
+        ledger = StackLedger()
+        _LEDGERS[stack] = ledger
+    return ledger
+
+
+def _append(stack: Stack, event: Event) -> None:
+    event.sendToSns(stack.account_id, stack.region_name, stack.notification_arns)
+    stack.events.append(event)
+
+
+def set_stack_status(stack: Stack, status: str, reason: str | None = None) -> None:
+    """Move a stack to a status, with the stack event CloudFormation writes for it."""
+    stack.status = status
+    stack.stack_status_reason = reason
+    _append(
+        stack,
+        Event(
+            stack_id=stack.stack_id,
+            stack_name=stack.name,
+            logical_resource_id=stack.name,
+            physical_resource_id=stack.stack_id,
+            resource_type=STACK_TYPE,
+            resource_status=status,
+            resource_status_reason=reason,
+            resource_properties=None,
+        ),
+    )
+
+
+def record_resource(
+    stack: Stack,
+    logical_id: str,
+    resource_type: str,
+    physical_id: str | None,
+    status: str,
+    reason: str | None = None,
+    simulated: bool | None = None,
+) -> None:
+    """Write a resource event and remember the resource's new state."""
+    ledger = ledger_of(stack)
+    state = ledger.resources.get(logical_id)
+    if state is None:
+        state = ResourceState(logical_id, resource_type, physical_id, status, reason, utcnow())
+        ledger.resources[logical_id] = state
+    state.resource_type = resource_type
+    state.physical_id = physical_id if physical_id is not None else state.physical_id
+    state.status = status
+    state.reason = reason
+    state.timestamp = utcnow()
+    if simulated is not None:
+        state.simulated = simulated
+    _append(
+        stack,
+        Event(
+            stack_id=stack.stack_id,
+            stack_name=stack.name,
+            logical_resource_id=logical_id,
+            physical_resource_id=state.physical_id,
+            resource_type=resource_type,
+            resource_status=status,
+            resource_status_reason=reason,
+            resource_properties=None,
+        ),
+    )
+
+
+def forget_resource(stack: Stack, logical_id: str) -> None:
+    """Drop a resource an update removed: CloudFormation no longer lists it."""
+    ledger_of(stack).resources.pop(logical_id, None)

@@ -1,0 +1,363 @@
+"""Stack operations through CloudFormation's real states, with rollback and held steps.
+
+moto creates, updates and deletes a stack in one synchronous call and never fails or
+rolls back. Here each operation is a short sequence of steps, each leaving the stack in
+the status CloudFormation shows at that point::
+
+    create:  CREATE_IN_PROGRESS ─ok→ CREATE_COMPLETE
+                 └─fail→ ROLLBACK_IN_PROGRESS → ROLLBACK_COMPLETE   (OnFailure=ROLLBACK)
+                 └─fail→ CREATE_FAILED                              (DO_NOTHING, DisableRollback)
+                 └─fail→ DELETE_IN_PROGRESS → DELETE_COMPLETE       (OnFailure=DELETE)
+    update:  UPDATE_IN_PROGRESS ─ok→ UPDATE_COMPLETE_CLEANUP_IN_PROGRESS → UPDATE_COMPLETE
+                 └─fail→ UPDATE_ROLLBACK_IN_PROGRESS → … → UPDATE_ROLLBACK_COMPLETE
+                 └─fail→ UPDATE_FAILED                              (DisableRollback)
+    delete:  DELETE_IN_PROGRESS ─ok→ DELETE_COMPLETE
+                 └─fail→ DELETE_FAILED   (a resource failed, or an export is in use)
+
+A delay fault holds the stack in each ``*_IN_PROGRESS`` status for its seconds before the
+next step runs (``scheduler``). Resource events come from the hooks (``hooks``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+
+from emulator.faults import FAULTS, FaultPlan
+from emulator.stacks.dependencies import deletion_order, resource_dependencies
+from emulator.stacks.hooks import Operation, OperationAborted, ResourceFailure, running
+from emulator.stacks.ledger import forget_resource, ledger_of, record_resource, set_stack_status
+from emulator.stacks.outputs import exports_in_use, publish, withdraw_exports
+from emulator.stacks.scheduler import SCHEDULER
+
+log = structlog.get_logger(__name__)
+
+Finished = Callable[[bool], None]
+RETAINED_POLICIES = ("Retain", "RetainExceptOnCreate")
+# Deleting retries what moto refused (e.g. a dependency it tracks but the template hides).
+DELETE_PASSES = 3
+
+
+class StackFailure(Exception):
+    """The operation failed as a whole (an export clash, a fault on the stack)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class UpdateRequest:
+    """The new desired state an update (or an update change set) asks for."""
+
+    template: str
+    parameters: dict[str, Any]
+    tags: dict[str, str] | None = None
+    role_arn: str | None = None
+    disable_rollback: bool = False
+
+
+@dataclass
+class _Run:
+    stack: Any
+    backend: Any
+    plan: FaultPlan
+    operation: Operation
+    finished: Finished | None = None
+    previous: dict[str, Any] = field(default_factory=dict)
+
+    def finish(self, succeeded: bool) -> None:
+        if self.finished is not None:
+            self.finished(succeeded)
+
+
+def _hold(run: _Run, step: Callable[[], None]) -> None:
+    """Run a step after the operation's delay, exactly once, recorded as pending."""
+    ledger = ledger_of(run.stack)
+
+    def held() -> None:
+        if ledger.pending is not held:
+            return  # already run by finish_pending
+        ledger.pending = None
+        try:
+            step()
+        except Exception as exc:
+            log.exception("emulator.step_failed", stack=run.stack.name, status=run.stack.status)
+            failed = run.stack.status.replace("IN_PROGRESS", "FAILED")
+            set_stack_status(run.stack, failed, f"Internal emulator error: {exc}")
+            run.finish(False)
+
+    ledger.pending = held
+    SCHEDULER.after(run.plan.delay_seconds, held)
+
+
+def finish_pending(stack: Any) -> None:
+    """Run the held steps of a stack's operation now, until nothing is held."""
+    ledger = ledger_of(stack)
+    while ledger.pending is not None:
+        ledger.pending()
+
+
+def _new_run(stack: Any, backend: Any, kind: str, finished: Finished | None) -> _Run:
+    plan = FAULTS.plan(backend.account_id, backend.region_name, stack.name, kind)
+    operation = Operation(stack=stack, kind=kind, book=FAULTS, failures=plan.failures)
+    return _Run(stack, backend, plan, operation, finished)
+
+
+def _failed_reason(operation: Operation, verb: str) -> str:
+    ids = ", ".join(operation.failed)
+    return f"The following resource(s) failed to {verb}: [{ids}]. "
+
+
+# ---- create -------------------------------------------------------------------------------
+
+
+def start_create(
+    stack: Any, backend: Any, on_failure: str, finished: Finished | None = None
+) -> None:
+    """Begin creating a registered stack; ``on_failure`` is ROLLBACK, DELETE or DO_NOTHING."""
+    run = _new_run(stack, backend, "create", finished)
+    set_stack_status(stack, "CREATE_IN_PROGRESS", "User Initiated")
+    _hold(run, lambda: _create(run, on_failure))
+
+
+def _create(run: _Run, on_failure: str) -> None:
+    stack = run.stack
+    with running(run.operation):
+        try:
+            stack.resource_map.create(stack.template_dict)
+            fault = run.operation.unfired_stack_fault()
+            if fault is not None:
+                raise StackFailure(fault.reason)
+            problem = publish(stack, run.backend)
+            if problem is not None:
+                raise StackFailure(problem)
+        except StackFailure as failure:
+            reason = failure.reason
+        except (ResourceFailure, OperationAborted):
+            reason = _failed_reason(run.operation, "create")
+        else:
+            set_stack_status(stack, "CREATE_COMPLETE")
+            run.finish(True)
+            return
+    if on_failure == "DO_NOTHING":
+        set_stack_status(stack, "CREATE_FAILED", reason)
+        run.finish(False)
+    elif on_failure == "DELETE":
+        set_stack_status(stack, "DELETE_IN_PROGRESS", reason + "Delete requested by user.")
+        _hold(run, lambda: _delete(run, retain=(), check_exports=False))
+    else:
+        set_stack_status(stack, "ROLLBACK_IN_PROGRESS", reason + "Rollback requested by user.")
+        _hold(run, lambda: _rollback_create(run))
+
+
+def _rollback_create(run: _Run) -> None:
+    run.operation.rollback = True
+    with running(run.operation):
+        failed = _sweep(run, retain=())
+    ledger_of(run.stack).outputs = None
+    if failed:
+        set_stack_status(run.stack, "ROLLBACK_FAILED", _failed_list("delete", failed))
+    else:
+        set_stack_status(run.stack, "ROLLBACK_COMPLETE")
+    run.finish(False)
+
+
+def _failed_list(verb: str, ids: Collection[str]) -> str:
+    return f"The following resource(s) failed to {verb}: [{', '.join(ids)}]. "
+
+
+# ---- update -------------------------------------------------------------------------------
+
+
+def start_update(
+    stack: Any, backend: Any, request: UpdateRequest, finished: Finished | None = None
+) -> None:
+    """Begin updating a stack to a new template, parameters and tags."""
+    run = _new_run(stack, backend, "update", finished)
+    ledger = ledger_of(stack)
+    run.previous = {
+        "template": stack.template,
+        "parameters": dict(stack.parameters or {}),
+        "outputs": ledger.outputs,
+    }
+    set_stack_status(stack, "UPDATE_IN_PROGRESS", "User Initiated")
+    _hold(run, lambda: _update(run, request))
+
+
+def _apply_template(stack: Any, template: Any, parameters: dict[str, Any]) -> None:
+    stack.template = template
+    stack._parse_template()
+    stack.description = stack.template_dict.get("Description")
+    if not parameters:
+        # moto keeps the old inputs when given none; CloudFormation falls back to defaults.
+        stack.resource_map.input_parameters = {}
+    stack.resource_map.update(stack.template_dict, parameters)
+    stack.resource_map.input_parameters = parameters
+    stack.parameters = parameters
+    stack.output_map = stack._create_output_map()
+
+
+def _forget_removed(stack: Any) -> None:
+    template_resources = stack.template_dict.get("Resources") or {}
+    for logical_id in list(ledger_of(stack).resources):
+        if logical_id not in template_resources:
+            forget_resource(stack, logical_id)
+
+
+def _update(run: _Run, request: UpdateRequest) -> None:
+    stack = run.stack
+    with running(run.operation):
+        try:
+            _apply_template(stack, request.template, dict(request.parameters))
+            fault = run.operation.unfired_stack_fault()
+            if fault is not None:
+                raise StackFailure(fault.reason)
+            problem = publish(stack, run.backend)
+            if problem is not None:
+                raise StackFailure(problem)
+        except StackFailure as failure:
+            reason = failure.reason
+        except (ResourceFailure, OperationAborted):
+            verbs = set(run.operation.failed.values())
+            reason = _failed_reason(
+                run.operation, "create" if verbs == {"CREATE_FAILED"} else "update"
+            )
+        else:
+            _forget_removed(stack)
+            if request.tags is not None:
+                stack.tags = request.tags
+            stack.role_arn = request.role_arn or stack.role_arn
+            set_stack_status(stack, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
+            set_stack_status(stack, "UPDATE_COMPLETE")
+            run.finish(True)
+            return
+    if request.disable_rollback:
+        set_stack_status(stack, "UPDATE_FAILED", reason)
+        run.finish(False)
+        return
+    set_stack_status(stack, "UPDATE_ROLLBACK_IN_PROGRESS", reason)
+    _hold(run, lambda: _rollback_update(run))
+
+
+def _rollback_update(run: _Run) -> None:
+    stack = run.stack
+    run.operation.rollback = True
+    never_created = [
+        logical_id
+        for logical_id, status in run.operation.failed.items()
+        if status == "CREATE_FAILED"
+    ]
+    with running(run.operation):
+        try:
+            _apply_template(stack, run.previous["template"], run.previous["parameters"])
+            publish(stack, run.backend)
+        except Exception as exc:
+            log.warning("emulator.update_rollback_failed", stack=stack.name, error=str(exc))
+            set_stack_status(stack, "UPDATE_ROLLBACK_FAILED", f"Rollback failed: {exc}")
+            run.finish(False)
+            return
+    for logical_id in never_created:
+        state = ledger_of(stack).resources.get(logical_id)
+        if state is not None:
+            record_resource(stack, logical_id, state.resource_type, None, "DELETE_COMPLETE")
+    _forget_removed(stack)
+    set_stack_status(stack, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
+    set_stack_status(stack, "UPDATE_ROLLBACK_COMPLETE")
+    run.finish(False)
+
+
+# ---- delete -------------------------------------------------------------------------------
+
+
+def start_delete(stack: Any, backend: Any, retain: Collection[str] = ()) -> None:
+    """Begin deleting a stack (termination protection is checked by the caller)."""
+    run = _new_run(stack, backend, "delete", None)
+    set_stack_status(stack, "DELETE_IN_PROGRESS", "User Initiated")
+    _hold(run, lambda: _delete(run, retain=retain, check_exports=True))
+
+
+def _delete(run: _Run, retain: Collection[str], check_exports: bool) -> None:
+    stack = run.stack
+    in_use = exports_in_use(stack, run.backend) if check_exports else None
+    if in_use is not None:
+        set_stack_status(stack, "DELETE_FAILED", in_use)
+        run.finish(False)
+        return
+    with running(run.operation):
+        failed = _sweep(run, retain)
+        fault = run.operation.unfired_stack_fault()
+    if failed or fault is not None:
+        reason = _failed_list("delete", failed) if failed else fault.reason  # type: ignore[union-attr]
+        set_stack_status(stack, "DELETE_FAILED", reason)
+        run.finish(False)
+        return
+    withdraw_exports(stack, run.backend)
+    ledger = ledger_of(stack)
+    ledger.outputs = None
+    ledger.exports = {}
+    ledger.imports = set()
+    set_stack_status(stack, "DELETE_COMPLETE")
+    run.backend.stacks.pop(stack.stack_id, None)
+    run.backend.deleted_stacks[stack.stack_id] = stack
+    run.finish(True)
+
+
+def _sweep(run: _Run, retain: Collection[str]) -> list[str]:
+    """Delete a stack's live resources, dependents first; returns the ones that failed."""
+    stack = run.stack
+    resource_map = stack.resource_map
+    templates = resource_map._resource_json_map
+    parsed = resource_map._parsed_resources
+    ledger = ledger_of(stack)
+    known = list(ledger.resources) + [name for name in templates if name not in ledger.resources]
+    live = [name for name in known if name in templates and parsed.get(name) is not None]
+    failed: list[str] = []
+    blocked: set[str] = set()
+    errors: dict[str, Exception] = {}
+    for _ in range(DELETE_PASSES):
+        progress = False
+        for logical_id in deletion_order(templates, live):
+            if logical_id in blocked or logical_id in failed:
+                continue
+            resource_json = templates[logical_id]
+            if logical_id in retain or resource_json.get("DeletionPolicy") in RETAINED_POLICIES:
+                state = ledger.resources.get(logical_id)
+                record_resource(
+                    stack,
+                    logical_id,
+                    resource_json["Type"],
+                    state.physical_id if state else None,
+                    "DELETE_SKIPPED",
+                )
+                live.remove(logical_id)
+                continue
+            try:
+                resource_map._delete_resource(parsed[logical_id], resource_json)
+            except ResourceFailure:
+                failed.append(logical_id)
+                blocked.update(resource_dependencies(resource_json, templates))
+                continue
+            except Exception as exc:
+                errors[logical_id] = exc
+                continue
+            parsed.pop(logical_id, None)
+            live.remove(logical_id)
+            errors.pop(logical_id, None)
+            progress = True
+        if not errors or not progress:
+            break
+    for logical_id, exc in errors.items():
+        from emulator.stacks.hooks import error_reason
+
+        run.operation.fail(
+            logical_id, templates[logical_id]["Type"], "DELETE_FAILED", error_reason(exc)
+        )
+        failed.append(logical_id)
+    for logical_id, state in ledger.resources.items():
+        if state.status == "CREATE_FAILED":
+            record_resource(stack, logical_id, state.resource_type, None, "DELETE_COMPLETE")
+    return failed

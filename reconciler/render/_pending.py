@@ -72,6 +72,10 @@ class PendingOutputs(Mapping[str, Placeholder]):
     def __hash__(self) -> int:
         return hash((PendingOutputs, self._unit_id))
 
+    def __str__(self) -> str:
+        # Printed whole, the outputs still leave a visible placeholder.
+        return self[self.WILDCARD]
+
     def __repr__(self) -> str:
         return f"PendingOutputs({self._unit_id!r})"
 

@@ -67,6 +67,12 @@ def _whole_floats_as_ints(value: Any) -> Any:
     return value
 
 
+def _as_json(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
 class Renderer:
     """Renders Proton Jinja templates; safe to share between threads."""
 
@@ -77,6 +83,9 @@ class Renderer:
         self._clock = clock
         self._sandbox = ProtonSandbox(finalize=_whole_floats_as_ints)
         self._sandbox.filters.update(PROTON_FILTERS)
+        # tojson must serialize the context's own mappings (components, pending outputs),
+        # and keep Jinja's sorted keys (quirk 7).
+        self._sandbox.policies["json.dumps_kwargs"] = {"sort_keys": True, "default": _as_json}
         self._compiled: OrderedDict[tuple[str, str], Template] = OrderedDict()
         self._lock = threading.Lock()
 

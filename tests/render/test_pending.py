@@ -81,3 +81,13 @@ def test_a_body_without_placeholders_has_no_pending_values() -> None:
 def test_pending_outputs_refuse_a_malformed_unit_id() -> None:
     with pytest.raises(ValueError, match="not of the form kind/name"):
         PendingOutputs("environment test")
+
+
+def test_pending_outputs_printed_whole_leave_a_placeholder(render: Render) -> None:
+    rendered = render("Outputs: {{ environment.outputs }}", _pending_context())
+    assert pending_values(rendered) == (PendingValue("environment/test", "*"),)
+
+
+def test_pending_outputs_serialize_to_json_with_a_placeholder(render: Render) -> None:
+    rendered = render("{{ environment.outputs | tojson }}", _pending_context())
+    assert rendered == '{"*": "known-after-apply:environment/test.*"}'

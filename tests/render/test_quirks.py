@@ -118,3 +118,10 @@ def test_reindentation_measures_the_column_in_the_output_not_the_source(render: 
     assert render(source, context) == (
         "    - arn:aws:iam::123456789012:policy/a\n    - arn:aws:iam::123456789012:policy/b"
     )
+
+
+def test_tojson_serializes_the_attached_components(render: Render) -> None:
+    context = instance_context(components={"default": {"B": "b"}})
+    assert render("{{ service_instance.components | tojson }}", context) == (
+        '{"default": {"outputs": {"B": "b"}}}'
+    )

@@ -51,6 +51,9 @@ class RenderLimits:
     max_output_bytes: int = 1_048_576
     # Wall time for one render. The corpus' largest template renders in about a millisecond.
     max_seconds: float = 2.0
+    # Total characters one render may create by widening strings (repetition, padding,
+    # indent, replace, format widths), however often a loop or map repeats them.
+    max_widened_bytes: int = 16 * 1_048_576
     # Compiled templates kept in memory (least recently used are dropped first).
     max_compiled_templates: int = 1024
     # Deepest nesting accepted in a context; deeper means a recursive YAML alias.
@@ -104,6 +107,7 @@ class Renderer:
             deadline=self._clock() + self.limits.max_seconds,
             clock=self._clock,
             max_chars=self.limits.max_output_bytes,
+            max_widened=self.limits.max_widened_bytes,
             max_seconds=self.limits.max_seconds,
         )
         token = CURRENT_BUDGET.set(budget)

@@ -55,7 +55,12 @@ class Budget:
     deadline: float  # clock value after which the render is aborted
     clock: Callable[[], float]
     max_chars: int  # no string or list the template builds may be longer than this
+    # Total characters that widening operations (repetition, padding, indent, replace,
+    # format widths) may create in one render: each one alone is bounded by max_chars, but
+    # a map or a loop could repeat them.
+    max_widened: int
     max_seconds: float  # for the message only
+    widened: int = 0  # characters created by widening operations so far
 
     def tick(self) -> None:
         if self.clock() > self.deadline:
@@ -67,6 +72,15 @@ class Budget:
                 f"{what} would be {size:,} characters, over the limit of {self.max_chars:,}"
             )
 
+    def widen(self, size: int, what: str) -> None:
+        self.check_size(size, what)
+        self.widened += size
+        if self.widened > self.max_widened:
+            raise LimitExceeded(
+                f"{what} would take the strings widened by this render to "
+                f"{self.widened:,} characters, over the limit of {self.max_widened:,}"
+            )
+
     def check_result(self, value: Any, what: str) -> Any:
         if isinstance(value, str | list | tuple):
             self.check_size(len(value), what)
@@ -74,7 +88,7 @@ class Budget:
 
     def check_width(self, width: Any, what: str) -> None:
         if isinstance(width, int) and not isinstance(width, bool):
-            self.check_size(width, what)
+            self.widen(width, what)
 
 
 CURRENT_BUDGET: ContextVar[Budget] = ContextVar("goldenpath_render_budget")
@@ -153,7 +167,7 @@ def _percent_widths_ok(fmt: str, args: Any) -> None:
             if number == "*":
                 star_used = True
             elif number:
-                budget.check_size(int(number), "a %-format field")
+                budget.widen(int(number), "a %-format field")
     if star_used:
         for arg in args if isinstance(args, tuple) else (args,):
             budget.check_width(arg, "a %-format field")
@@ -167,7 +181,7 @@ def _format_widths_ok(fmt: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -
         return  # str.format will raise the same error itself
     for _literal, _name, spec, _conversion in fields:
         for number in re.findall(r"\d+", spec or ""):
-            budget.check_size(int(number), "a format field")
+            budget.widen(int(number), "a format field")
         if spec and "{" in spec:
             for arg in (*args, *kwargs.values()):
                 budget.check_width(arg, "a format field")
@@ -184,7 +198,9 @@ def _projected_replace(value: str, old: Any, new: Any, count: Any = -1) -> None:
         hits = value.count(old) if old else len(value) + 1
         if isinstance(count, int) and count >= 0:
             hits = min(hits, count)
-        _budget().check_size(len(value) + hits * (len(new) - len(old)), "a replaced string")
+        growth = hits * (len(new) - len(old))
+        if growth > 0:
+            _budget().widen(len(value) + growth, "a replaced string")
 
 
 def _guard_str_method(
@@ -281,7 +297,7 @@ def _guarded_concat(node: nodes.Concat) -> nodes.Expr:
 def _check_repeat(budget: Budget, left: Any, right: Any) -> None:
     sequence, times = (left, right) if isinstance(right, int) else (right, left)
     if isinstance(sequence, str | list | tuple) and isinstance(times, int):
-        budget.check_size(len(sequence) * times, "a repeated sequence")
+        budget.widen(len(sequence) * times, "a repeated sequence")
     elif (
         isinstance(left, int)
         and isinstance(right, int)
@@ -322,7 +338,7 @@ def _guarded_filter(name: str, builtin: Callable[..., Any]) -> Callable[..., Any
             per_line = len(width) if isinstance(width, str) else width
             if isinstance(per_line, int):
                 lines = value.count("\n") + 1
-                budget.check_size(len(value) + lines * per_line, "the 'indent' filter")
+                budget.widen(len(value) + lines * per_line, "the 'indent' filter")
         elif name == "join" and isinstance(value, Iterable) and not isinstance(value, str):
             items = list(value)
             _projected_join(option(args, kwargs, 1, "d", ""), [str(item) for item in items])

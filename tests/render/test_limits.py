@@ -128,3 +128,16 @@ def test_the_compiled_cache_drops_the_least_recently_used_template() -> None:
         for source in ("a", "b", "a"):
             renderer.render(template(source), {})
     assert [entry["event"] for entry in logs].count("render.compiled") == 3
+
+
+def test_widening_repeated_by_a_map_is_stopped_by_the_render_total() -> None:
+    # Each center() alone is within the limit; 100,000 of them would be 100 GB.
+    source = "{{ range(100000) | map('center', 1000000) | list | length }}"
+    error = _render_error(Renderer(), source)
+    assert "strings widened by this render to" in error.problem.message
+
+
+def test_widening_repeated_in_a_loop_is_stopped_by_the_render_total() -> None:
+    renderer = Renderer(RenderLimits(max_output_bytes=1000, max_widened_bytes=10_000))
+    source = "{% for i in range(100) %}{% set s = '-' * 999 %}{% endfor %}done"
+    assert "over the limit of 10,000" in _render_error(renderer, source).problem.message

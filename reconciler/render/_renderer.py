@@ -49,7 +49,8 @@ class RenderLimits:
     # CloudFormation takes a template body of at most 1 MB (from S3); a bigger one could
     # never be deployed. Also bounds every string and list a template builds on the way.
     max_output_bytes: int = 1_048_576
-    # Wall time for one render. The corpus' largest template renders in about a millisecond.
+    # Wall time for one render. Corpus templates take well under a millisecond each
+    # (bench/render_validate.py).
     max_seconds: float = 2.0
     # Total characters one render may create by widening strings (repetition, padding,
     # indent, replace, format widths), however often a loop or map repeats them.

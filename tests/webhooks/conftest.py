@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import socket
 import threading
-import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,8 +20,8 @@ import pytest
 import uvicorn
 
 from reconciler.events import EventQueue
+from tests.fakes import deliveries
 from webhooks.deliveries import RecentDeliveries
-from webhooks.github import signature
 from webhooks.receiver import create_app
 from webhooks.settings import ReceiverSettings, WebhookSecrets
 
@@ -114,34 +113,13 @@ def load(payloads: Path, name: str) -> dict[str, Any]:
 def github_headers(
     event: str, body: bytes, secret: str | None = SECRET, delivery: str | None = None
 ) -> dict[str, str]:
-    """The headers GitHub sends, signed with ``secret`` (None: unsigned)."""
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": "GitHub-Hookshot/044aadd",
-        "X-GitHub-Event": event,
-        "X-GitHub-Delivery": delivery or str(uuid.uuid4()),
-        "X-GitHub-Hook-ID": "109948940",
-    }
-    if secret is not None:
-        headers["X-Hub-Signature-256"] = signature(secret, body)
-    return headers
+    return deliveries.github_headers(event, body, secret, delivery)
 
 
 def gitlab_headers(
     event: str, token: str | None = SECRET, delivery: str | None = None
 ) -> dict[str, str]:
-    """The headers GitLab 17 sends; ``token`` is the hook's secret token."""
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": "GitLab/17.1.0-pre",
-        "X-Gitlab-Event": event,
-        "X-Gitlab-Event-UUID": str(uuid.uuid4()),
-        "Idempotency-Key": delivery or str(uuid.uuid4()),
-        "X-Gitlab-Instance": "https://gitlab.example.com",
-    }
-    if token is not None:
-        headers["X-Gitlab-Token"] = token
-    return headers
+    return deliveries.gitlab_headers(event, token, delivery)
 
 
 def encode(document: object) -> bytes:

@@ -16,7 +16,14 @@ import httpx
 
 from reconciler.forges.client import ForgeClient
 from reconciler.forges.model import ChangeRequestRef, CommitStatus
-from reconciler.forges.transport import Clock, Credentials, RetryPolicy, Transport, pages
+from reconciler.forges.transport import (
+    Clock,
+    Credentials,
+    RetryPolicy,
+    Transport,
+    created_id,
+    pages,
+)
 
 API_VERSION = "2022-11-28"
 PUBLIC_API = "https://api.github.com"
@@ -107,13 +114,9 @@ class GitHubEndpoints:
             yield int(item["id"]), str(item.get("body") or "")
 
     def create_comment(self, change: ChangeRequestRef, body: str) -> int:
-        response = self.transport.request(
-            "POST",
-            f"{self._repo_path}/issues/{change.number}/comments",
-            json={"body": body},
-            replay_safe=False,
-        )
-        return int(response.json()["id"])
+        path = f"{self._repo_path}/issues/{change.number}/comments"
+        response = self.transport.request("POST", path, json={"body": body}, replay_safe=False)
+        return created_id(response, "POST", path)
 
     def update_comment(self, change: ChangeRequestRef, comment_id: int, body: str) -> None:
         path = f"{self._repo_path}/issues/comments/{comment_id}"

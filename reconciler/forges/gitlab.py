@@ -23,7 +23,14 @@ import structlog
 from reconciler.forges.client import ForgeClient
 from reconciler.forges.errors import ForgeRejected
 from reconciler.forges.model import ChangeRequestRef, CommitStatus, StatusState
-from reconciler.forges.transport import Clock, Credentials, RetryPolicy, Transport, pages
+from reconciler.forges.transport import (
+    Clock,
+    Credentials,
+    RetryPolicy,
+    Transport,
+    created_id,
+    pages,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -118,10 +125,9 @@ class GitLabEndpoints:
                 yield int(item["id"]), str(item.get("body") or "")
 
     def create_comment(self, change: ChangeRequestRef, body: str) -> int:
-        response = self.transport.request(
-            "POST", self._notes(change), json={"body": body}, replay_safe=False
-        )
-        return int(response.json()["id"])
+        path = self._notes(change)
+        response = self.transport.request("POST", path, json={"body": body}, replay_safe=False)
+        return created_id(response, "POST", path)
 
     def update_comment(self, change: ChangeRequestRef, comment_id: int, body: str) -> None:
         self.transport.request("PUT", f"{self._notes(change)}/{comment_id}", json={"body": body})

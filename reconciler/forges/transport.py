@@ -258,3 +258,12 @@ def pages(
         yield from items
         if len(items) < page_size:
             return
+
+
+def created_id(response: httpx.Response, method: str, path: str) -> int:
+    """The ``id`` of the object a create call returned; a malformed answer is rejected."""
+    try:
+        document = response.json()
+        return int(document["id"])
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ForgeRejected(method, path, response.status_code, f"no id in answer: {exc}") from exc

@@ -5,8 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from reconciler.forges.client import ForgeClient
 from reconciler.forges.errors import ForgeRejected, ForgeUnavailable
-from reconciler.forges.github import COMMENT_LIMIT, api_url
+from reconciler.forges.github import COMMENT_LIMIT, GitHubToken, api_url, github_forge
 from reconciler.forges.model import ChangeRequestRef, CommitStatus, StatusState
 from tests.fakes.clock import FakeClock
 from tests.fakes.github import Comment, FakeGitHub
@@ -15,6 +16,12 @@ from tests.forges.conftest import POLICY, REPO, SHA, TOKEN, github_client
 
 PR = ChangeRequestRef(7)
 PLAN_OK = CommitStatus("goldenpath/plan", StatusState.SUCCESS, "2 to create", "http://gp/plan/7")
+
+
+def github_forge_at(url: str, http: httpx.Client, clock: FakeClock) -> ForgeClient:
+    return github_forge(
+        REPO, GitHubToken(TOKEN, "t"), http=http, clock=clock, policy=POLICY, url=url
+    )
 
 
 def posts(fake: FakeGitHub, path_part: str) -> list[int]:
@@ -267,3 +274,23 @@ def test_api_url_defaults_to_github_com_and_takes_enterprise_urls(
     given: str | None, expected: str
 ) -> None:
     assert api_url(given) == expected
+
+
+@pytest.mark.parametrize("landed", [True, False])
+def test_comment_survives_a_dropped_connection_exactly_once(
+    github: FakeGitHub, http: httpx.Client, clock: FakeClock, landed: bool
+) -> None:
+    github.fail_next(1, DROP, after_handling=landed, method="POST", path_contains="/comments")
+    github_client(github, http, clock).upsert_comment(PR, "plan", "body")
+    assert [c.body for c in github.comments_on(7)] == ["<!-- goldenpath:plan -->\nbody"]
+
+
+def test_unreachable_forge_raises_unavailable_after_the_retries(
+    http: httpx.Client, clock: FakeClock
+) -> None:
+    with FakeGitHub(token=TOKEN, repo=REPO) as gone:
+        url = gone.url
+    with pytest.raises(ForgeUnavailable, match="ConnectError after 4 tries") as caught:
+        github_forge_at(url, http, clock).set_status(SHA, PLAN_OK)
+    assert caught.value.delay > 0
+    assert len(clock.sleeps) == POLICY.attempts - 1

@@ -6,7 +6,7 @@ Each delivery walks the same steps and stops at the first refusal:
     pick the repo's secret ─503──┤  (none configured: fail closed, log which variable;
                                  │   the payload is peeked at only if secrets are per repo)
     verify signature/token ─401──┤
-    parse and check shape ─400──┤  (the reason names the field)
+    parse and check shape ──400──┤  (the reason names the field)
     event we act on? ──────── 200 "ignored"
     delivery id seen? ─────── 200 "duplicate"
     enqueue ───────────────── 202 "accepted"   (queue full: 503, id forgotten again)

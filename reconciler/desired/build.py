@@ -69,7 +69,14 @@ def build_desired(snapshot: Snapshot, *, in_use: Mapping[str, str] | None = None
     order, cycles = order_units(builder.units)
     problems += cycles
     problems += _stack_name_problems(builder.units)
-    state = DesiredState(snapshot.revision, builder.units, tuple(order))
+    errors = any(p.severity == "error" for p in problems)
+    state = DesiredState(
+        snapshot.revision,
+        builder.units,
+        tuple(order),
+        builder.denied,
+        incomplete=errors or not specs.environments,
+    )
     return Build(state, specs, catalog, problems)
 
 
@@ -80,6 +87,7 @@ class _Builder:
     in_use: dict[str, str]
     problems: list[Problem]
     units: dict[str, Unit] = field(default_factory=dict)
+    denied: dict[str, str] = field(default_factory=dict)
 
     def environment(self, env: Environment) -> None:
         unit_id = environment_id(env.name)
@@ -100,15 +108,19 @@ class _Builder:
             origin=env.origin,
             environment=env.name,
             updates=env.updates,
+            pinned=env.template.minor is not None,
             holds_data=version.name in self.specs.platform.data_templates,
         )
 
     def service(self, service: Service) -> None:
-        self._check_team(service)
+        denials = self._check_team(service)
         for index, instance in enumerate(service.instances):
             self._instance(service, instance, index)
         if service.pipeline is not None:
             self._pipeline(service)
+        for unit_id, reason in denials:
+            if unit_id in self.units:
+                self.denied.setdefault(unit_id, reason)
 
     def _instance(self, service: Service, instance: Instance, index: int) -> None:
         unit_id = instance_id(service.name, instance.name)
@@ -155,6 +167,7 @@ class _Builder:
             bindings=bindings,
             repository=_repository(service),
             updates=service.updates,
+            pinned=ref.minor is not None,
             holds_data=version.name in self.specs.platform.data_templates,
         )
 
@@ -203,6 +216,7 @@ class _Builder:
             instances=instances,
             repository=_repository(service),
             updates=service.updates,
+            pinned=service.template.minor is not None,
         )
 
     def _first_instance_account(self, service: Service) -> Any:
@@ -324,52 +338,45 @@ class _Builder:
             out[binding.alias] = instance_id(target.name, peers[0].name)
         return out
 
-    def _check_team(self, service: Service) -> None:
+    def _check_team(self, service: Service) -> list[tuple[str, str]]:
+        """Report entitlement problems; return (unit id, reason) for each denied unit."""
         teams = self.specs.teams
         if teams is None:
-            return
+            return []
         origin = service.origin
+        everything = [instance_id(service.name, i.name) for i in service.instances]
+        everything.append(pipeline_id(service.name))
         if service.team is None:
-            self.problems.append(
-                _at(
-                    origin,
-                    "metadata.team",
-                    "missing: every service names its owning team (teams.yaml exists)",
-                )
-            )
-            return
+            reason = "missing: every service names its owning team (teams.yaml exists)"
+            self.problems.append(_at(origin, "metadata.team", reason))
+            return [(u, reason) for u in everything]
         team = teams.teams.get(service.team)
         if team is None:
             known = ", ".join(sorted(teams.teams))
-            self.problems.append(
-                _at(
-                    origin,
-                    "metadata.team",
-                    f"team {service.team!r} is not in teams.yaml; teams: {known}",
-                )
-            )
-            return
+            reason = f"team {service.team!r} is not in teams.yaml; teams: {known}"
+            self.problems.append(_at(origin, "metadata.team", reason))
+            return [(u, reason) for u in everything]
+        denials: list[tuple[str, str]] = []
         if not team.may_use_template(service.template.name):
             allowed = ", ".join(team.templates) or "none"
-            self.problems.append(
-                _at(
-                    service.template.origin,
-                    "spec.template.name",
-                    f"team {team.name!r} may not use template "
-                    f"{service.template.name!r}; allowed: {allowed}",
-                )
+            reason = (
+                f"team {team.name!r} may not use template {service.template.name!r}; "
+                f"allowed: {allowed}"
             )
+            self.problems.append(_at(service.template.origin, "spec.template.name", reason))
+            denials += [(u, reason) for u in everything]
         for index, instance in enumerate(service.instances):
             if not team.may_use_environment(instance.environment):
                 allowed = ", ".join(team.environments) or "none"
-                self.problems.append(
-                    _at(
-                        instance.origin,
-                        f"spec.instances[{index}].environment",
-                        f"team {team.name!r} may not deploy to environment "
-                        f"{instance.environment!r}; allowed: {allowed}",
-                    )
+                reason = (
+                    f"team {team.name!r} may not deploy to environment "
+                    f"{instance.environment!r}; allowed: {allowed}"
                 )
+                self.problems.append(
+                    _at(instance.origin, f"spec.instances[{index}].environment", reason)
+                )
+                denials.append((instance_id(service.name, instance.name), reason))
+        return denials
 
     def _inputs(
         self, bundle: Bundle, namespace: str, given: Mapping[str, Any], origin: Origin, field_: str

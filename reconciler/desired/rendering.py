@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler.desired.retention import Retained, retain_data
 from reconciler.desired.units import DesiredState, Unit
 from reconciler.errors import RenderError
 from reconciler.render import (
@@ -39,6 +40,7 @@ class RenderedUnit:
     unit: Unit
     body: str
     pending: tuple[str, ...]  # unit ids whose outputs are still placeholders in the body
+    retained: tuple[Retained, ...] = ()  # data resources kept on delete (data templates)
 
     @property
     def complete(self) -> bool:
@@ -70,7 +72,10 @@ def render_unit(
     file = unit.bundle.infrastructure[unit.infrastructure]
     body = renderer.render(file, context)
     pending = tuple(sorted({p.unit_id for p in pending_values(body)}))
-    return RenderedUnit(unit, body, pending)
+    retained: tuple[Retained, ...] = ()
+    if unit.holds_data:
+        body, retained = retain_data(body, file=file.path)
+    return RenderedUnit(unit, body, pending, retained)
 
 
 def pending_source(known: Mapping[str, Mapping[str, Any]]) -> OutputSource:

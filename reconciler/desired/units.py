@@ -75,6 +75,8 @@ class Unit:
     instances: tuple[InstanceRef, ...] = ()  # pipelines: the instances they deploy
     repository: Mapping[str, str | None] = field(default_factory=dict)
     holds_data: bool = False
+    # True when the spec names an exact version ("1.2"): updates never move the unit.
+    pinned: bool = False
     # The major the spec asked for, and how minor versions move for this unit.
     updates: str = "manual"
 
@@ -107,6 +109,11 @@ class DesiredState:
     revision: str
     units: Mapping[str, Unit]
     order: tuple[str, ...]  # dependencies first
+    # Units a policy forbids (team entitlements), with the reason; never applied.
+    denied: Mapping[str, str] = field(default_factory=dict)
+    # True when the repo had errors: then nothing recorded may be deleted, since a unit
+    # missing from ``units`` may only be missing because its spec failed to load.
+    incomplete: bool = False
 
     def dependants(self, unit_id: str) -> list[str]:
         return [u for u in self.order if unit_id in self.units[u].depends_on]

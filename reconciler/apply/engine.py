@@ -1,0 +1,196 @@
+"""The reconciler: plan a snapshot against the state store, and apply it.
+
+``apply`` first resumes what a killed process left in flight (the journal says what was
+issued), then plans and applies. An automatic rollout moves one wave per pass; apply
+plans again after each pass until nothing more moves, a wave fails, or nothing changes.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import structlog
+
+from reconciler.apply.conditions import Outcome
+from reconciler.apply.executor import ApplyReport, ApplySettings, Executor, Progress
+from reconciler.apply.records import recorded_views
+from reconciler.apply.stack_ops import StackOps, target_of
+from reconciler.cloud import Cloud, ResourceChange, StackRequest, Target
+from reconciler.errors import CloudError, Waiting
+from reconciler.plan.model import Live, Plan, Recorded
+from reconciler.plan.model import ResourceChange as PlannedChange
+from reconciler.plan.planning import Planned, plan_snapshot
+from reconciler.plan.rollout import RolloutView
+from reconciler.render import Linter, Renderer
+from reconciler.source.snapshot import Snapshot
+from reconciler.specs.loader import load_specs
+from reconciler.state import Rollout, StateStore, Wave
+
+log = structlog.get_logger(__name__)
+# Passes of plan-then-apply in one apply: enough for every wave of a long rollout order.
+MAX_PASSES = 12
+
+
+@dataclass
+class Applied:
+    planned: Planned
+    report: ApplyReport = field(default_factory=ApplyReport)
+    passes: int = 0
+
+
+class Reconciler:
+    def __init__(
+        self,
+        store: StateStore,
+        cloud: Cloud,
+        *,
+        renderer: Renderer | None = None,
+        linter: Linter | None = None,
+        settings: ApplySettings | None = None,
+        holder: str | None = None,
+        progress: Progress | None = None,
+        stop: threading.Event | None = None,
+    ) -> None:
+        self.store = store
+        self.cloud = cloud
+        self.renderer = renderer or Renderer()
+        self.linter = linter
+        self.settings = settings or ApplySettings()
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.progress = progress
+        self.stop = stop or threading.Event()
+
+    def plan(self, snapshot: Snapshot, *, refresh: bool = False, preview: bool = False) -> Planned:
+        """Desired against recorded state; with ``refresh`` against live stacks too."""
+        records = self.store.units()
+        recorded = recorded_views(self.store, records)
+        live = self._live(recorded, snapshot) if refresh else None
+        planned = plan_snapshot(snapshot, recorded, renderer=self.renderer, live=live)
+        if preview:
+            planned = Planned(planned.build, self._previewed(planned.plan), planned.rollouts)
+        return planned
+
+    def apply(self, snapshot: Snapshot) -> Applied:
+        ops = StackOps(self.store, self.cloud, self.linter, ())
+        journal = self.store.in_flight()
+        applied: Applied | None = None
+        for number in range(1, MAX_PASSES + 1):
+            planned = self.plan(snapshot)
+            ops.ignore_checks = planned.build.specs.platform.lint_ignore_checks
+            executor = Executor(
+                store=self.store,
+                ops=ops,
+                renderer=self.renderer,
+                holder=self.holder,
+                settings=self.settings,
+                progress=self.progress,
+                stop=self.stop,
+            )
+            report = executor.run(planned.plan, planned.build.state, journal)
+            journal = []
+            if applied is None:
+                applied = Applied(planned, report, number)
+            else:
+                applied.report.outcomes.update(
+                    {
+                        k: v
+                        for k, v in report.outcomes.items()
+                        if v.kind != "unchanged" or k not in applied.report.outcomes
+                    }
+                )
+                applied.planned, applied.passes = planned, number
+            self._save_rollouts(planned.rollouts)
+            moved = (
+                set().union(*(r.moving for r in planned.rollouts)) if planned.rollouts else set()
+            )
+            if not moved or not report.ok or self.stop.is_set():
+                break
+        assert applied is not None
+        self._save_rollouts(self.plan(snapshot).rollouts if applied.passes > 1 else ())
+        return applied
+
+    def _live(self, recorded: Mapping[str, Recorded], snapshot: Snapshot) -> dict[str, Live | None]:
+        """One batched describe per account and region (a page per 100 stacks)."""
+        roles = roles_of(snapshot)
+        by_target: dict[Target, list[tuple[str, str]]] = {}
+        for unit_id, record in recorded.items():
+            target = Target(record.account, record.region, roles.get(record.account))
+            by_target.setdefault(target, []).append((unit_id, record.stack_name))
+        live: dict[str, Live | None] = {}
+        for target, pairs in by_target.items():
+            states = self.cloud.describe(target, [name for _u, name in pairs])
+            for unit_id, name in pairs:
+                state = states.get(name)
+                live[unit_id] = (
+                    Live(state.status, dict(state.outputs), state.last_updated)
+                    if state is not None
+                    else None
+                )
+        return live
+
+    def _previewed(self, plan: Plan) -> Plan:
+        """Attach CloudFormation's resource changes to each update (change sets, cleaned up)."""
+        units = []
+        for item in plan.units:
+            if item.action == "update" and item.rendered is not None and item.fingerprint:
+                unit = item.rendered.unit
+                request = StackRequest(unit.stack_name, item.rendered.body, tags=unit.tags)
+                name = f"goldenpath-plan-{uuid.uuid4().hex[:12]}"
+                try:
+                    preview = self.cloud.preview_update(target_of(unit.target), request, name)
+                    item = item.with_changes(tuple(_planned(c) for c in preview.changes))
+                except (CloudError, Waiting) as exc:
+                    log.warning("plan.preview_failed", unit=item.unit_id, error=str(exc))
+            units.append(item)
+        return Plan(plan.revision, tuple(units), plan.problems)
+
+    def _save_rollouts(self, rollouts: tuple[RolloutView, ...]) -> None:
+        now = self.store.now()
+        for view in rollouts:
+            existing = self.store.rollout(view.id)
+            self.store.save_rollout(
+                Rollout(
+                    id=view.id,
+                    template=view.template,
+                    major=view.major,
+                    from_version=view.from_version,
+                    to_version=view.to_version,
+                    waves=tuple(Wave((w.name,), w.status) for w in view.waves),
+                    status=view.status,
+                    started_at=existing.started_at if existing else now,
+                    updated_at=now,
+                    message=_rollout_message(view),
+                )
+            )
+
+
+def roles_of(snapshot: Snapshot) -> dict[str, str | None]:
+    """The role Goldenpath assumes in each account, from the environment specs."""
+    specs, _problems = load_specs(snapshot.files)
+    roles: dict[str, str | None] = {
+        e.account.id: e.account.role_arn for e in specs.environments.values()
+    }
+    if specs.platform.pipeline_account is not None:
+        account = specs.platform.pipeline_account
+        roles[account.id] = account.role_arn
+    return roles
+
+
+def _planned(change: ResourceChange) -> PlannedChange:
+    return PlannedChange(change.logical_id, change.type, change.action, change.replacement)
+
+
+def _rollout_message(view: RolloutView) -> str:
+    failed = [w.name for w in view.waves if w.status == "failed"]
+    if failed:
+        return f"halted: wave {failed[0]} failed"
+    running = [w.name for w in view.waves if w.status == "running"]
+    return f"rolling out to {running[0]}" if running else "complete"
+
+
+__all__ = ["Applied", "Outcome", "Reconciler"]

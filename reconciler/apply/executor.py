@@ -1,0 +1,316 @@
+"""Apply a plan over the unit graph: many stacks at once, each unit when its inputs are known.
+
+One thread schedules and polls; a bounded pool issues API calls. A unit is rendered again
+when its dependencies are done, with their fresh outputs, so a changed output flows into
+its dependants in the same run. In-flight stacks are polled in batches: one describe per
+account and region per round, never one call per stack. A failed stack stalls its unit
+and blocks its dependants; everything else carries on. A lease per unit keeps two
+processes from operating on one stack at once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+
+from reconciler.apply.conditions import Outcome
+from reconciler.apply.resume import adopt
+from reconciler.apply.stack_ops import InFlight, StackOps, target_of
+from reconciler.cloud import StackRef, StackState, Target
+from reconciler.desired.rendering import render_unit
+from reconciler.desired.units import DesiredState, Unit
+from reconciler.errors import CloudError, RenderError, Waiting
+from reconciler.plan.model import Plan, UnitPlan
+from reconciler.render import PendingOutputs, Renderer
+from reconciler.state import Operation, StateStore
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class ApplySettings:
+    """How hard apply pushes the cloud."""
+
+    workers: int = 8  # threads issuing API calls at once
+    per_target: int = 16  # stack operations in flight per account and region
+    poll_first: float = 0.05  # seconds before the first poll of a round of operations
+    poll_max: float = 5.0  # the poll interval grows to this
+    lease_ttl: float = 900.0  # seconds a unit's lease lasts; renewed while polling
+    timeout: float = 3 * 3600.0  # give up waiting for CloudFormation after this long
+
+
+Progress = Callable[[str, str, str], None]  # (unit id, event, message)
+
+
+@dataclass
+class ApplyReport:
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+
+    def count(self, *kinds: str) -> int:
+        return sum(1 for o in self.outcomes.values() if o.kind in kinds)
+
+    @property
+    def ok(self) -> bool:
+        return not any(o.kind in ("failed", "invalid", "retrying") for o in self.outcomes.values())
+
+
+class Executor:
+    def __init__(
+        self,
+        *,
+        store: StateStore,
+        ops: StackOps,
+        renderer: Renderer,
+        holder: str,
+        settings: ApplySettings = ApplySettings(),
+        progress: Progress | None = None,
+        stop: threading.Event | None = None,
+    ) -> None:
+        self.store = store
+        self.ops = ops
+        self.renderer = renderer
+        self.holder = holder
+        self.settings = settings
+        self.progress = progress or (lambda _u, _e, _m: None)
+        self.stop = stop or threading.Event()
+        self.report = ApplyReport()
+        self.inflight: dict[StackRef, InFlight] = {}
+        self.outputs: dict[str, Mapping[str, str]] = {}
+        self.units: dict[str, Unit] = {}
+        self.leased: set[str] = set()
+        self.changed: set[str] = set()  # units whose outputs changed in this run
+        self._last_renew = time.monotonic()
+
+    # -- the run ---------------------------------------------------------------------
+    def run(
+        self, plan: Plan, desired: DesiredState, journal: list[Operation] | None = None
+    ) -> ApplyReport:
+        """Apply ``plan``; first finish ``journal``, operations a killed process left."""
+        self.units = dict(desired.units)
+        self.outputs = {r.id: dict(r.outputs) for r in self.store.units()}
+        plans = {p.unit_id: p for p in plan.units}
+        roles = {u.target.id: u.target.role_arn for u in desired.units.values()}
+        mine = [op for op in journal or () if self._lease(op.intent.unit_id)]
+        polling, resumable = adopt(self.ops, mine, self.units, roles)
+        for flight in polling:
+            self.inflight[flight.ref] = flight
+        adopted = {f.unit_id for f in polling}
+        todo = [u for u in desired.order if u in plans and u not in adopted]
+        with ThreadPoolExecutor(self.settings.workers, thread_name_prefix="apply") as pool:
+            self._drive(todo, plans, desired, resumable, pool)
+            deletes = [p for p in plan.units if p.action == "delete"]
+            for rank in ("pipeline", "component", "service", "environment"):
+                self._drive_deletes([p for p in deletes if p.kind == rank], plan, desired, pool)
+        for unit_id in list(self.leased):
+            self.store.release_lease(unit_id, self.holder)
+        return self.report
+
+    def _drive(
+        self,
+        todo: list[str],
+        plans: Mapping[str, UnitPlan],
+        desired: DesiredState,
+        resumable: dict[str, Operation],
+        pool: ThreadPoolExecutor,
+    ) -> None:
+        issuing: dict[Future[Any], str] = {}
+        interval = self.settings.poll_first
+        deadline = time.monotonic() + self.settings.timeout
+        while (todo or issuing or self.inflight) and not self.stop.is_set():
+            progressed = False
+            for unit_id in list(todo):
+                state = self._readiness(unit_id, plans[unit_id])
+                if state == "wait":
+                    continue
+                todo.remove(unit_id)
+                progressed = True
+                if state != "go":
+                    continue
+                if not self._capacity(self.units[unit_id]):
+                    todo.insert(0, unit_id)
+                    break
+                issuing[
+                    pool.submit(
+                        self._prepare_and_issue,
+                        unit_id,
+                        plans[unit_id],
+                        desired,
+                        resumable.pop(unit_id, None),
+                    )
+                ] = unit_id
+            for future in [f for f in issuing if f.done()]:
+                unit_id = issuing.pop(future)
+                self._collect(unit_id, future)
+                progressed = True
+            if self.inflight and self._poll():
+                progressed = True
+                interval = self.settings.poll_first
+            if time.monotonic() > deadline:
+                self._time_out()
+                return
+            if not progressed:
+                self.stop.wait(interval)
+                interval = min(interval * 2, self.settings.poll_max)
+            self._renew_leases()
+
+    def _drive_deletes(
+        self, deletes: list[UnitPlan], plan: Plan, desired: DesiredState, pool: ThreadPoolExecutor
+    ) -> None:
+        roles = {u.target.id: u.target.role_arn for u in desired.units.values()}
+        futures: dict[Future[Any], str] = {}
+        for item in deletes:
+            record = self.store.unit(item.unit_id)
+            if record is None or not self._lease(item.unit_id):
+                continue
+            self.progress(item.unit_id, "start", "delete")
+            futures[
+                pool.submit(self.ops.issue_delete, record, plan.revision, roles.get(record.account))
+            ] = item.unit_id
+        for future, unit_id in futures.items():
+            self._collect(unit_id, future)
+        interval = self.settings.poll_first
+        while self.inflight and not self.stop.is_set():
+            if not self._poll():
+                self.stop.wait(interval)
+                interval = min(interval * 2, self.settings.poll_max)
+
+    # -- one unit --------------------------------------------------------------------
+    def _readiness(self, unit_id: str, item: UnitPlan) -> str:
+        """'wait' for dependencies, 'go' to work on the unit, 'done' when settled here."""
+        unit = self.units[unit_id]
+        deps = [d for d in unit.depends_on if d in self.units]
+        if any(d not in self.report.outcomes for d in deps):
+            return "wait"
+        if item.action == "denied":
+            self._settle(unit_id, Outcome("denied", "PolicyDenied", item.reason), unit)
+            return "done"
+        failed = [d for d in deps if self.report.outcomes[d].kind not in ("applied", "unchanged")]
+        if failed:
+            message = f"waits for {', '.join(failed)}"
+            self._settle(unit_id, Outcome("blocked", "DependencyNotReady", message), unit)
+            return "done"
+        if item.action == "blocked" and item.reason.startswith("stalled"):
+            self.report.outcomes[unit_id] = Outcome("failed", "Stalled", item.reason)
+            self.progress(unit_id, "skip", item.reason)
+            return "done"
+        if item.action == "noop" and not any(d in self.changed for d in deps):
+            # The plan rendered it with these very outputs: nothing to do, nothing to write.
+            self.report.outcomes[unit_id] = Outcome("unchanged", "UpToDate", "up to date")
+            return "done"
+        return "go"
+
+    def _prepare_and_issue(
+        self, unit_id: str, item: UnitPlan, desired: DesiredState, resumed: Operation | None
+    ) -> InFlight | Outcome:
+        unit = self.units[unit_id]
+        if not self._lease(unit_id):
+            return Outcome("retrying", "LeaseHeld", "another Goldenpath process is working on it")
+        try:
+            rendered = render_unit(unit, desired, self.renderer, self._lookup)
+        except RenderError as exc:
+            outcome = Outcome("invalid", "RenderFailed", str(exc))
+            self.ops.record_invalid(unit, outcome, desired.revision, None)
+            return outcome
+        if rendered.pending:
+            return Outcome(
+                "blocked",
+                "OutputsUnknown",
+                f"outputs of {', '.join(rendered.pending)} are not known",
+            )
+        fingerprint = rendered.fingerprint()
+        record = self.store.unit(unit_id)  # again: another process may have applied it
+        if record is not None and record.fingerprint == fingerprint and item.action != "create":
+            return Outcome("unchanged", "UpToDate", "up to date")
+        gate = self.ops.lint_gate(rendered)
+        if gate is not None:
+            self.ops.record_invalid(unit, gate, desired.revision, fingerprint)
+            return gate
+        fresh = record is None or record.fingerprint is None or item.action == "create"
+        self.progress(unit_id, "start", "create" if fresh else "update")
+        return self.ops.issue(rendered, "create" if fresh else "update", desired.revision, resumed)
+
+    def _collect(self, unit_id: str, future: Future[Any]) -> None:
+        try:
+            result = future.result()
+        except (CloudError, Waiting) as exc:
+            result = Outcome("retrying", "CloudUnavailable", str(exc))
+        if isinstance(result, InFlight):
+            self.inflight[result.ref] = result
+            return
+        self._settle(unit_id, result, self.units.get(unit_id))
+
+    def _settle(self, unit_id: str, outcome: Outcome, unit: Unit | None) -> None:
+        self.report.outcomes[unit_id] = outcome
+        if outcome.kind in ("unchanged", "blocked", "denied"):
+            self.ops.record_outcome(unit_id, outcome, unit)
+        if unit_id in self.leased and outcome.kind != "in_progress":
+            self.store.release_lease(unit_id, self.holder)
+            self.leased.discard(unit_id)
+        self.progress(unit_id, outcome.kind, outcome.message or outcome.reason)
+
+    def _lookup(self, unit_id: str) -> Mapping[str, str]:
+        found = self.outputs.get(unit_id)
+        return found if found is not None else PendingOutputs(unit_id)
+
+    # -- polling ----------------------------------------------------------------------
+    def _poll(self) -> bool:
+        """One batched describe per target; finish what is terminal. True if any was."""
+        by_target: dict[Target, list[StackRef]] = {}
+        for ref in self.inflight:
+            by_target.setdefault(ref.target, []).append(ref)
+        finished = False
+        for target, refs in by_target.items():
+            try:
+                states = self.ops.cloud.describe(target, [r.name for r in refs])
+            except (CloudError, Waiting) as exc:
+                log.warning("apply.poll_failed", target=str(target), error=str(exc))
+                continue
+            for ref in refs:
+                state = states.get(ref.name)
+                if state is not None and state.phase.value == "in_progress":
+                    continue
+                finished = True
+                self._finish(self.inflight.pop(ref), state)
+        return finished
+
+    def _finish(self, flight: InFlight, state: StackState | None) -> None:
+        unit = self.units.get(flight.unit_id)
+        outcome = self.ops.finish(flight, state, unit)
+        if outcome.kind == "applied" and state is not None:
+            outputs = {k: str(v) for k, v in state.outputs.items()}
+            if outputs != self.outputs.get(flight.unit_id):
+                self.changed.add(flight.unit_id)
+            self.outputs[flight.unit_id] = outputs
+        self._settle(flight.unit_id, outcome, unit)
+
+    def _capacity(self, unit: Unit) -> bool:
+        target = target_of(unit.target)
+        busy = sum(1 for ref in self.inflight if ref.target == target)
+        return busy < self.settings.per_target
+
+    def _lease(self, unit_id: str) -> bool:
+        if unit_id in self.leased:
+            return True
+        if self.store.acquire_lease(unit_id, self.holder, self.settings.lease_ttl):
+            self.leased.add(unit_id)
+            return True
+        return False
+
+    def _renew_leases(self) -> None:
+        if time.monotonic() - self._last_renew < self.settings.lease_ttl / 3:
+            return
+        self._last_renew = time.monotonic()
+        for unit_id in list(self.leased):
+            self.store.renew_lease(unit_id, self.holder, self.settings.lease_ttl)
+
+    def _time_out(self) -> None:
+        for ref, flight in list(self.inflight.items()):
+            message = f"still {flight.action} in progress after {self.settings.timeout:.0f}s"
+            self.report.outcomes[flight.unit_id] = Outcome("retrying", "TimedOut", message)
+            del self.inflight[ref]

@@ -1,0 +1,61 @@
+"""Between the state store's records and the planner's views of them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from reconciler.desired.units import Unit
+from reconciler.plan.model import Recorded
+from reconciler.state import StateStore, UnitRecord
+
+
+def recorded_views(
+    store: StateStore, records: Iterable[UnitRecord], data_templates: Iterable[str] = ()
+) -> dict[str, Recorded]:
+    """Planner views of ``records``; a stalled unit carries the fingerprint that failed."""
+    data = set(data_templates)
+    views = {}
+    for record in records:
+        stalled = record.condition("Stalled")
+        ready = record.condition("Ready")
+        failed_fingerprint = None
+        message = ""
+        if stalled is not None and stalled.status:
+            message = stalled.message
+            last = store.operations(record.id, limit=1)
+            if last and last[0].state == "failed":
+                failed_fingerprint = str((last[0].result or {}).get("fingerprint") or "")
+            else:
+                failed_fingerprint = ""
+        views[record.id] = Recorded(
+            id=record.id,
+            kind=record.kind,
+            stack_name=record.stack_name,
+            account=record.account,
+            region=record.region,
+            template=record.template,
+            version=record.version,
+            fingerprint=record.fingerprint,
+            outputs=dict(record.outputs),
+            updated_at=record.updated_at,
+            stack_id=record.stack_id,
+            stalled_fingerprint=failed_fingerprint,
+            stalled_message=message,
+            ready=bool(ready and ready.status),
+            holds_data=record.template in data,
+        )
+    return views
+
+
+def new_record(unit: Unit, now: object) -> UnitRecord:
+    """The first record of a unit the engine is about to create."""
+    return UnitRecord(
+        id=unit.id,
+        kind=unit.kind,
+        stack_name=unit.stack_name,
+        account=unit.target.id,
+        region=unit.target.region,
+        template=unit.template,
+        version=unit.version.version,
+        updated_at=now,  # type: ignore[arg-type]
+    )

@@ -1,0 +1,363 @@
+"""One unit's stack operation: gate, record, issue; and, when CloudFormation is done, record.
+
+Every operation is written to the state store's journal before the call is made, with the
+client token that makes the call idempotent, so a process killed at any moment resumes
+without issuing anything twice. The outcome, the unit's record and its history entry are
+then written together in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Literal
+
+import structlog
+
+from reconciler.apply.conditions import Outcome, summarize
+from reconciler.apply.records import new_record
+from reconciler.cloud import (
+    Cloud,
+    CloudRejected,
+    NoChange,
+    StackRef,
+    StackRequest,
+    StackState,
+    Target,
+    failure_message,
+    must_recreate,
+)
+from reconciler.desired.rendering import RenderedUnit
+from reconciler.desired.units import Unit
+from reconciler.errors import CloudError, Waiting
+from reconciler.render import Linter
+from reconciler.specs.model import Account
+from reconciler.state import (
+    Deployment,
+    DeploymentStatus,
+    Operation,
+    OperationIntent,
+    StateStore,
+    UnitRecord,
+)
+
+log = structlog.get_logger(__name__)
+StackAction = Literal["create", "update", "delete"]
+
+
+def target_of(account: Account) -> Target:
+    return Target(account.id, account.region, account.role_arn)
+
+
+@dataclass(frozen=True)
+class InFlight:
+    """An operation CloudFormation is working on."""
+
+    unit_id: str
+    action: StackAction
+    ref: StackRef
+    operation: Operation
+    deployment: Deployment
+    fingerprint: str | None
+    version: str
+    revision: str
+    record: UnitRecord | None
+
+
+@dataclass
+class StackOps:
+    store: StateStore
+    cloud: Cloud
+    linter: Linter | None
+    ignore_checks: tuple[str, ...]
+
+    def lint_gate(self, rendered: RenderedUnit) -> Outcome | None:
+        """cfn-lint errors stop a stack operation before it reaches the cloud."""
+        if self.linter is None:
+            return None
+        unit = rendered.unit
+        template = unit.bundle.infrastructure[unit.infrastructure].path
+        report = self.linter.lint(
+            rendered.body,
+            file=template,
+            ignore_checks=self.ignore_checks,
+            regions=(unit.target.region,),
+        )
+        if report.errors:
+            first = report.errors[0]
+            more = f" (and {len(report.errors) - 1} more)" if len(report.errors) > 1 else ""
+            return Outcome(
+                "invalid",
+                "LintFailed",
+                f"{template}, rendered line {first.line}: {first.message}{more}",
+            )
+        return None
+
+    def issue(
+        self,
+        rendered: RenderedUnit,
+        action: StackAction,
+        revision: str,
+        resumed: Operation | None = None,
+    ) -> InFlight | Outcome:
+        """Record, then start, a create or update of ``rendered``'s stack."""
+        unit = rendered.unit
+        target = target_of(unit.target)
+        fingerprint = rendered.fingerprint()
+        record = self.store.unit(unit.id)
+        request = StackRequest(unit.stack_name, rendered.body, tags=unit.tags)
+        op, deployment = resumed, None
+        if op is None:
+            op, deployment = self._begin(unit, action, revision, fingerprint, record)
+        else:
+            deployment = self._open_deployment(unit.id, revision, unit.version.version)
+        flight = InFlight(
+            unit.id,
+            action,
+            StackRef(target, unit.stack_name),
+            op,
+            deployment,
+            fingerprint,
+            unit.version.version,
+            revision,
+            record,
+        )
+        try:
+            if action == "create":
+                self._create(target, request, op.client_token)
+            else:
+                outcome = self.cloud.update(target, request, op.client_token)
+                if isinstance(outcome, NoChange):
+                    states = self.cloud.describe(target, [unit.stack_name])
+                    found = states.get(unit.stack_name)
+                    if found is not None:
+                        return self.finish(flight, found, unit)
+        except Waiting as exc:
+            return self._abandon(flight, Outcome("retrying", "CloudUnavailable", str(exc)))
+        except CloudError as exc:
+            return self._abandon(flight, Outcome("failed", "Rejected", str(exc)), unit=unit)
+        return flight
+
+    def issue_delete(
+        self, record: UnitRecord, revision: str, role_arn: str | None
+    ) -> InFlight | Outcome:
+        target = Target(record.account, record.region, role_arn)
+        intent = OperationIntent(
+            record.id, "delete", record.stack_name, record.account, record.region, revision
+        )
+        with self.store.transaction(f"recording the delete of {record.id}") as tx:
+            op = tx.begin_operation(intent)
+            deployment = tx.start_deployment(record.id, revision, record.version, deleting=True)
+        flight = InFlight(
+            record.id,
+            "delete",
+            StackRef(target, record.stack_name),
+            op,
+            deployment,
+            None,
+            record.version,
+            revision,
+            record,
+        )
+        try:
+            self.cloud.delete(target, record.stack_name, op.client_token)
+        except Waiting as exc:
+            return self._abandon(flight, Outcome("retrying", "CloudUnavailable", str(exc)))
+        except CloudError as exc:
+            return self._abandon(flight, Outcome("failed", "Rejected", str(exc)))
+        return flight
+
+    def finish(
+        self,
+        flight: InFlight,
+        state: StackState | None,
+        unit: Unit | None,
+        now: datetime | None = None,
+    ) -> Outcome:
+        """Record what CloudFormation ended with; ``state`` None means the stack is gone."""
+        now = now or self.store.now()
+        if flight.action == "delete":
+            return self._finish_delete(flight, state)
+        if state is None or state.phase.value != "succeeded":
+            reason = self._failure(flight, state)
+            return self._fail(flight, Outcome("failed", "StackFailed", reason), unit, now)
+        outputs = {k: str(v) for k, v in state.outputs.items()}
+        base = flight.record or (new_record(unit, now) if unit else None)
+        assert base is not None
+        record = base.with_stack(state.stack_id, now).with_applied(
+            flight.revision, flight.fingerprint or "", outputs, now
+        )
+        if unit is not None:
+            record = replace(
+                record,
+                version=unit.version.version,
+                template=unit.template,
+                stack_name=unit.stack_name,
+                account=unit.target.id,
+                region=unit.target.region,
+            )
+        outcome = Outcome(
+            "applied", "Succeeded", f"{flight.action}d {flight.ref.name} at {flight.revision[:12]}"
+        )
+        with self.store.transaction(f"recording {flight.unit_id}") as tx:
+            tx.finish_operation(
+                flight.operation.id, "done", {"stack_id": state.stack_id, "status": state.status}
+            )
+            tx.save_units([summarize(record.with_attempt(flight.revision, now), outcome, now)])
+            tx.finish_deployment(flight.deployment.id, "SUCCEEDED", outcome.message)
+        return outcome
+
+    def record_invalid(
+        self, unit: Unit, outcome: Outcome, revision: str, fingerprint: str | None
+    ) -> None:
+        """A unit that cannot be applied as committed: journal it, so it stays stalled."""
+        now = self.store.now()
+        record = self.store.unit(unit.id) or new_record(unit, now)
+        intent = OperationIntent(
+            unit.id,
+            "update" if record.fingerprint else "create",
+            unit.stack_name,
+            unit.target.id,
+            unit.target.region,
+            revision,
+            fingerprint,
+        )
+        with self.store.transaction(f"recording why {unit.id} stalled") as tx:
+            op = tx.begin_operation(intent)
+            tx.finish_operation(
+                op.id,
+                "failed",
+                {
+                    "fingerprint": fingerprint or "",
+                    "reason": outcome.reason,
+                    "message": outcome.message,
+                },
+            )
+            tx.save_units([summarize(record.with_attempt(revision, now), outcome, now)])
+
+    def record_outcome(self, unit_id: str, outcome: Outcome, unit: Unit | None = None) -> None:
+        """Set conditions without an operation (blocked, denied, unchanged)."""
+        now = self.store.now()
+        record = self.store.unit(unit_id)
+        if record is None:
+            if unit is None or outcome.kind == "unchanged":
+                return
+            record = new_record(unit, now)
+        self.store.save_units([summarize(record, outcome, now)])
+
+    def _create(self, target: Target, request: StackRequest, token: str) -> None:
+        try:
+            self.cloud.create(target, request, token)
+        except CloudRejected as exc:
+            if exc.code != "AlreadyExistsException":
+                raise
+            existing = self.cloud.describe(target, [request.name]).get(request.name)
+            if existing is None or not must_recreate(existing.status):
+                raise
+            # A create that failed earlier left a stack that can only be deleted.
+            log.info("stack.recreate", stack=request.name, status=existing.status)
+            self.cloud.delete(target, request.name, f"{token}-del")
+            self.cloud.wait([StackRef(target, request.name)])
+            self.cloud.create(target, request, f"{token}-re")
+
+    def _begin(
+        self,
+        unit: Unit,
+        action: StackAction,
+        revision: str,
+        fingerprint: str,
+        record: UnitRecord | None,
+    ) -> tuple[Operation, Deployment]:
+        now = self.store.now()
+        base = record or new_record(unit, now)
+        intent = OperationIntent(
+            unit.id,
+            action,
+            unit.stack_name,
+            unit.target.id,
+            unit.target.region,
+            revision,
+            fingerprint,
+        )
+        in_progress = summarize(
+            base.with_attempt(revision, now),
+            Outcome("in_progress", "Progressing", f"{action} issued"),
+            now,
+        )
+        with self.store.transaction(f"recording the {action} of {unit.id}") as tx:
+            op = tx.begin_operation(intent)
+            deployment = tx.start_deployment(unit.id, revision, unit.version.version)
+            tx.save_units([in_progress])
+        return op, deployment
+
+    def _open_deployment(self, unit_id: str, revision: str, version: str) -> Deployment:
+        last = self.store.history(unit_id, limit=1)
+        if last and last[0].status in ("IN_PROGRESS", "DELETE_IN_PROGRESS"):
+            return last[0]
+        return self.store.start_deployment(unit_id, revision, version)
+
+    def _abandon(self, flight: InFlight, outcome: Outcome, unit: Unit | None = None) -> Outcome:
+        now = self.store.now()
+        status: DeploymentStatus = "DELETE_FAILED" if flight.action == "delete" else "FAILED"
+        base = flight.record or (new_record(unit, now) if unit else None)
+        with self.store.transaction(f"recording that {flight.unit_id} was not issued") as tx:
+            tx.finish_operation(
+                flight.operation.id,
+                "failed",
+                {
+                    "fingerprint": flight.fingerprint or "",
+                    "reason": outcome.reason,
+                    "message": outcome.message,
+                    "transient": outcome.kind == "retrying",
+                },
+            )
+            tx.finish_deployment(flight.deployment.id, status, outcome.message)
+            if base is not None:
+                tx.save_units([summarize(base, outcome, now)])
+        return outcome
+
+    def _fail(
+        self, flight: InFlight, outcome: Outcome, unit: Unit | None, now: datetime
+    ) -> Outcome:
+        base = flight.record or (new_record(unit, now) if unit else None)
+        with self.store.transaction(f"recording the failure of {flight.unit_id}") as tx:
+            tx.finish_operation(
+                flight.operation.id,
+                "failed",
+                {
+                    "fingerprint": flight.fingerprint or "",
+                    "reason": outcome.reason,
+                    "message": outcome.message,
+                },
+            )
+            tx.finish_deployment(flight.deployment.id, "FAILED", outcome.message)
+            if base is not None:
+                tx.save_units([summarize(base.with_attempt(flight.revision, now), outcome, now)])
+        return outcome
+
+    def _finish_delete(self, flight: InFlight, state: StackState | None) -> Outcome:
+        if state is not None and state.status != "DELETE_COMPLETE":
+            reason = self._failure(flight, state)
+            outcome = Outcome("failed", "DeleteFailed", reason)
+            with self.store.transaction(f"recording the failed delete of {flight.unit_id}") as tx:
+                tx.finish_operation(flight.operation.id, "failed", {"message": reason})
+                tx.finish_deployment(flight.deployment.id, "DELETE_FAILED", reason)
+                if flight.record is not None:
+                    tx.save_units([summarize(flight.record, outcome, self.store.now())])
+            return outcome
+        with self.store.transaction(f"recording the delete of {flight.unit_id}") as tx:
+            tx.finish_operation(flight.operation.id, "done", {"status": "DELETE_COMPLETE"})
+            tx.finish_deployment(
+                flight.deployment.id, "DELETE_COMPLETE", f"deleted {flight.ref.name}"
+            )
+            tx.forget_unit(flight.unit_id)
+        return Outcome("applied", "Deleted", f"deleted {flight.ref.name}")
+
+    def _failure(self, flight: InFlight, state: StackState | None) -> str:
+        if state is None:
+            return f"stack {flight.ref.name} disappeared during the {flight.action}"
+        try:
+            events = self.cloud.events(flight.ref.target, flight.ref.name, limit=50)
+        except (CloudError, Waiting):
+            events = ()
+        return f"{state.status}: {failure_message(events, state.status_reason)}"

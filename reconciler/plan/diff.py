@@ -1,0 +1,216 @@
+"""Desired state against recorded (and, with --refresh, live) state: one action per unit.
+
+Units are visited in dependency order. A unit renders with the outputs its dependencies
+have now; where a dependency is not deployed yet its outputs are "known after apply",
+and apply renders the unit again once they are. Nothing is deleted when the desired
+state is incomplete (the repo has errors, or no environments at all), nor where
+``goldenpath.yaml`` does not allow pruning that kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+
+from reconciler.desired.rendering import OutputSource, RenderedUnit, render_unit
+from reconciler.desired.units import DesiredState, Unit
+from reconciler.errors import RenderError
+from reconciler.plan.model import Action, Live, Plan, Recorded, UnitPlan
+from reconciler.render import PendingOutputs, Renderer
+from reconciler.specs.model import Account, PruneRules
+
+# Live statuses in which a stack no longer exists as far as a plan is concerned.
+_GONE = {"DELETE_COMPLETE"}
+
+
+def make_plan(
+    desired: DesiredState,
+    recorded: Mapping[str, Recorded],
+    *,
+    renderer: Renderer,
+    prune: PruneRules,
+    live: Mapping[str, Live | None] | None = None,
+) -> Plan:
+    planner = _Planner(desired, recorded, renderer, live)
+    for unit_id in desired.order:
+        planner.visit(desired.units[unit_id])
+    planner.deletions(prune)
+    return Plan(desired.revision, tuple(planner.plans))
+
+
+class _Planner:
+    def __init__(
+        self,
+        desired: DesiredState,
+        recorded: Mapping[str, Recorded],
+        renderer: Renderer,
+        live: Mapping[str, Live | None] | None,
+    ) -> None:
+        self.desired = desired
+        self.recorded = recorded
+        self.renderer = renderer
+        self.live = live
+        self.plans: list[UnitPlan] = []
+        self.by_id: dict[str, UnitPlan] = {}
+
+    def outputs(self, unit_id: str) -> Mapping[str, str] | None:
+        if self.live is not None and unit_id in self.live:
+            found = self.live[unit_id]
+            return dict(found.outputs) if found is not None else None
+        record = self.recorded.get(unit_id)
+        plan = self.by_id.get(unit_id)
+        if record is None or (plan is not None and plan.action == "create"):
+            return None
+        return dict(record.outputs)
+
+    def add(self, plan: UnitPlan) -> None:
+        self.plans.append(plan)
+        self.by_id[plan.unit_id] = plan
+
+    def visit(self, unit: Unit) -> None:
+        record = self.recorded.get(unit.id)
+        base = UnitPlan(
+            unit.id,
+            unit.kind,
+            "noop",
+            "",
+            unit.stack_name,
+            unit.target,
+            from_version=record.version if record else None,
+            to_version=unit.version.version,
+            template=unit.template,
+            depends_on=unit.depends_on,
+        )
+        if unit.id in self.desired.denied:
+            self.add(_with(base, "denied", self.desired.denied[unit.id]))
+            return
+        stuck = [
+            d
+            for d in unit.depends_on
+            if self.by_id.get(d) is not None
+            and self.by_id[d].action in ("blocked", "denied")
+            and self.outputs(d) is None
+        ]
+        if stuck:
+            self.add(
+                _with(base, "blocked", f"waits for {', '.join(stuck)}, which cannot be applied")
+            )
+            return
+        source: OutputSource = self._source()
+        try:
+            rendered = render_unit(unit, self.desired, self.renderer, source)
+        except RenderError as exc:
+            self.add(_with(base, "blocked", f"render error: {exc}"))
+            return
+        self.add(self._decide(unit, base, rendered, record))
+
+    def _source(self) -> OutputSource:
+        def lookup(unit_id: str) -> Mapping[str, str]:
+            found = self.outputs(unit_id)
+            return found if found is not None else PendingOutputs(unit_id)
+
+        return lookup
+
+    def _decide(
+        self, unit: Unit, base: UnitPlan, rendered: RenderedUnit, record: Recorded | None
+    ) -> UnitPlan:
+        fingerprint = None if rendered.pending else rendered.fingerprint()
+        known = tuple(rendered.pending)
+        retained = tuple(f"{r.logical_id} ({r.type}, {r.policy})" for r in rendered.retained)
+        plan = replace(
+            base,
+            fingerprint=fingerprint,
+            rendered=rendered,
+            known_after_apply=known,
+            retained=retained,
+        )
+        live = self.live.get(unit.id, _Unknown) if self.live is not None else _Unknown
+        if record is None or record.fingerprint is None:
+            why = f"new {unit.kind}" if record is None else "never applied successfully"
+            return _with(plan, "create", why + _after(known))
+        if live is None or (isinstance(live, Live) and live.status in _GONE):
+            return _with(plan, "create", "the stack was deleted outside Goldenpath" + _after(known))
+        if record.stalled_fingerprint is not None and (
+            fingerprint is None or fingerprint == record.stalled_fingerprint
+        ):
+            return _with(
+                plan, "blocked", f"stalled: {record.stalled_message}; commit a fix to try again"
+            )
+        if isinstance(live, Live) and _changed_outside(live, record):
+            return _with(plan, "update", "the stack was changed outside Goldenpath")
+        if fingerprint is not None and fingerprint == record.fingerprint:
+            return _with(plan, "noop", "up to date")
+        if record.version != unit.version.version:
+            return _with(
+                plan,
+                "update",
+                f"template {unit.template} {record.version} → "
+                f"{unit.version.version}" + _after(known),
+            )
+        return _with(plan, "update", "rendered template changed" + _after(known))
+
+    def deletions(self, prune: PruneRules) -> None:
+        gone = [r for uid, r in sorted(self.recorded.items()) if uid not in self.desired.units]
+        # Dependants go first: a pipeline before its instances, instances before the env.
+        rank = {"pipeline": 0, "component": 1, "service": 2, "environment": 3}
+        for record in sorted(gone, key=lambda r: (rank.get(r.kind, 9), r.id)):
+            target = Account(record.account, record.region)
+            base = UnitPlan(
+                record.id,
+                record.kind,
+                "delete",
+                "",
+                record.stack_name,
+                target,
+                from_version=record.version,
+                template=record.template,
+            )
+            if self.desired.incomplete:
+                self.add(
+                    _with(
+                        base,
+                        "blocked",
+                        "its spec is gone, but the repo has errors or no environments; "
+                        "nothing is deleted until they are fixed",
+                    )
+                )
+            elif not getattr(prune, record.kind, False):
+                self.add(
+                    _with(
+                        base,
+                        "denied",
+                        f"its spec is gone, but goldenpath.yaml does not allow pruning "
+                        f"({record.kind}); the stack is kept",
+                    )
+                )
+            elif users := self._still_used(record.id):
+                self.add(_with(base, "blocked", f"still used by {', '.join(users)}"))
+            else:
+                why = "its spec is gone"
+                if record.holds_data:
+                    why += "; data resources are kept (DeletionPolicy Retain/Snapshot)"
+                self.add(_with(base, "delete", why))
+
+    def _still_used(self, unit_id: str) -> list[str]:
+        return [u.id for u in self.desired.units.values() if unit_id in u.depends_on]
+
+
+class _UnknownType:
+    pass
+
+
+_Unknown = _UnknownType()
+
+
+def _with(plan: UnitPlan, action: Action, reason: str) -> UnitPlan:
+    return replace(plan, action=action, reason=reason)
+
+
+def _after(known: tuple[str, ...]) -> str:
+    return f" (inputs known after apply of {', '.join(known)})" if known else ""
+
+
+def _changed_outside(live: Live, record: Recorded) -> bool:
+    if live.last_updated is None or record.updated_at is None:
+        return False
+    return live.last_updated > record.updated_at

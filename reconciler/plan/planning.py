@@ -1,0 +1,47 @@
+"""One planning pass over a snapshot: versions in use, rollouts, then the plan.
+
+Units keep the version they run (``manual`` updates, and ``automatic`` ones whose wave
+has not come); the units of a rollout's current wave move to the new minor. The desired
+state is built a second time only when a rollout moves something.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from reconciler.desired.build import Build, build_desired
+from reconciler.plan.diff import make_plan
+from reconciler.plan.model import Live, Plan, Recorded
+from reconciler.plan.rollout import RolloutView, plan_rollouts
+from reconciler.render import Renderer
+from reconciler.source.snapshot import Snapshot
+
+
+@dataclass(frozen=True)
+class Planned:
+    build: Build
+    plan: Plan
+    rollouts: tuple[RolloutView, ...]
+
+
+def plan_snapshot(
+    snapshot: Snapshot,
+    recorded: Mapping[str, Recorded],
+    *,
+    renderer: Renderer,
+    live: Mapping[str, Live | None] | None = None,
+) -> Planned:
+    in_use = {uid: r.version for uid, r in recorded.items()}
+    build = build_desired(snapshot, in_use=in_use)
+    rollouts = plan_rollouts(build, recorded, build.specs.platform.rollout_order)
+    moving = set().union(*(r.moving for r in rollouts)) if rollouts else set()
+    if moving:
+        build = build_desired(snapshot, in_use={k: v for k, v in in_use.items() if k not in moving})
+    plan = make_plan(
+        build.state, recorded, renderer=renderer, prune=build.specs.platform.prune, live=live
+    )
+    problems = tuple(str(p) for p in build.errors)
+    if problems:
+        plan = Plan(plan.revision, plan.units, problems)
+    return Planned(build, plan, tuple(rollouts))

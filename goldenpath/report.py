@@ -1,0 +1,133 @@
+"""What plan and apply print: tables for people, JSON for scripts, progress in a terminal."""
+
+from __future__ import annotations
+
+import sys
+from types import TracebackType
+from typing import Any
+
+from goldenpath.output import emit_json, say, table
+from reconciler.apply.engine import Applied
+from reconciler.plan.planning import Planned
+
+SYMBOLS = {"create": "+", "update": "~", "delete": "-", "noop": " ", "blocked": "!", "denied": "x"}
+
+
+def plan_json(planned: Planned) -> dict[str, Any]:
+    document = planned.plan.to_json()
+    document["rollouts"] = [r.to_json() for r in planned.rollouts]
+    document["errors"] = [p.as_dict() for p in planned.build.errors]
+    return document
+
+
+def print_plan(planned: Planned, output: str) -> None:
+    if output == "json":
+        emit_json(plan_json(planned))
+        return
+    for problem in planned.build.errors:
+        say(f"error: {problem}")
+    rows = []
+    for unit in planned.plan.units:
+        versions = unit.to_version or ""
+        if unit.from_version and unit.from_version != unit.to_version:
+            versions = f"{unit.from_version} → {unit.to_version or '(gone)'}"
+        rows.append([f"{SYMBOLS[unit.action]} {unit.unit_id}", unit.action, versions, unit.reason])
+    say(table(["UNIT", "ACTION", "VERSION", "WHY"], rows))
+    for unit in planned.plan.units:
+        for change in unit.changes:
+            flag = "  REPLACEMENT" if change.replacement == "True" else ""
+            say(f"    {unit.unit_id}: {change.action} {change.logical_id} ({change.type}){flag}")
+        for kept in unit.retained:
+            say(f"    {unit.unit_id}: keeps {kept}")
+    for rollout in planned.rollouts:
+        waves = ", ".join(f"{w.name}: {w.status}" for w in rollout.waves)
+        say(
+            f"rollout {rollout.template} {rollout.from_version} → {rollout.to_version} "
+            f"({rollout.status}): {waves}"
+        )
+    summary = planned.plan.summary
+    say(
+        "plan: "
+        + ", ".join(
+            f"{n} to {a}" if a in ("create", "update", "delete") else f"{n} {a}"
+            for a, n in summary.items()
+            if n
+        )
+    )
+
+
+def print_apply(applied: Applied, output: str) -> None:
+    report = applied.report
+    if output == "json":
+        emit_json(
+            {
+                "revision": applied.planned.plan.revision,
+                "passes": applied.passes,
+                "ok": report.ok,
+                "units": [
+                    {"id": uid, "outcome": o.kind, "reason": o.reason, "message": o.message}
+                    for uid, o in sorted(report.outcomes.items())
+                ],
+                "errors": [p.as_dict() for p in applied.planned.build.errors],
+            }
+        )
+        return
+    for problem in applied.planned.build.errors:
+        say(f"error: {problem}")
+    for uid, outcome in sorted(report.outcomes.items()):
+        if outcome.kind != "unchanged":
+            say(f"{outcome.kind:>9}  {uid}: {outcome.message or outcome.reason}")
+    say(
+        f"apply: {report.count('applied')} applied, {report.count('unchanged')} up to date, "
+        f"{report.count('failed', 'invalid')} failed, {report.count('blocked')} blocked, "
+        f"{report.count('denied')} denied, {report.count('retrying')} to retry"
+    )
+
+
+class ApplyProgressView:
+    """A progress bar on a terminal; otherwise one structured log line per unit event."""
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self.progress: Any = None
+        self.task: Any = None
+        self.started = 0
+
+    def __enter__(self) -> ApplyProgressView:
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TextColumn("{task.completed}/{task.total}"),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+            )
+            self.progress.start()
+            self.task = self.progress.add_task("applying", total=None)
+        return self
+
+    def update(self, unit_id: str, event: str, message: str) -> None:
+        import structlog
+
+        structlog.get_logger("goldenpath.apply").info(
+            f"unit.{event}", unit=unit_id, message=message
+        )
+        if self.progress is None:
+            return
+        if event == "start":
+            self.started += 1
+            self.progress.update(self.task, total=self.started, description=f"{message} {unit_id}")
+        elif event in ("applied", "failed", "invalid", "blocked", "retrying", "denied"):
+            self.progress.advance(self.task)
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self.progress is not None:
+            self.progress.stop()

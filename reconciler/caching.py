@@ -13,6 +13,7 @@ from reconciler.templates.versions import VersionIndex
 
 VERSIONS = "template-versions"
 LINT = "lint"
+RECOMMENDED = "recommended-version"  # template name → its highest usable version
 
 
 class StoredLintCache:

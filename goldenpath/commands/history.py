@@ -1,4 +1,4 @@
-"""``goldenpath history``: not built yet (see the open issues)."""
+"""``goldenpath history UNIT``: the unit's deployments, newest first."""
 
 from __future__ import annotations
 
@@ -6,11 +6,39 @@ import argparse
 
 
 def arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
+    parser.add_argument("unit", help="a unit id, e.g. service/web/test")
+    parser.add_argument("--limit", type=int, default=50)
 
 
 def run(args: argparse.Namespace) -> int:
-    import sys
+    from goldenpath.output import emit_json, say, table
+    from reconciler.report.status import history_document
+    from reconciler.state import StateStore
 
-    sys.stderr.write("goldenpath history: not available in this build yet\n")
-    return 1
+    with StateStore.open(args.state) as store:
+        document = history_document(store, args.unit, args.limit)
+        known = store.unit(args.unit) is not None
+    if not document["deployments"] and not known:
+        say(f"error: no unit {args.unit!r} and no history for it in {args.state}")
+        return 1
+    if args.output == "json":
+        emit_json(document)
+        return 0
+    say(
+        table(
+            ["ID", "REVISION", "VERSION", "STATUS", "STARTED", "FINISHED", "MESSAGE"],
+            [
+                [
+                    d["id"],
+                    (d["revision"] or "")[:12],
+                    d["version"],
+                    d["status"],
+                    d["started_at"],
+                    d["finished_at"] or "",
+                    d["message"],
+                ]
+                for d in document["deployments"]
+            ],
+        )
+    )
+    return 0

@@ -1,4 +1,4 @@
-"""``goldenpath status``: not built yet (see the open issues)."""
+"""``goldenpath status``: units, conditions, versions (outdated ones flagged) and rollouts."""
 
 from __future__ import annotations
 
@@ -6,11 +6,61 @@ import argparse
 
 
 def arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
+    parser.add_argument("unit", nargs="?", help="only this unit (with its outputs)")
 
 
 def run(args: argparse.Namespace) -> int:
-    import sys
+    from goldenpath.output import emit_json, say, table
+    from reconciler.report.status import status_document
+    from reconciler.state import StateStore
 
-    sys.stderr.write("goldenpath status: not available in this build yet\n")
-    return 1
+    with StateStore.open(args.state) as store:
+        document = status_document(store)
+    if args.unit:
+        document["units"] = [u for u in document["units"] if u["id"] == args.unit]
+        if not document["units"]:
+            say(f"error: no unit {args.unit!r} in {args.state}")
+            return 1
+    if args.output == "json":
+        emit_json(document)
+        return 0
+    rows = []
+    for unit in document["units"]:
+        conditions = {c["type"]: c for c in unit["conditions"]}
+        ready = conditions.get("Ready", {})
+        state = (
+            "Ready"
+            if ready.get("status")
+            else (
+                "Stalled"
+                if conditions.get("Stalled", {}).get("status")
+                else "Reconciling"
+                if conditions.get("Reconciling", {}).get("status")
+                else "NotReady"
+            )
+        )
+        version = unit["version"]
+        if unit["outdated"]:
+            version += f" (outdated: {unit['recommended_version']} recommended)"
+        rows.append(
+            [
+                unit["id"],
+                state,
+                version,
+                unit["stack_name"],
+                f"{unit['account']}/{unit['region']}",
+                (unit["last_applied_revision"] or "")[:12],
+                ready.get("message", ""),
+            ]
+        )
+    say(table(["UNIT", "STATUS", "VERSION", "STACK", "ACCOUNT", "APPLIED", "MESSAGE"], rows))
+    if args.unit:
+        for name, value in sorted(document["units"][0]["outputs"].items()):
+            say(f"  {name} = {value}")
+    for rollout in document["rollouts"]:
+        waves = ", ".join(f"{'/'.join(w['environments'])}: {w['status']}" for w in rollout["waves"])
+        say(
+            f"rollout {rollout['template']} → {rollout['to_version']} ({rollout['status']}): "
+            f"{waves}"
+        )
+    return 0

@@ -20,6 +20,7 @@ from reconciler.apply.conditions import Outcome
 from reconciler.apply.executor import ApplyReport, ApplySettings, Executor, Progress
 from reconciler.apply.records import recorded_views
 from reconciler.apply.stack_ops import StackOps, target_of
+from reconciler.caching import RECOMMENDED
 from reconciler.cloud import Cloud, ResourceChange, StackRequest, Target
 from reconciler.errors import CloudError, Waiting
 from reconciler.plan.model import Live, Plan, Recorded
@@ -71,6 +72,7 @@ class Reconciler:
         recorded = recorded_views(self.store, records)
         live = self._live(recorded, snapshot) if refresh else None
         planned = plan_snapshot(snapshot, recorded, renderer=self.renderer, live=live)
+        self._record_recommended(planned)
         if preview:
             planned = Planned(planned.build, self._previewed(planned.plan), planned.rollouts)
         return planned
@@ -148,6 +150,16 @@ class Reconciler:
                     log.warning("plan.preview_failed", unit=item.unit_id, error=str(exc))
             units.append(item)
         return Plan(plan.revision, tuple(units), plan.problems)
+
+    def _record_recommended(self, planned: Planned) -> None:
+        catalog = planned.build.catalog
+        found = {
+            name: best.version
+            for name in catalog.index.names()
+            if (best := catalog.recommended(name)) is not None
+        }
+        if found:
+            self.store.cache_put_many(RECOMMENDED, found)
 
     def _save_rollouts(self, rollouts: tuple[RolloutView, ...]) -> None:
         now = self.store.now()

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from reconciler.caching import StoredLintCache, load_version_index, save_version_index
+from reconciler.caching import StoredLintCache
+from reconciler.caching import committed_snapshot as cached_snapshot
 from reconciler.cloud import Cloud
 from reconciler.errors import SourceError
 from reconciler.render import Linter
@@ -23,14 +24,7 @@ def add_ref_arguments(parser: argparse.ArgumentParser) -> None:
 
 def committed_snapshot(repo: str, ref: str, store: StateStore) -> Snapshot:
     """The platform repo at ``ref``, with template versions extended from the cache."""
-    source = GitSource.open(Path(repo))
-    key = f"{source.repo.git_dir}:{source.prefix}"
-    cached = load_version_index(store, key)
-    commit = source.resolve(ref)
-    versions = source.versions(commit, cached)
-    if versions != cached:
-        save_version_index(store, key, versions)
-    return Snapshot(commit, source.files(commit), versions, source)
+    return cached_snapshot(GitSource.open(Path(repo)), ref, store)
 
 
 @contextmanager

@@ -8,6 +8,8 @@ the rendered body. Lint results are buffered and written in one batch at the end
 from __future__ import annotations
 
 from reconciler.render import LintReport
+from reconciler.source.git import GitSource
+from reconciler.source.snapshot import Snapshot
 from reconciler.state import StateStore
 from reconciler.templates.versions import VersionIndex
 
@@ -48,3 +50,14 @@ def load_version_index(store: StateStore, repo_key: str) -> VersionIndex | None:
 
 def save_version_index(store: StateStore, repo_key: str, index: VersionIndex) -> None:
     store.cache_put(VERSIONS, repo_key, index.to_json())
+
+
+def committed_snapshot(source: GitSource, ref: str, store: StateStore) -> Snapshot:
+    """The platform repo at ``ref``, with template versions extended from the cache."""
+    key = f"{source.repo.git_dir}:{source.prefix}"
+    cached = load_version_index(store, key)
+    commit = source.resolve(ref)
+    versions = source.versions(commit, cached)
+    if versions != cached:
+        save_version_index(store, key, versions)
+    return Snapshot(commit, source.files(commit), versions, source)

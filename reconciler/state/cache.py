@@ -61,6 +61,12 @@ def put_many(
     return len(rows)
 
 
+def delete(connection: Connection, namespace: str, key: str) -> bool:
+    t = tables.cache_entries
+    done = connection.execute(sa.delete(t).where(t.c.namespace == namespace, t.c.key == key))
+    return bool(done.rowcount)
+
+
 def get(connection: Connection, namespace: str, key: str) -> Any | None:
     t = tables.cache_entries
     text = connection.execute(

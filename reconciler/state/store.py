@@ -263,6 +263,11 @@ class StateStore:
         with self.transaction(f"writing cache {namespace}") as tx:
             return tx.cache_put_many(namespace, entries)
 
+    def cache_delete(self, namespace: str, key: str) -> bool:
+        """Drop one entry; True when it existed."""
+        with self.transaction(f"deleting from cache {namespace}") as tx:
+            return tx.cache_delete(namespace, key)
+
     def cache_prune(self, namespace: str, stored_before: datetime) -> int:
         """Drop entries of ``namespace`` last stored before a time; returns how many."""
         with self.transaction(f"pruning cache {namespace}") as tx:

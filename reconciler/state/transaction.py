@@ -103,6 +103,9 @@ class StateTransaction:
             self._connection, delivery_id, self._clock.now(), self._settings.delivery_retention
         )
 
+    def cache_delete(self, namespace: str, key: str) -> bool:
+        return cache.delete(self._connection, namespace, key)
+
     def cache_put_many(self, namespace: str, entries: Mapping[str, Any]) -> int:
         """Store JSON values under their keys in ``namespace``, replacing older ones."""
         return cache.put_many(self._connection, namespace, entries, self._clock.now())

@@ -1,0 +1,108 @@
+"""The one pull-request comment: validation, the plan table, and the blast radius.
+
+Markdown that reads well on GitHub and GitLab alike. Composed here, above the forge
+clients, which only deliver it (and cut it to the forge's limit, with a note).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from reconciler.checks.blast import Touched
+from reconciler.errors import Problem
+
+ICONS = {
+    "create": "➕",
+    "update": "🔄",
+    "delete": "🗑️",
+    "noop": "✔️",
+    "blocked": "⛔",
+    "denied": "🚫",
+}
+# Rows of the plan table shown before the rest is summarised.
+MAX_ROWS = 200
+
+
+def compose(
+    *,
+    head: str,
+    problems: Sequence[Problem],
+    plan: dict[str, Any],
+    touched: Sequence[Touched],
+    plan_url: str | None,
+) -> str:
+    lines = [f"### Goldenpath plan for `{head[:12]}`", ""]
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        lines.append(f"**validate**: ❌ {len(errors)} problem(s)")
+        lines += [f"- `{_where(p)}` {p.message}" for p in errors[:50]]
+        if len(errors) > 50:
+            lines.append(f"- … and {len(errors) - 50} more")
+    else:
+        lines.append("**validate**: ✅ schemas, templates, versions, access and lint passed")
+    lines.append("")
+    changing = [u for u in plan["units"] if u["action"] != "noop"]
+    summary = ", ".join(f"{n} {a}" for a, n in plan["summary"].items() if n)
+    lines.append(f"**plan**: {summary or 'nothing'}")
+    if changing:
+        lines += ["", "| unit | action | version | resource changes |", "|---|---|---|---|"]
+        for unit in changing[:MAX_ROWS]:
+            lines.append(
+                f"| `{unit['id']}` | {ICONS.get(unit['action'], '')} {unit['action']} "
+                f"| {_versions(unit)} | {_changes(unit)} |"
+            )
+        if len(changing) > MAX_ROWS:
+            lines.append(f"| … | {len(changing) - MAX_ROWS} more units | | |")
+    if touched:
+        lines += ["", "#### Blast radius", "", "| unit | effect | version |", "|---|---|---|"]
+        for entry in touched:
+            effect = (
+                "moves automatically (rollout in waves)"
+                if entry.effect == "moves"
+                else "shows as outdated (manual updates)"
+            )
+            lines.append(
+                f"| `{entry.unit_id}` | {effect} | {entry.from_version} → {entry.to_version} |"
+            )
+        for entry in touched:
+            if entry.diff:
+                lines += [
+                    "",
+                    f"<details><summary>render diff of <code>{entry.unit_id}</code></summary>",
+                    "",
+                    "```diff",
+                    entry.diff,
+                    "```",
+                    "",
+                    "</details>",
+                ]
+    if plan_url:
+        lines += ["", f"[Plan page]({plan_url})"]
+    return "\n".join(lines) + "\n"
+
+
+def _where(problem: Problem) -> str:
+    where = problem.file + (f":{problem.line}" if problem.line else "")
+    return f"{where} {problem.field}".strip()
+
+
+def _versions(unit: dict[str, Any]) -> str:
+    old, new = unit.get("from_version"), unit.get("to_version")
+    if old and new and old != new:
+        return f"{old} → {new}"
+    return new or old or ""
+
+
+def _changes(unit: dict[str, Any]) -> str:
+    parts = []
+    for change in unit.get("changes", []):
+        flag = " **replacement**" if change.get("replacement") == "True" else ""
+        parts.append(f"{change['action']} {change['logical_id']}{flag}")
+    if unit.get("known_after_apply"):
+        parts.append("inputs known after apply")
+    if unit.get("retained"):
+        parts.append("keeps " + ", ".join(unit["retained"]))
+    if not parts:
+        parts.append(unit.get("reason", ""))
+    return "<br>".join(p.replace("|", "\\|") for p in parts)

@@ -86,13 +86,12 @@ def blast_radius(
         new_unit = moved.state.units.get(unit.id)
         diff = ""
         if new_unit is not None:
-            diff = _diff(
-                unit.id,
-                lambda: render_unit(unit, old.state, renderer, outputs).body,
-                lambda: render_unit(new_unit, moved.state, renderer, outputs).body,
-                unit.version.version,
-                target,
-            )
+            try:
+                before = render_unit(unit, old.state, renderer, outputs).body
+                after = render_unit(new_unit, moved.state, renderer, outputs).body
+                diff = _diff(unit.id, before, after, unit.version.version, target)
+            except RenderError as exc:
+                diff = f"(cannot render: {exc})"
         entries.append(
             Touched(
                 unit.id,
@@ -106,20 +105,17 @@ def blast_radius(
     return entries
 
 
-def _diff(unit_id: str, before: Any, after: Any, old: str, new: str) -> str:
-    try:
-        lines = list(
-            difflib.unified_diff(
-                before().splitlines(),
-                after().splitlines(),
-                f"{unit_id}@{old}",
-                f"{unit_id}@{new}",
-                lineterm="",
-                n=2,
-            )
+def _diff(unit_id: str, before: str, after: str, old: str, new: str) -> str:
+    lines = list(
+        difflib.unified_diff(
+            before.splitlines(),
+            after.splitlines(),
+            f"{unit_id}@{old}",
+            f"{unit_id}@{new}",
+            lineterm="",
+            n=2,
         )
-    except RenderError as exc:
-        return f"(cannot render: {exc})"
+    )
     if len(lines) > DIFF_LINES:
         lines = [*lines[:DIFF_LINES], f"… {len(lines) - DIFF_LINES} more lines"]
     return "\n".join(lines)

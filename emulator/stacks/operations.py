@@ -28,7 +28,14 @@ import structlog
 
 from emulator.faults import FAULTS, FaultPlan
 from emulator.stacks.dependencies import deletion_order, resource_dependencies
-from emulator.stacks.hooks import Operation, OperationAborted, ResourceFailure, running
+from emulator.stacks.hooks import (
+    Operation,
+    OperationAborted,
+    ResourceFailure,
+    error_reason,
+    physical_id,
+    running,
+)
 from emulator.stacks.ledger import forget_resource, ledger_of, record_resource, set_stack_status
 from emulator.stacks.outputs import exports_in_use, publish, withdraw_exports
 from emulator.stacks.scheduler import SCHEDULER
@@ -85,7 +92,7 @@ def _hold(run: _Run, step: Callable[[], None]) -> None:
         try:
             step()
         except Exception as exc:
-            log.exception("emulator.step_failed", stack=run.stack.name, status=run.stack.status)
+            log.exception("emulator.step_failed", stack_name=run.stack.name, status=run.stack.status)
             failed = run.stack.status.replace("IN_PROGRESS", "FAILED")
             set_stack_status(run.stack, failed, f"Internal emulator error: {exc}")
             run.finish(False)
@@ -147,6 +154,7 @@ def _create(run: _Run, on_failure: str) -> None:
         set_stack_status(stack, "CREATE_FAILED", reason)
         run.finish(False)
     elif on_failure == "DELETE":
+        run.operation.rollback = True
         set_stack_status(stack, "DELETE_IN_PROGRESS", reason + "Delete requested by user.")
         _hold(run, lambda: _delete(run, retain=(), check_exports=False))
     else:
@@ -155,7 +163,7 @@ def _create(run: _Run, on_failure: str) -> None:
 
 
 def _rollback_create(run: _Run) -> None:
-    run.operation.rollback = True
+    run.operation.start_rollback()
     with running(run.operation):
         failed = _sweep(run, retain=())
     ledger_of(run.stack).outputs = None
@@ -188,13 +196,18 @@ def start_update(
     _hold(run, lambda: _update(run, request))
 
 
-def _apply_template(stack: Any, template: Any, parameters: dict[str, Any]) -> None:
+def _apply_template(
+    stack: Any, operation: Operation, template: Any, parameters: dict[str, Any]
+) -> None:
+    operation.previous_resources = dict(stack.template_dict.get("Resources") or {})
     stack.template = template
     stack._parse_template()
     stack.description = stack.template_dict.get("Description")
     if not parameters:
         # moto keeps the old inputs when given none; CloudFormation falls back to defaults.
         stack.resource_map.input_parameters = {}
+    diff = stack.resource_map.build_resource_diff(stack.template_dict, parameters)
+    operation.modifying = set(diff["Modify"])
     stack.resource_map.update(stack.template_dict, parameters)
     stack.resource_map.input_parameters = parameters
     stack.parameters = parameters
@@ -212,7 +225,7 @@ def _update(run: _Run, request: UpdateRequest) -> None:
     stack = run.stack
     with running(run.operation):
         try:
-            _apply_template(stack, request.template, dict(request.parameters))
+            _apply_template(stack, run.operation, request.template, dict(request.parameters))
             fault = run.operation.unfired_stack_fault()
             if fault is not None:
                 raise StackFailure(fault.reason)
@@ -227,11 +240,12 @@ def _update(run: _Run, request: UpdateRequest) -> None:
                 run.operation, "create" if verbs == {"CREATE_FAILED"} else "update"
             )
         else:
-            _forget_removed(stack)
             if request.tags is not None:
                 stack.tags = request.tags
             stack.role_arn = request.role_arn or stack.role_arn
             set_stack_status(stack, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
+            _clean_up(run)
+            _forget_removed(stack)
             set_stack_status(stack, "UPDATE_COMPLETE")
             run.finish(True)
             return
@@ -243,20 +257,50 @@ def _update(run: _Run, request: UpdateRequest) -> None:
     _hold(run, lambda: _rollback_update(run))
 
 
+def _clean_up(run: _Run) -> None:
+    """Delete the copies an update replaced and the resources it removed, dependents first.
+
+    As in CloudFormation, a copy that fails to delete is reported but fails nothing.
+    """
+    operation = run.operation
+    resource_map = run.stack.resource_map
+    leftovers = {leftover.logical_id: leftover for leftover in operation.cleanup}
+    templates = {name: leftover.resource_json for name, leftover in leftovers.items()}
+    operation.cleaning = True
+    with running(operation):
+        for logical_id in deletion_order(templates, list(leftovers)):
+            leftover = leftovers[logical_id]
+            try:
+                resource_map._delete_resource(leftover.resource, leftover.resource_json)
+            except Exception as exc:
+                log.warning("emulator.cleanup_failed", stack_name=run.stack.name, resource=logical_id)
+                record_resource(
+                    run.stack, logical_id, leftover.resource_json["Type"],
+                    physical_id(leftover.resource), "DELETE_FAILED", error_reason(exc),
+                    remember=False,
+                )  # fmt: skip
+            if resource_map._parsed_resources.get(logical_id) is leftover.resource:
+                resource_map._parsed_resources.pop(logical_id)
+    operation.cleaning = False
+    operation.cleanup = []
+
+
 def _rollback_update(run: _Run) -> None:
     stack = run.stack
-    run.operation.rollback = True
     never_created = [
         logical_id
         for logical_id, status in run.operation.failed.items()
         if status == "CREATE_FAILED"
     ]
+    run.operation.start_rollback()
     with running(run.operation):
         try:
-            _apply_template(stack, run.previous["template"], run.previous["parameters"])
+            _apply_template(
+                stack, run.operation, run.previous["template"], run.previous["parameters"]
+            )
             publish(stack, run.backend)
         except Exception as exc:
-            log.warning("emulator.update_rollback_failed", stack=stack.name, error=str(exc))
+            log.warning("emulator.update_rollback_failed", stack_name=stack.name, error=str(exc))
             set_stack_status(stack, "UPDATE_ROLLBACK_FAILED", f"Rollback failed: {exc}")
             run.finish(False)
             return
@@ -264,8 +308,9 @@ def _rollback_update(run: _Run) -> None:
         state = ledger_of(stack).resources.get(logical_id)
         if state is not None:
             record_resource(stack, logical_id, state.resource_type, None, "DELETE_COMPLETE")
-    _forget_removed(stack)
     set_stack_status(stack, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
+    _clean_up(run)
+    _forget_removed(stack)
     set_stack_status(stack, "UPDATE_ROLLBACK_COMPLETE")
     run.finish(False)
 
@@ -351,8 +396,6 @@ def _sweep(run: _Run, retain: Collection[str]) -> list[str]:
         if not errors or not progress:
             break
     for logical_id, exc in errors.items():
-        from emulator.stacks.hooks import error_reason
-
         run.operation.fail(
             logical_id, templates[logical_id]["Type"], "DELETE_FAILED", error_reason(exc)
         )

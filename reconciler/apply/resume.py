@@ -59,7 +59,7 @@ def adopt(
             "resume.operation",
             unit=intent.unit_id,
             action=intent.action,
-            stack=intent.stack_name,
+            stack_name=intent.stack_name,
             status=state.status if state else None,
         )
         if state is None and intent.action == "create" and unit is not None:

@@ -255,7 +255,7 @@ class StackOps:
             if existing is None or not must_recreate(existing.status):
                 raise
             # A create that failed earlier left a stack that can only be deleted.
-            log.info("stack.recreate", stack=request.name, status=existing.status)
+            log.info("stack.recreate", stack_name=request.name, status=existing.status)
             self.cloud.delete(target, request.name, f"{token}-del")
             self.cloud.wait([StackRef(target, request.name)])
             self.cloud.create(target, request, f"{token}-re")

@@ -105,7 +105,7 @@ class AwsCloud:
                 raise
             return adopted
         stack_id: str = response["StackId"]
-        log.info("cloud.stack_create_started", stack=stack.name, target=str(target))
+        log.info("cloud.stack_create_started", stack_name=stack.name, target=str(target))
         return stack_id
 
     def preview_update(
@@ -152,7 +152,7 @@ class AwsCloud:
             if exc.is_no_updates:
                 return NoChange(stack.name)
             raise
-        log.info("cloud.stack_update_started", stack=stack.name, target=str(target))
+        log.info("cloud.stack_update_started", stack_name=stack.name, target=str(target))
         return Updated(response["StackId"])
 
     def delete(self, target: Target, name: str, token: str, retain: Collection[str] = ()) -> None:
@@ -162,7 +162,7 @@ class AwsCloud:
             params["RetainResources"] = sorted(retain)
         self._transport.call(target, "DeleteStack", name, **params)
         log.info(
-            "cloud.stack_delete_started", stack=name, target=str(target), retain=sorted(retain)
+            "cloud.stack_delete_started", stack_name=name, target=str(target), retain=sorted(retain)
         )
 
     def events(self, target: Target, name: str, limit: int = 100) -> tuple[StackEvent, ...]:
@@ -212,7 +212,7 @@ class AwsCloud:
             return None
         if not existing.status.startswith(_CREATE_FAMILY):
             return None
-        log.info("cloud.stack_create_adopted", stack=stack.name, target=str(target))
+        log.info("cloud.stack_create_adopted", stack_name=stack.name, target=str(target))
         return existing.stack_id
 
     def _read_change_set(self, target: Target, stack: str, change_set: str) -> ChangeSetPreview:
@@ -278,9 +278,9 @@ class AwsCloud:
         except CloudRejected as exc:
             if exc.code == "ChangeSetNotFound" or exc.is_missing_stack:
                 return
-            log.error("cloud.change_set_leaked", stack=stack, change_set=change_set, error=str(exc))
+            log.error("cloud.change_set_leaked", stack_name=stack, change_set=change_set, error=str(exc))
         except GoldenpathError as exc:
-            log.error("cloud.change_set_leaked", stack=stack, change_set=change_set, error=str(exc))
+            log.error("cloud.change_set_leaked", stack_name=stack, change_set=change_set, error=str(exc))
 
 
 def _present(page: dict[str, Any], wanted: set[str]) -> dict[str, StackState]:

@@ -92,7 +92,9 @@ def _hold(run: _Run, step: Callable[[], None]) -> None:
         try:
             step()
         except Exception as exc:
-            log.exception("emulator.step_failed", stack_name=run.stack.name, status=run.stack.status)
+            log.exception(
+                "emulator.step_failed", stack_name=run.stack.name, status=run.stack.status
+            )
             failed = run.stack.status.replace("IN_PROGRESS", "FAILED")
             set_stack_status(run.stack, failed, f"Internal emulator error: {exc}")
             run.finish(False)
@@ -273,7 +275,9 @@ def _clean_up(run: _Run) -> None:
             try:
                 resource_map._delete_resource(leftover.resource, leftover.resource_json)
             except Exception as exc:
-                log.warning("emulator.cleanup_failed", stack_name=run.stack.name, resource=logical_id)
+                log.warning(
+                    "emulator.cleanup_failed", stack_name=run.stack.name, resource=logical_id
+                )
                 record_resource(
                     run.stack, logical_id, leftover.resource_json["Type"],
                     physical_id(leftover.resource), "DELETE_FAILED", error_reason(exc),

@@ -278,9 +278,13 @@ class AwsCloud:
         except CloudRejected as exc:
             if exc.code == "ChangeSetNotFound" or exc.is_missing_stack:
                 return
-            log.error("cloud.change_set_leaked", stack_name=stack, change_set=change_set, error=str(exc))
+            log.error(
+                "cloud.change_set_leaked", stack_name=stack, change_set=change_set, error=str(exc)
+            )
         except GoldenpathError as exc:
-            log.error("cloud.change_set_leaked", stack_name=stack, change_set=change_set, error=str(exc))
+            log.error(
+                "cloud.change_set_leaked", stack_name=stack, change_set=change_set, error=str(exc)
+            )
 
 
 def _present(page: dict[str, Any], wanted: set[str]) -> dict[str, StackState]:

@@ -1,0 +1,187 @@
+"""The read-only HTTP face of the state store: JSON API, health, metrics, and the web page.
+
+``status_router(store)`` returns one ``APIRouter`` that ``goldenpath serve`` mounts next
+to the webhook receiver. Every route is a GET; other methods get 405.
+
+    GET /healthz                          200 {"status": "ok"} | 503 when the store fails
+    GET /metrics                          Prometheus text format
+    GET /api/v1/status                    every unit (state, outdated, outputs) and rollout
+    GET /api/v1/units/{unit_id}           one unit                       404 if unknown
+    GET /api/v1/units/{unit_id}/history   its deployments, newest first  404 if unknown
+    GET /api/v1/plans/{key}               a pull request's stored plan   404 if none
+    GET /  /units/{unit_id}  /plans/{key} the same, as HTML pages (``webhooks.pages``)
+
+Errors are JSON too: ``{"error": <code>, "message": <what went wrong and what is expected>}``.
+A failing state store answers 503, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import structlog
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, Response
+
+from reconciler.errors import StateError
+from reconciler.state import DEPLOYMENT_STATUSES, StateStore
+from reconciler.state.rollouts import ROLLOUT_STATUSES
+from reconciler.state.units import UNIT_KINDS
+from webhooks.pages import page_router
+from webhooks.views import (
+    STATES,
+    UnknownPlan,
+    UnknownUnit,
+    UnreadablePlan,
+    ViewSettings,
+    history_view,
+    plan_view,
+    split_history_path,
+    status_view,
+    unit_view,
+)
+
+log = structlog.get_logger(__name__)
+
+API_PREFIX = "/api/v1"
+PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+NOT_FOUND = 404
+UNREADABLE = 500
+UNAVAILABLE = 503
+
+
+def status_router(store: StateStore, settings: ViewSettings | None = None) -> APIRouter:
+    """The JSON API, /healthz, /metrics and the web pages, reading ``store``.
+
+    ``store`` is shared by every request (its connection pool is thread-safe); the routes
+    are plain functions, so FastAPI runs them in its thread pool and a slow database
+    never blocks the event loop the webhook receiver answers on.
+    """
+    shown = settings or ViewSettings()
+    router = APIRouter()
+
+    @router.get("/healthz", name="healthz", tags=["operations"])
+    def healthz() -> JSONResponse:
+        try:
+            # The smallest real read: the store answers, and its schema is there.
+            store.active_rollouts()
+        except StateError as exc:
+            log.warning("web.unhealthy", error=str(exc))
+            return JSONResponse({"status": "unavailable", "message": str(exc)}, UNAVAILABLE)
+        return JSONResponse({"status": "ok"})
+
+    @router.get("/metrics", name="metrics_text", tags=["operations"])
+    def metrics() -> Response:
+        try:
+            text = metrics_text(store, shown)
+        except StateError as exc:
+            log.warning("web.metrics_failed", error=str(exc))
+            return Response(f"# state store unavailable: {exc}\n", UNAVAILABLE)
+        return Response(text, media_type=PROMETHEUS_CONTENT_TYPE)
+
+    @router.get(f"{API_PREFIX}/status", name="status_json", tags=["status"])
+    def status() -> JSONResponse:
+        return _answer(lambda: status_view(store, shown))
+
+    @router.get(f"{API_PREFIX}/units/{{unit_path:path}}", name="unit_json", tags=["status"])
+    def unit(unit_path: str) -> JSONResponse:
+        unit_id, wants_history = split_history_path(unit_path)
+        if wants_history:
+            return _answer(lambda: history_view(store, unit_id, shown))
+        return _answer(lambda: unit_view(store, unit_id, shown))
+
+    @router.get(f"{API_PREFIX}/plans/{{key:path}}", name="plan_json", tags=["plans"])
+    def plan(key: str) -> JSONResponse:
+        return _answer(lambda: plan_view(store, key, shown))
+
+    router.include_router(page_router(store, shown))
+    return router
+
+
+def _answer(produce: Callable[[], Any]) -> JSONResponse:
+    """The document, or the JSON error that says what was not found or what failed."""
+    try:
+        return JSONResponse(produce())
+    except UnknownUnit as exc:
+        return _error(NOT_FOUND, "unit_not_found", str(exc))
+    except UnknownPlan as exc:
+        return _error(NOT_FOUND, "plan_not_found", str(exc))
+    except UnreadablePlan as exc:
+        log.error("web.plan_unreadable", error=str(exc))
+        return _error(UNREADABLE, "plan_unreadable", str(exc))
+    except StateError as exc:
+        log.warning("web.state_unavailable", error=str(exc))
+        return _error(UNAVAILABLE, "state_unavailable", str(exc))
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": code, "message": message}, status)
+
+
+def metrics_text(store: StateStore, settings: ViewSettings) -> str:
+    """Gauges of what the store holds, in the Prometheus text exposition format.
+
+    Every label value that can occur is written, zeros included, so an alert such as
+    ``goldenpath_units{state="Stalled"} > 0`` has a series to watch from the start.
+    """
+    started = time.perf_counter()
+    units = status_view(store, settings)["units"]
+    by_state = Counter((u["kind"], u["state"]) for u in units)
+    outdated = Counter(u["template"] for u in units if u["outdated"])
+    latest = Counter[str](
+        found[0].status for u in units if (found := store.history(u["id"], limit=1))
+    )
+    rollouts = Counter[str](r.status for r in store.rollouts())
+    lines: list[str] = []
+    _gauge(
+        lines,
+        "goldenpath_units",
+        "Recorded units (stacks) by kind and state (Ready, Reconciling, Stalled, ...).",
+        (({"kind": k, "state": s}, by_state[(k, s)]) for k in UNIT_KINDS for s in STATES),
+    )
+    _gauge(
+        lines,
+        "goldenpath_units_outdated",
+        "Units running an older version than their template's recommended one.",
+        (({"template": t}, n) for t, n in sorted(outdated.items())),
+    )
+    _gauge(
+        lines,
+        "goldenpath_unit_last_deployments",
+        "Recorded units by the status of their latest deployment.",
+        (({"status": s}, latest[s]) for s in DEPLOYMENT_STATUSES),
+    )
+    _gauge(
+        lines,
+        "goldenpath_rollouts",
+        "Automatic minor-version rollouts by status (halted: a wave failed).",
+        (({"status": s}, rollouts[s]) for s in ROLLOUT_STATUSES),
+    )
+    _gauge(
+        lines,
+        "goldenpath_metrics_read_seconds",
+        "Time taken to read these metrics from the state store.",
+        [({}, round(time.perf_counter() - started, 6))],
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _gauge(
+    lines: list[str],
+    name: str,
+    help_text: str,
+    samples: Iterable[tuple[dict[str, str], float]],
+) -> None:
+    lines.append(f"# HELP {name} {help_text}")
+    lines.append(f"# TYPE {name} gauge")
+    for labels, value in samples:
+        rendered = ",".join(f'{k}="{_label_value(v)}"' for k, v in labels.items())
+        lines.append(f"{name}{{{rendered}}} {value}" if rendered else f"{name} {value}")
+
+
+def _label_value(value: str) -> str:
+    # The exposition format escapes exactly these three in label values.
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")

@@ -12,7 +12,13 @@ import sys
 import structlog
 
 
-def configure(*, verbose: bool = False, json_logs: bool | None = None) -> None:
+def configure(
+    *,
+    verbose: bool = False,
+    json_logs: bool | None = None,
+    redact: structlog.typing.Processor | None = None,
+) -> None:
+    """Logs on stderr; ``redact`` blanks secrets (forge tokens, webhook secrets) first."""
     level = logging.DEBUG if verbose else logging.INFO
     as_json = json_logs if json_logs is not None else not sys.stderr.isatty()
     renderer: structlog.typing.Processor = (
@@ -26,6 +32,7 @@ def configure(*, verbose: bool = False, json_logs: bool | None = None) -> None:
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
+            *([redact] if redact is not None else []),
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),

@@ -19,10 +19,15 @@ RECOMMENDED = "recommended-version"  # template name → its highest usable vers
 
 
 class StoredLintCache:
-    """A ``LintCache`` over the state store; call ``flush()`` once linting is done."""
+    """A ``LintCache`` over the state store.
 
-    def __init__(self, store: StateStore) -> None:
+    Buffered by default (a command calls ``flush()`` once linting is done); a long-running
+    process asks for ``write_through``, so nothing waits in memory for a flush.
+    """
+
+    def __init__(self, store: StateStore, *, write_through: bool = False) -> None:
         self.store = store
+        self.write_through = write_through
         self.pending: dict[str, str] = {}
         self.seen: dict[str, LintReport | None] = {}
 
@@ -36,6 +41,8 @@ class StoredLintCache:
 
     def put(self, key: str, report: LintReport) -> None:
         self.pending[key] = report.to_json()
+        if self.write_through:
+            self.flush()
 
     def flush(self) -> None:
         if self.pending:

@@ -9,7 +9,8 @@ round.
     Event
     ├── Push            new commits on a branch: reconcile that commit
     ├── ChangeRequest   a pull/merge request changed: validate and plan its head
-    └── Ping            the forge checked that the hook reaches us
+    ├── Ping            the forge checked that the hook reaches us
+    └── LocalChange     files of a local working tree changed (watchdog): look again
 
 Events travel through an :class:`EventSink`; :class:`EventQueue` is the in-memory one the
 reconciler reads from.
@@ -89,7 +90,14 @@ class Ping:
     hook_id: str
 
 
-Event = Push | ChangeRequest | Ping
+@dataclass(frozen=True)
+class LocalChange:
+    """Files of the local working tree changed: a commit may have moved the branch."""
+
+    path: str = ""
+
+
+Event = Push | ChangeRequest | Ping | LocalChange
 """Any domain event the receiver enqueues."""
 
 

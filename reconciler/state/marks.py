@@ -48,3 +48,9 @@ def claim_delivery(
         stmt.on_conflict_do_nothing(index_elements=[t.c.id]).returning(t.c.id)
     ).scalar_one_or_none()
     return claimed is not None
+
+
+def forget_delivery(connection: Connection, delivery_id: str) -> bool:
+    """Drop a claimed delivery id, so that its redelivery is processed (it was not queued)."""
+    t = tables.deliveries
+    return bool(connection.execute(sa.delete(t).where(t.c.id == delivery_id)).rowcount)

@@ -303,6 +303,11 @@ class StateStore:
         with self.transaction(f"recording the revision of {branch}") as tx:
             tx.record_revision(branch, commit)
 
+    def forget_delivery(self, delivery_id: str) -> bool:
+        """Undo ``claim_delivery``: the delivery could not be queued and will come again."""
+        with self.transaction("forgetting a webhook delivery") as tx:
+            return tx.forget_delivery(delivery_id)
+
     def claim_delivery(self, delivery_id: str) -> bool:
         """True the first time a webhook delivery id is seen (within the retention period)."""
         with self.transaction("recording a webhook delivery") as tx:

@@ -103,6 +103,9 @@ class StateTransaction:
             self._connection, delivery_id, self._clock.now(), self._settings.delivery_retention
         )
 
+    def forget_delivery(self, delivery_id: str) -> bool:
+        return marks.forget_delivery(self._connection, delivery_id)
+
     def cache_delete(self, namespace: str, key: str) -> bool:
         return cache.delete(self._connection, namespace, key)
 

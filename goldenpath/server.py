@@ -1,0 +1,201 @@
+"""The composition root of ``serve`` and ``demo``: wire repo, state, cloud, forge and HTTP.
+
+This is the one place that imports both ``reconciler`` and ``webhooks``. The reconcile
+loop runs on its own thread; uvicorn serves the webhooks, the JSON API and the web page
+on the main thread. SIGTERM stops uvicorn, then the loop, which lets the apply in
+progress record what it has issued (the journal resumes the rest on the next start).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from reconciler.apply.engine import Reconciler
+from reconciler.caching import StoredLintCache
+from reconciler.checks.runner import ChangeChecks
+from reconciler.cloud import Cloud
+from reconciler.events import Event, EventQueue, LocalChange
+from reconciler.forges import ForgeSettings, RedactSecrets, SystemClock, open_forge
+from reconciler.loop import LoopSettings, ReconcileLoop
+from reconciler.render import Linter, Renderer
+from reconciler.source.tracked import TrackedRepo
+from reconciler.state import StateStore
+
+log = structlog.get_logger(__name__)
+# Changes in the working tree within this many seconds make one reconcile.
+DEBOUNCE_SECONDS = 0.5
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    repo: str
+    branch: str
+    host: str
+    port: int
+    interval: float
+    cache: Path  # where remote repos are mirrored
+
+
+class NotingSink:
+    """The receiver's sink: tells the loop about newer change-request heads, then queues."""
+
+    def __init__(self, queue: EventQueue, loop: ReconcileLoop) -> None:
+        self.queue = queue
+        self.loop = loop
+
+    def put(self, event: Event) -> None:
+        self.loop.note(event)
+        self.queue.put(event)
+
+
+class StoredDeliveries:
+    """Webhook delivery ids in the state store, shared by every replica."""
+
+    def __init__(self, store: StateStore) -> None:
+        self.store = store
+
+    def first_time(self, delivery_id: str) -> bool:
+        return self.store.claim_delivery(delivery_id)
+
+    def forget(self, delivery_id: str) -> None:
+        self.store.forget_delivery(delivery_id)
+
+
+def build_app(store: StateStore, sink: Any, environ: dict[str, str]) -> Any:
+    from fastapi import FastAPI
+
+    from webhooks.receiver import webhook_router
+    from webhooks.settings import ReceiverSettings
+
+    app = FastAPI(title="Goldenpath", docs_url="/api/docs", openapi_url="/api/openapi.json")
+    app.include_router(
+        webhook_router(ReceiverSettings.from_env(environ), sink, StoredDeliveries(store))
+    )
+    try:
+        from webhooks.api import status_router
+    except ImportError:
+        log.warning("serve.no_status_api", reason="webhooks.api is not available")
+    else:
+        app.include_router(status_router(store))
+    return app
+
+
+@contextmanager
+def watching(tree: Path | None, queue: EventQueue) -> Iterator[None]:
+    """Watch a local working tree; a burst of changes becomes one LocalChange event.
+
+    Trailing edge: the event goes out once the tree has been quiet for a moment, so an
+    edit followed by ``git commit`` is seen after the commit, not between the two.
+    """
+    if tree is None:
+        yield
+        return
+    from watchdog.events import FileSystemEvent, FileSystemEventHandler
+    from watchdog.observers import Observer
+
+    class Handler(FileSystemEventHandler):
+        def __init__(self) -> None:
+            self.timer: threading.Timer | None = None
+            self.lock = threading.Lock()
+
+        def on_any_event(self, event: FileSystemEvent) -> None:
+            path = str(event.src_path)
+            if "/.goldenpath" in path:
+                return
+            change = LocalChange(os.path.relpath(path, tree))
+            with self.lock:
+                if self.timer is not None:
+                    self.timer.cancel()
+                self.timer = threading.Timer(DEBOUNCE_SECONDS, queue.put, (change,))
+                self.timer.daemon = True
+                self.timer.start()
+
+    observer = Observer()
+    observer.schedule(Handler(), str(tree), recursive=True)
+    observer.start()
+    try:
+        yield
+    finally:
+        observer.stop()
+        observer.join(timeout=5)
+
+
+def serve(
+    options: ServeOptions,
+    store: StateStore,
+    cloud: Cloud,
+    environ: dict[str, str],
+    on_ready: Any = None,
+) -> int:
+    """Run until SIGTERM/SIGINT. ``on_ready`` runs once the HTTP server listens."""
+    import httpx
+    import uvicorn
+
+    forge_settings = ForgeSettings.from_env(environ)
+    forge = open_forge(forge_settings, http=httpx.Client(timeout=30.0), clock=SystemClock())
+    public_url = environ.get("GOLDENPATH_PUBLIC_URL", f"http://{options.host}:{options.port}")
+    stop = threading.Event()
+    renderer = Renderer()
+    cache = StoredLintCache(store, write_through=True)
+    linter = Linter(cache)
+    tracked = TrackedRepo.open(options.repo, options.branch, options.cache)
+    engine = Reconciler(store, cloud, renderer=renderer, linter=linter, stop=stop)
+    checks = ChangeChecks(
+        tracked, store, forge, renderer=renderer, linter=linter, public_url=public_url
+    )
+    queue = EventQueue(10_000)
+    loop = ReconcileLoop(
+        tracked,
+        store,
+        engine,
+        checks,
+        forge,
+        queue,
+        LoopSettings(interval=options.interval, public_url=public_url),
+    )
+    app = build_app(store, NotingSink(queue, loop), environ)
+    config = uvicorn.Config(
+        app, host=options.host, port=options.port, log_config=None, access_log=False, lifespan="off"
+    )
+    server = uvicorn.Server(config)
+    worker = threading.Thread(target=loop.run, args=(stop,), name="reconcile", daemon=True)
+    with watching(tracked.worktree, queue):
+        worker.start()
+        if on_ready is not None:
+            threading.Thread(target=_when_listening, args=(server, on_ready), daemon=True).start()
+        log.info(
+            "serve.listening",
+            url=public_url,
+            repo=options.repo,
+            branch=options.branch,
+            forge=forge_settings.forge or "off",
+        )
+        server.run()
+        log.info("serve.stopping", reason="signal")
+        stop.set()
+        worker.join(timeout=120)
+    return 0
+
+
+def _when_listening(server: Any, callback: Any) -> None:
+    while not server.started:
+        time.sleep(0.05)
+    callback()
+
+
+def redact(environ: dict[str, str]) -> RedactSecrets:
+    secrets = [
+        v
+        for k, v in environ.items()
+        if k.startswith("GOLDENPATH_") and any(w in k for w in ("SECRET", "TOKEN", "KEY")) and v
+    ]
+    return RedactSecrets(secrets)

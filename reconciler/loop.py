@@ -1,0 +1,134 @@
+"""The long-running reconciler: one thread that polls, listens and reconciles.
+
+Work arrives as events — a timer tick (the poll, with jitter), a change in the local
+working tree (watchdog), a push or a change request from the webhook receiver — and is
+done one item at a time on this thread, so only one concurrency model is in play. A
+reconcile of an unchanged head, with nothing in flight and nothing to retry, is skipped.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+
+from reconciler.apply.engine import Reconciler
+from reconciler.caching import committed_snapshot
+from reconciler.checks.runner import ChangeChecks
+from reconciler.errors import GoldenpathError
+from reconciler.events import ChangeRequest, Event, EventQueue, LocalChange, Ping, Push
+from reconciler.forges import CommitStatus, Forge, ForgeError, wording
+from reconciler.source.tracked import TrackedRepo
+from reconciler.state import StateStore
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class LoopSettings:
+    interval: float = 60.0  # seconds between polls of the tracked branch
+    jitter: float = 0.1  # fraction of the interval added at random, so replicas spread out
+    public_url: str = "http://127.0.0.1:8080"  # where status target_urls point
+
+
+@dataclass
+class ReconcileLoop:
+    tracked: TrackedRepo
+    store: StateStore
+    engine: Reconciler
+    checks: ChangeChecks
+    forge: Forge | None
+    events: EventQueue
+    settings: LoopSettings = field(default_factory=LoopSettings)
+    # The newest head seen per change request, updated as events are enqueued.
+    latest_heads: dict[tuple[str, str, int], str] = field(default_factory=dict)
+    retry_pending: bool = True
+    reconciles: int = 0
+
+    def note(self, event: Event) -> None:
+        """Called as events are enqueued: remember which change-request head is newest."""
+        if isinstance(event, ChangeRequest) and event.action.needs_checks:
+            self.latest_heads[(event.forge, event.repo, event.number)] = event.head_sha
+
+    def run(self, stop: threading.Event) -> None:
+        next_poll = time.monotonic()
+        while not stop.is_set():
+            wait = max(0.0, min(next_poll - time.monotonic(), 1.0))
+            item = self.events.get(timeout=wait)
+            try:
+                if item is None:
+                    if time.monotonic() >= next_poll:
+                        self.reconcile("poll")
+                        jitter = random.uniform(0, self.settings.jitter)
+                        next_poll = time.monotonic() + self.settings.interval * (1 + jitter)
+                    continue
+                self.handle(item)
+            except GoldenpathError as exc:
+                log.error("loop.work_failed", error=str(exc), error_type=type(exc).__name__)
+            except Exception:  # one bad event must not stop the reconciler
+                log.exception("loop.unexpected_error")
+        log.info("loop.stopped", reconciles=self.reconciles)
+
+    def handle(self, item: Any) -> None:
+        if isinstance(item, Push):
+            if item.branch != self.tracked.branch:
+                log.debug("loop.push_ignored", branch=item.branch)
+                return
+            self.reconcile("push", item.commit)
+        elif isinstance(item, ChangeRequest):
+            key = (item.forge, item.repo, item.number)
+            if item.action.ends_review:
+                self.checks.closed(item)
+                self.latest_heads.pop(key, None)
+                if item.action == "merged":
+                    self.reconcile("merge")
+            elif item.action.needs_checks:
+                self.latest_heads.setdefault(key, item.head_sha)
+                self.checks.check(item, lambda: self.latest_heads.get(key) != item.head_sha)
+        elif isinstance(item, Ping):
+            log.info("loop.ping", forge=item.forge, repo=item.repo)
+        elif isinstance(item, LocalChange):
+            self.reconcile(f"files changed: {item.path}")
+
+    def reconcile(self, reason: str, commit: str | None = None) -> None:
+        """Apply the tracked branch's head, unless nothing can have changed."""
+        self.tracked.fetch()
+        head = self.tracked.head()
+        if commit is not None and commit != head and not self.tracked.has(commit):
+            log.warning("loop.unknown_commit", commit=commit, head=head)
+        seen = self.store.seen_revision(self.tracked.branch)
+        if head == seen and not self.retry_pending and not self.store.in_flight():
+            log.debug("loop.unchanged", head=head, reason=reason)
+            return
+        log.info("loop.reconcile", head=head, reason=reason)
+        self.reconciles += 1
+        self._status(head, wording.pending(wording.APPLY, "applying"))
+        snapshot = committed_snapshot(self.tracked.source, head, self.store)
+        applied = self.engine.apply(snapshot)
+        report = applied.report
+        failed = sorted(u for u, o in report.outcomes.items() if o.kind in ("failed", "invalid"))
+        failed += [str(p) for p in applied.planned.build.errors][:3]
+        self._status(
+            head,
+            wording.apply_status(
+                report.count("applied"),
+                report.count("unchanged"),
+                failed,
+                f"{self.settings.public_url}/",
+            ),
+        )
+        self.retry_pending = report.count("retrying") > 0 or self.engine.stop.is_set()
+        if not self.retry_pending:
+            self.store.record_revision(self.tracked.branch, head)
+
+    def _status(self, commit: str, status: CommitStatus) -> None:
+        if self.forge is None:
+            return
+        try:
+            self.forge.set_status(commit, status)
+        except ForgeError as exc:
+            log.error("loop.status_failed", commit=commit, error=str(exc))

@@ -19,6 +19,7 @@ import structlog
 from reconciler.apply.conditions import Outcome
 from reconciler.apply.executor import ApplyReport, ApplySettings, Executor, Progress
 from reconciler.apply.records import recorded_views
+from reconciler.apply.roles import known_roles, reachable
 from reconciler.apply.stack_ops import StackOps, target_of
 from reconciler.caching import RECOMMENDED
 from reconciler.cloud import Cloud, ResourceChange, StackRequest, Target
@@ -68,21 +69,33 @@ class Reconciler:
 
     def plan(self, snapshot: Snapshot, *, refresh: bool = False, preview: bool = False) -> Planned:
         """Desired against recorded state; with ``refresh`` against live stacks too."""
+        return self._plan(snapshot, refresh=refresh, preview=preview)[0]
+
+    def _plan(
+        self, snapshot: Snapshot, *, refresh: bool = False, preview: bool = False
+    ) -> tuple[Planned, dict[str, str | None]]:
+        """The plan, and the role of every account it may touch."""
         records = self.store.units()
         recorded = recorded_views(self.store, records)
-        live = self._live(recorded, snapshot) if refresh else None
+        accounts = {r.account for r in records}
+        live = None
+        if refresh:
+            specs, _problems = load_specs(snapshot.files)
+            live = self._live(recorded, known_roles(self.store, specs, accounts))
         planned = plan_snapshot(snapshot, recorded, renderer=self.renderer, live=live)
+        roles = known_roles(self.store, planned.build.specs, accounts)
+        planned = Planned(planned.build, reachable(planned.plan, roles), planned.rollouts)
         self._record_recommended(planned)
         if preview:
             planned = Planned(planned.build, self._previewed(planned.plan), planned.rollouts)
-        return planned
+        return planned, roles
 
     def apply(self, snapshot: Snapshot) -> Applied:
         ops = StackOps(self.store, self.cloud, self.linter, ())
         journal = self.store.in_flight()
         applied: Applied | None = None
         for number in range(1, MAX_PASSES + 1):
-            planned = self.plan(snapshot)
+            planned, roles = self._plan(snapshot)
             ops.ignore_checks = planned.build.specs.platform.lint_ignore_checks
             executor = Executor(
                 store=self.store,
@@ -93,7 +106,7 @@ class Reconciler:
                 progress=self.progress,
                 stop=self.stop,
             )
-            report = executor.run(planned.plan, planned.build.state, journal)
+            report = executor.run(planned.plan, planned.build.state, roles, journal)
             journal = []
             if applied is None:
                 applied = Applied(planned, report, number)
@@ -116,12 +129,19 @@ class Reconciler:
         self._save_rollouts(self.plan(snapshot).rollouts if applied.passes > 1 else ())
         return applied
 
-    def _live(self, recorded: Mapping[str, Recorded], snapshot: Snapshot) -> dict[str, Live | None]:
-        """One batched describe per account and region (a page per 100 stacks)."""
-        roles = roles_of(snapshot)
+    def _live(
+        self, recorded: Mapping[str, Recorded], roles: Mapping[str, str | None]
+    ) -> dict[str, Live | None]:
+        """One batched describe per account and region (a page per 100 stacks).
+
+        Stacks in an account with no known role are left out: asking with other
+        credentials would wrongly find them gone.
+        """
         by_target: dict[Target, list[tuple[str, str]]] = {}
         for unit_id, record in recorded.items():
-            target = Target(record.account, record.region, roles.get(record.account))
+            if record.account not in roles:
+                continue
+            target = Target(record.account, record.region, roles[record.account])
             by_target.setdefault(target, []).append((unit_id, record.stack_name))
         live: dict[str, Live | None] = {}
         for target, pairs in by_target.items():
@@ -179,18 +199,6 @@ class Reconciler:
                     message=_rollout_message(view),
                 )
             )
-
-
-def roles_of(snapshot: Snapshot) -> dict[str, str | None]:
-    """The role Goldenpath assumes in each account, from the environment specs."""
-    specs, _problems = load_specs(snapshot.files)
-    roles: dict[str, str | None] = {
-        e.account.id: e.account.role_arn for e in specs.environments.values()
-    }
-    if specs.platform.pipeline_account is not None:
-        account = specs.platform.pipeline_account
-        roles[account.id] = account.role_arn
-    return roles
 
 
 def _planned(change: ResourceChange) -> PlannedChange:

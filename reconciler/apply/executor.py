@@ -89,13 +89,19 @@ class Executor:
 
     # -- the run ---------------------------------------------------------------------
     def run(
-        self, plan: Plan, desired: DesiredState, journal: list[Operation] | None = None
+        self,
+        plan: Plan,
+        desired: DesiredState,
+        roles: Mapping[str, str | None],
+        journal: list[Operation] | None = None,
     ) -> ApplyReport:
-        """Apply ``plan``; first finish ``journal``, operations a killed process left."""
+        """Apply ``plan``; first finish ``journal``, operations a killed process left.
+
+        ``roles`` gives the role of each account (see ``roles.known_roles``).
+        """
         self.units = dict(desired.units)
         self.outputs = {r.id: dict(r.outputs) for r in self.store.units()}
         plans = {p.unit_id: p for p in plan.units}
-        roles = {u.target.id: u.target.role_arn for u in desired.units.values()}
         mine = [op for op in journal or () if self._lease(op.intent.unit_id)]
         polling, resumable = adopt(self.ops, mine, self.units, roles)
         for flight in polling:
@@ -106,7 +112,7 @@ class Executor:
             self._drive(todo, plans, desired, resumable, pool)
             deletes = [p for p in plan.units if p.action == "delete"]
             for rank in ("pipeline", "component", "service", "environment"):
-                self._drive_deletes([p for p in deletes if p.kind == rank], plan, desired, pool)
+                self._drive_deletes([p for p in deletes if p.kind == rank], plan, pool)
         for unit_id in list(self.leased):
             self.store.release_lease(unit_id, self.holder)
         return self.report
@@ -159,18 +165,16 @@ class Executor:
                 interval = min(interval * 2, self.settings.poll_max)
             self._renew_leases()
 
-    def _drive_deletes(
-        self, deletes: list[UnitPlan], plan: Plan, desired: DesiredState, pool: ThreadPoolExecutor
-    ) -> None:
-        roles = {u.target.id: u.target.role_arn for u in desired.units.values()}
+    def _drive_deletes(self, deletes: list[UnitPlan], plan: Plan, pool: ThreadPoolExecutor) -> None:
         futures: dict[Future[Any], str] = {}
         for item in deletes:
             record = self.store.unit(item.unit_id)
             if record is None or not self._lease(item.unit_id):
                 continue
             self.progress(item.unit_id, "start", "delete")
+            # The plan gave each deletion its account's role (roles.reachable).
             futures[
-                pool.submit(self.ops.issue_delete, record, plan.revision, roles.get(record.account))
+                pool.submit(self.ops.issue_delete, record, plan.revision, item.target.role_arn)
             ] = item.unit_id
         for future, unit_id in futures.items():
             self._collect(unit_id, future)

@@ -34,7 +34,10 @@ def adopt(
     again: dict[str, Operation] = {}
     for op in operations:
         intent = op.intent
-        target = Target(intent.account, intent.region, roles.get(intent.account))
+        if intent.account not in roles:
+            log.warning("resume.no_role", unit=intent.unit_id, account=intent.account)
+            continue
+        target = Target(intent.account, intent.region, roles[intent.account])
         try:
             state = ops.cloud.describe(target, [intent.stack_name]).get(intent.stack_name)
         except (CloudError, Waiting) as exc:

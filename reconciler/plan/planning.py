@@ -8,7 +8,7 @@ state is built a second time only when a rollout moves something.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reconciler.desired.build import Build, build_desired
 from reconciler.plan.diff import make_plan
@@ -34,6 +34,12 @@ def plan_snapshot(
 ) -> Planned:
     in_use = {uid: r.version for uid, r in recorded.items()}
     build = build_desired(snapshot, in_use=in_use)
+    # Whether a recorded stack holds data is a platform setting, read at this revision.
+    data = set(build.specs.platform.data_templates)
+    recorded = {
+        uid: replace(r, holds_data=r.holds_data or r.template in data)
+        for uid, r in recorded.items()
+    }
     rollouts = plan_rollouts(build, recorded, build.specs.platform.rollout_order)
     moving = set().union(*(r.moving for r in rollouts)) if rollouts else set()
     if moving:

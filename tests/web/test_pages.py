@@ -1,0 +1,241 @@
+"""The HTML pages: what they show, what they hide, and that nothing in a record runs."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import replace
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from reconciler.state import StateStore
+from tests.web.conftest import Web, status_app
+from tests.web.estate import HEAD, SteppingClock, unit_record
+from webhooks.api import status_router
+from webhooks.pages import took, when
+from webhooks.views import ViewSettings
+
+
+def text_of(html: str) -> str:
+    """The page's visible words: the body's text, tags dropped and spaces collapsed."""
+    body = html[html.index("<body>") :]
+    return " ".join(re.sub(r"<[^>]+>", " ", body).split())
+
+
+def column_headers(html: str) -> list[str]:
+    matrix = html[html.index('<table class="matrix">') :]
+    first_row = matrix[: matrix.index("</tr>")]
+    return [h.strip() for h in re.findall(r"<th>([^<]*)</th>", first_row) if h.strip()]
+
+
+def test_overview_columns_follow_the_rollout_order_then_pipeline(web: Web) -> None:
+    html = web.client.get("/").text
+
+    assert column_headers(html) == ["test", "staging", "production", "pipeline"]
+
+
+def test_overview_orders_columns_by_rollout_waves_when_no_order_is_configured(
+    web: Web,
+) -> None:
+    with TestClient(status_app(web.store, ViewSettings())) as client:
+        html = client.get("/").text
+
+    assert column_headers(html) == ["test", "staging", "production", "pipeline"]
+
+
+def test_overview_links_every_unit_to_its_page(web: Web) -> None:
+    html = web.client.get("/").text
+
+    for unit in web.store.units():
+        assert f'href="/units/{unit.id}"' in html
+
+
+def test_overview_lists_units_needing_attention_worst_first(web: Web) -> None:
+    html = web.client.get("/").text
+    section = html[html.index("Needs attention") : html.index("Rollouts")]
+
+    listed = re.findall(r'href="/units/([^"]+)"', section)
+    assert listed == [web.estate.stalled, web.estate.reconciling, "service/orders-db/staging"]
+    assert "waiting for environment/staging" in section
+
+
+def test_overview_shows_the_halted_rollout_and_each_wave(web: Web) -> None:
+    words = text_of(web.client.get("/").text)
+
+    assert "public-web-svc 1.2 → 1.3 halted" in words
+    assert "test: succeeded → staging: succeeded → production: failed" in words
+
+
+def test_overview_flags_outdated_versions_with_the_recommended_one(web: Web) -> None:
+    words = text_of(web.client.get("/").text)
+
+    assert "Ready 1.1 outdated → 1.2" in words
+    assert "Stalled 1.2 outdated → 1.3" in words
+    assert "2 outdated" in words
+
+
+def test_overview_counts_units_by_state(web: Web) -> None:
+    words = text_of(web.client.get("/").text)
+
+    assert "13 units 1 Stalled 2 Reconciling 10 Ready" in words
+
+
+def test_overview_shows_the_last_applied_revision(web: Web) -> None:
+    assert f"@ {HEAD[:12]}" in web.client.get("/").text
+
+
+def test_overview_of_an_empty_store_says_nothing_is_recorded(tmp_path: Path) -> None:
+    with (
+        StateStore.open(f"sqlite:///{tmp_path / 'empty.db'}") as store,
+        TestClient(status_app(store)) as client,
+    ):
+        answer = client.get("/")
+
+    assert answer.status_code == 200
+    assert "No unit is recorded yet" in answer.text
+
+
+def test_a_script_in_a_message_is_rendered_as_text(web: Web) -> None:
+    for path in ("/", f"/units/{web.estate.stalled}"):
+        html = web.client.get(path).text
+
+        assert "<script" not in html
+        assert "&lt;script&gt;alert(&#39;pwned&#39;)&lt;/script&gt; stack rollback" in html
+
+
+def test_unit_page_shows_stack_outputs_conditions_and_history(web: Web) -> None:
+    words = text_of(web.client.get(f"/units/{web.estate.stalled}").text)
+
+    assert "Stack name goldenpath-service-web-production" in words
+    assert "Account / region 333333333333 / us-west-2" in words
+    assert "ServiceEndpoint https://web.pizza-ananas.example" in words
+    assert "Stalled True StackFailed" in words
+    assert "FAILED 1.3 9f2c1e7ab34d 2026-03-02 09:37:30 UTC 2m 30s" in words
+    assert "SUCCEEDED 1.2" in words
+
+
+def test_unit_page_links_web_endpoints(web: Web) -> None:
+    html = web.client.get(f"/units/{web.estate.ready}").text
+
+    assert '<a href="https://web-test.pizza-ananas.example" rel="noopener noreferrer">' in html
+
+
+def test_unit_page_never_links_an_output_that_is_not_http(web: Web) -> None:
+    record = web.store.unit(web.estate.ready)
+    assert record is not None
+    hostile = {"Link": "javascript:alert(1)", "Other": '"><img src=x onerror=alert(1)>'}
+    web.store.save_units(
+        [unit_record(record.id, "public-web-svc", "1.3", record.updated_at, outputs=hostile)]
+    )
+
+    html = web.client.get(f"/units/{web.estate.ready}").text
+
+    assert 'href="javascript:' not in html
+    assert "<img" not in html
+    assert "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_unit_page_masks_secret_named_outputs(web: Web) -> None:
+    html = web.client.get(f"/units/{web.estate.database}").text
+
+    assert "correct-horse-battery-staple" not in html
+    assert "secret:db-Xy" not in html
+    assert "orders-db.c9akciq32.us-west-2.rds.amazonaws.com" in html
+    assert text_of(html).count(ViewSettings().mask) == 2
+
+
+def test_unknown_unit_page_is_a_404_page_saying_so(web: Web) -> None:
+    answer = web.client.get("/units/service/nope/test")
+
+    assert answer.status_code == 404
+    assert "text/html" in answer.headers["content-type"]
+    assert "no unit &#39;service/nope/test&#39; is recorded" in answer.text
+
+
+def test_plan_page_shows_changes_with_replacements_flagged(web: Web) -> None:
+    words = text_of(web.client.get("/plans/github:pizza-ananas/platform%2312").text)
+
+    assert "Plan for github:pizza-ananas/platform#12" in words
+    assert "1 create 1 update 1 delete 1 noop" in words
+    assert (
+        "service/web/test goldenpath-service-web-test · 111111111111/us-west-2 update 1.2 → 1.3"
+        in words
+    )
+    assert "1.2 → 1.3 template version changed" in words
+    assert "~ LoadBalancer (AWS::ElasticLoadBalancingV2::LoadBalancer) replacement" in words
+    assert "~ TaskDefinition (AWS::ECS::TaskDefinition) may be replaced" in words
+    assert "may be replaced + LogGroup (AWS::Logs::LogGroup) service/reviews/test" in words
+    assert "1.0 → (gone) spec removed" in words
+    assert "keeps Table (holds data)" in words
+    assert "known after apply: outputs of service/orders-db/test" in words
+    assert "1 unit with nothing to do" in words
+
+
+def test_plan_page_shows_errors_with_file_line_and_field_escaped(web: Web) -> None:
+    html = web.client.get("/plans/github:pizza-ananas/platform%2312").text
+
+    assert "services/reviews.yaml:14" in html
+    assert "spec.instances[0].inputs.memory" in html
+    assert "&lt;b&gt;512MB&lt;/b&gt; is not an integer" in html
+
+
+def test_plan_page_links_its_json_with_the_key_encoded(web: Web) -> None:
+    html = web.client.get("/plans/github:pizza-ananas/platform%2312").text
+
+    assert 'href="/api/v1/plans/github:pizza-ananas/platform%2312"' in html
+
+
+def test_unknown_plan_page_is_404(web: Web) -> None:
+    answer = web.client.get("/plans/github:pizza-ananas/platform%2399")
+
+    assert answer.status_code == 404
+    assert "no plan is stored under" in answer.text
+
+
+def test_links_keep_the_prefix_the_router_is_mounted_under(web: Web) -> None:
+    app = FastAPI()
+    app.include_router(status_router(web.store), prefix="/status")
+    with TestClient(app) as client:
+        html = client.get("/status/").text
+        unit = client.get(f"/status/units/{web.estate.ready}")
+
+    assert f'href="/status/units/{web.estate.ready}"' in html
+    assert 'href="/status/api/v1/status"' in html
+    assert unit.status_code == 200
+
+
+def test_a_failing_store_gives_a_503_page(web: Web, tmp_path: Path) -> None:
+    with sqlite3.connect(tmp_path / "state.db") as connection:
+        connection.execute("DROP TABLE units")
+
+    answer = web.client.get("/")
+
+    assert answer.status_code == 503
+    assert "State store unavailable" in answer.text
+
+
+def test_times_read_in_utc_whatever_offset_they_carry() -> None:
+    assert when("2026-03-02T11:30:00+02:00") == "2026-03-02 09:30:00 UTC"
+    assert when(None) == ""
+
+
+def test_durations_read_in_the_two_largest_units() -> None:
+    start = "2026-03-02T09:00:00+00:00"
+    assert took(start, "2026-03-02T09:00:42+00:00") == "42s"
+    assert took(start, "2026-03-02T09:04:12+00:00") == "4m 12s"
+    assert took(start, "2026-03-02T11:05:00+00:00") == "2h 5m"
+    assert took(start, None) == ""
+
+
+def test_a_unit_without_conditions_reads_unknown(tmp_path: Path) -> None:
+    clock = SteppingClock()
+    with StateStore.open(f"sqlite:///{tmp_path / 's.db'}", clock=clock) as store:
+        fresh = unit_record("environment/test", "pizza-env", "1.0", clock.now())
+        store.save_units([replace(fresh, conditions=())])
+        with TestClient(status_app(store)) as client:
+            words = text_of(client.get("/units/environment/test").text)
+
+    assert "environment/test Unknown" in words
+    assert "No conditions yet" in words

@@ -96,17 +96,22 @@ class ChangeChecks:
         if superseded():
             self._supersede(event.head_sha, url)
             return outcome
+        # The plan document (as `plan --output json` prints it), plus the change request.
         document = {
-            "key": plan_key(event),
-            "head": outcome.head,
-            "number": event.number,
-            "repo": event.repo,
-            "author": event.author,
-            "title": event.title,
-            "valid": outcome.valid,
-            "plan": outcome.plan,
-            "problems": [p.as_dict() for p in outcome.problems],
+            **outcome.plan,
+            "errors": [p.as_dict() for p in outcome.problems if p.severity == "error"],
+            "warnings": [p.as_dict() for p in outcome.problems if p.severity == "warning"],
             "blast_radius": [t.to_json() for t in outcome.touched],
+            "change_request": {
+                "key": plan_key(event),
+                "forge": event.forge,
+                "repo": event.repo,
+                "number": event.number,
+                "head": outcome.head,
+                "author": event.author,
+                "title": event.title,
+                "url": event.url,
+            },
         }
         self.store.cache_put(PLANS, plan_key(event), document)
         errors = [str(p) for p in outcome.problems if p.severity == "error"]

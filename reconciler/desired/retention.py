@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler.desired.template_body import BodyError, load_body
 from reconciler.errors import RenderError
 
 # Resource types that hold data, and the policy that keeps it.
@@ -47,12 +48,14 @@ class Retained:
 
 def retain_data(body: str, *, file: str) -> tuple[str, tuple[Retained, ...]]:
     """``body`` with keeping policies on every data resource, and what they keep."""
-    from cfnlint.decode.decode import decode_str
-
-    template, problems = decode_str(body)
-    if problems or not isinstance(template, dict):
-        line = problems[0].linenumber if problems else None
-        raise RenderError(file, line, "the rendered template does not parse as CloudFormation")
+    try:
+        template = load_body(body)
+    except BodyError as exc:
+        raise RenderError(
+            file, exc.line, f"the rendered template does not parse as CloudFormation: {exc}"
+        ) from exc
+    if not isinstance(template, dict):
+        raise RenderError(file, None, "the rendered template does not parse as CloudFormation")
     resources = template.get("Resources")
     kept: list[Retained] = []
     if isinstance(resources, dict):

@@ -4,7 +4,7 @@
 to the webhook receiver. Every route is a GET; other methods get 405.
 
     GET /healthz                          200 {"status": "ok"} | 503 when the store fails
-    GET /metrics                          Prometheus text format
+    GET /metrics                          Prometheus text format (read at most every 15 s)
     GET /api/v1/status                    every unit (state, outdated, outputs) and rollout
     GET /api/v1/units/{unit_id}           one unit                       404 if unknown
     GET /api/v1/units/{unit_id}/history   its deployments, newest first  404 if unknown
@@ -17,6 +17,7 @@ A failing state store answers 503, never a stack trace.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -53,15 +54,22 @@ UNREADABLE = 500
 UNAVAILABLE = 503
 
 
-def status_router(store: StateStore, settings: ViewSettings | None = None) -> APIRouter:
+def status_router(
+    store: StateStore,
+    settings: ViewSettings | None = None,
+    *,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> APIRouter:
     """The JSON API, /healthz, /metrics and the web pages, reading ``store``.
 
     ``store`` is shared by every request (its connection pool is thread-safe); the routes
     are plain functions, so FastAPI runs them in its thread pool and a slow database
-    never blocks the event loop the webhook receiver answers on.
+    never blocks the event loop the webhook receiver answers on. ``monotonic`` is the
+    clock that ages the metrics figures.
     """
     shown = settings or ViewSettings()
     router = APIRouter()
+    figures = RecentMetrics(lambda: metrics_text(store, shown), shown.metrics_max_age_s, monotonic)
 
     @router.get("/healthz", name="healthz", tags=["operations"])
     def healthz() -> JSONResponse:
@@ -76,7 +84,7 @@ def status_router(store: StateStore, settings: ViewSettings | None = None) -> AP
     @router.get("/metrics", name="metrics_text", tags=["operations"])
     def metrics() -> Response:
         try:
-            text = metrics_text(store, shown)
+            text = figures.text()
         except StateError as exc:
             log.warning("web.metrics_failed", error=str(exc))
             return Response(f"# state store unavailable: {exc}\n", UNAVAILABLE)
@@ -99,6 +107,32 @@ def status_router(store: StateStore, settings: ViewSettings | None = None) -> AP
 
     router.include_router(page_router(store, shown))
     return router
+
+
+class RecentMetrics:
+    """The metrics text, read again only once the last reading is ``max_age_s`` old.
+
+    One reading at a time: scrapes arriving together wait for it rather than each
+    walking the store. A failed reading is not kept, so the next scrape tries again.
+    """
+
+    def __init__(
+        self, read: Callable[[], str], max_age_s: float, monotonic: Callable[[], float]
+    ) -> None:
+        self._read = read
+        self._max_age_s = max_age_s
+        self._monotonic = monotonic
+        self._lock = threading.Lock()
+        self._text: str | None = None
+        self._read_at = 0.0
+
+    def text(self) -> str:
+        with self._lock:
+            now = self._monotonic()
+            if self._text is None or now - self._read_at >= self._max_age_s:
+                self._text = self._read()
+                self._read_at = now
+            return self._text
 
 
 def _answer(produce: Callable[[], Any]) -> JSONResponse:

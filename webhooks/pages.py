@@ -24,7 +24,7 @@ from typing import Any
 import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, UndefinedError
 
 from reconciler.errors import StateError
 from reconciler.state import StateStore
@@ -60,9 +60,11 @@ def page_router(store: StateStore, settings: ViewSettings) -> APIRouter:
     router = APIRouter(default_response_class=HTMLResponse)
 
     @router.get("/", name="overview_page", include_in_schema=False)
-    def overview(request: Request) -> HTMLResponse:
+    def overview(request: Request, q: str = "") -> HTMLResponse:
         return pages.render(
-            request, "overview.html", lambda: overview_model(status_view(store, settings), settings)
+            request,
+            "overview.html",
+            lambda: overview_model(status_view(store, settings), settings, q.strip()),
         )
 
     @router.get("/units/{unit_path:path}", name="unit_page", include_in_schema=False)
@@ -102,6 +104,12 @@ class _Pages:
         except StateError as exc:
             log.warning("web.state_unavailable", error=str(exc))
             return self._error(request, UNAVAILABLE, "State store unavailable", str(exc))
+        except UndefinedError as exc:
+            # Plans are written by other code: a document missing a field is unreadable,
+            # not a crash.
+            log.error("web.document_incomplete", page=template, error=str(exc))
+            message = f"the stored document lacks a field the page needs: {exc}"
+            return self._error(request, UNREADABLE, "Unreadable document", message)
 
     def _error(self, request: Request, status: int, title: str, message: str) -> HTMLResponse:
         model = {"status": status, "heading": title, "message": message}
@@ -169,9 +177,16 @@ class ServiceRow:
     components: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
-def overview_model(document: Mapping[str, Any], settings: ViewSettings) -> dict[str, Any]:
-    """Group the status document into what the overview draws."""
-    units: list[dict[str, Any]] = document["units"]
+def overview_model(
+    document: Mapping[str, Any], settings: ViewSettings, query: str = ""
+) -> dict[str, Any]:
+    """Group the status document into what the overview draws.
+
+    ``query`` keeps only the units whose id contains it (case-insensitive): with
+    thousands of instances, a developer finds a service by typing part of its name.
+    """
+    recorded: list[dict[str, Any]] = document["units"]
+    units = [u for u in recorded if query.lower() in u["id"].lower()]
     rollouts: list[dict[str, Any]] = document["rollouts"]
     environments = {u["id"].split("/")[1]: u for u in units if u["kind"] == "environment"}
     services: dict[str, ServiceRow] = {}
@@ -197,6 +212,8 @@ def overview_model(document: Mapping[str, Any], settings: ViewSettings) -> dict[
     attention = [{"unit": u, "headline": unit_headline(u)} for u in needing]
     tally = {state: sum(1 for u in units if u["state"] == state) for state in STATES}
     return {
+        "query": query,
+        "recorded": len(recorded),
         "units": units,
         "tally": tally,
         "outdated": sum(1 for u in units if u["outdated"]),
@@ -237,7 +254,10 @@ def plan_model(key: str, store: StateStore, settings: ViewSettings) -> dict[str,
         "summary": summary,
         "changing": [u for u in units if u.get("action") != "noop"],
         "unchanged": [u for u in units if u.get("action") == "noop"],
+        "change": plan.get("change_request"),
         "errors": plan.get("errors", []),
+        "warnings": plan.get("warnings", []),
+        "blast_radius": plan.get("blast_radius", []),
         "problems": plan.get("problems", []),
         "rollouts": plan.get("rollouts", []),
     }

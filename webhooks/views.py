@@ -8,8 +8,8 @@ adds what a reader outside the engine needs and must not see:
 - each unit gets one summarized ``state`` (Ready, Reconciling, Stalled, NotReady or
   Unknown) so every view colours a unit the same way;
 - unit ids are checked against their four forms before the store is asked;
-- pull-request plans are found in the state store's ``pr-plans`` cache under a key whose
-  URL form is defined here (``plan_key`` and ``plan_path``).
+- pull-request plans are read from the state store's ``pr-plans`` cache, where the PR
+  checks (``reconciler.checks.runner``) keep one per open change request.
 """
 
 from __future__ import annotations
@@ -20,12 +20,15 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from reconciler.caching import RECOMMENDED
 from reconciler.report.status import history_document, status_document
 from reconciler.state import StateStore
 
+# Where the PR checks keep plans: the same name as ``reconciler.checks.runner.PLANS``
+# (not imported, to keep the checks' git and render machinery out of the web process).
 PLANS_NAMESPACE = "pr-plans"
-# Characters a plan key keeps unencoded in its URL: enough to read "github:owner/repo%2312".
-PLAN_KEY_SAFE = ":/@-._~"
+# Characters a plan key keeps unencoded in its URL, besides letters, digits and "-._~".
+PLAN_KEY_SAFE = ":/@"
 # No forge key or commit sha comes near this; longer keys are refused, not looked up.
 PLAN_KEY_MAX_CHARS = 300
 
@@ -56,6 +59,9 @@ class ViewSettings:
     environment_order: tuple[str, ...] = ()
     # Shown in page titles.
     title: str = "Goldenpath"
+    # /metrics reuses figures this young. Reading each unit's latest deployment costs
+    # about 0.3 ms a unit (1.5 s at 5,000 on SQLite); Prometheus scrapes every 15-60 s.
+    metrics_max_age_s: float = 15.0
 
 
 class UnknownUnit(LookupError):
@@ -158,15 +164,26 @@ def status_view(store: StateStore, settings: ViewSettings) -> dict[str, Any]:
 
 
 def unit_view(store: StateStore, unit_id: str, settings: ViewSettings) -> dict[str, Any]:
-    """One unit as ``status_view`` shows it; ``UnknownUnit`` if it is not recorded."""
+    """One unit as ``status_view`` shows it; ``UnknownUnit`` if it is not recorded.
+
+    Built from the one record rather than by filtering the status document, which
+    reads every unit (300 ms at 5,000 units); a test holds the two views equal.
+    """
     check_unit_id(unit_id)
-    if store.unit(unit_id) is None:
+    record = store.unit(unit_id)
+    if record is None:
         raise UnknownUnit(f"no unit {unit_id!r} is recorded")
-    # The status document is the one place "outdated" is decided; filter it, as the CLI does.
-    for unit in status_document(store)["units"]:
-        if unit["id"] == unit_id:
-            return _unit_view(unit, settings)
-    raise UnknownUnit(f"no unit {unit_id!r} is recorded")
+    document = record.to_json()
+    best = store.cache_get(RECOMMENDED, record.template)
+    document["recommended_version"] = best
+    document["outdated"] = isinstance(best, str) and (
+        _version_key(best) > _version_key(record.version)
+    )
+    return _unit_view(document, settings)
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split(".") if part.isdigit())
 
 
 def history_view(store: StateStore, unit_id: str, settings: ViewSettings) -> dict[str, Any]:
@@ -186,22 +203,12 @@ def _unit_view(unit: dict[str, Any], settings: ViewSettings) -> dict[str, Any]:
     return shown
 
 
-def plan_key(forge: str, repository: str, number: int) -> str:
-    """The key a pull request's plan is stored under: ``github:owner/repo#12``."""
-    return f"{forge}:{repository}#{number}"
-
-
-def plan_path(key: str) -> str:
-    """The page of a stored plan, relative to where the router is mounted.
-
-    ``github:owner/repo#12`` → ``/plans/github:owner/repo%2312``: the key is
-    percent-encoded, keeping ``:`` and ``/`` readable (``#`` would end the path).
-    """
-    return "/plans/" + url_plan_key(key)
-
-
 def url_plan_key(key: str) -> str:
-    """A plan key as it appears in a URL path (see ``plan_path``)."""
+    """A plan key as it appears in a URL path: percent-encoded, ``:`` and ``/`` kept.
+
+    The checks store plans under keys that are URL-safe already
+    (``github-owner-repo-12``); anything else, such as ``#``, is encoded (``%23``).
+    """
     return quote(key, safe=PLAN_KEY_SAFE)
 
 
@@ -210,11 +217,14 @@ def plan_view(store: StateStore, key: str, settings: ViewSettings) -> dict[str, 
     if not key or len(key) > PLAN_KEY_MAX_CHARS:
         raise UnknownPlan(
             f"a plan key has 1 to {PLAN_KEY_MAX_CHARS} characters, such as "
-            f"'github:owner/repo#12' (written github:owner/repo%2312 in a URL) or a commit sha"
+            f"'github-owner-repo-12' (forge, repository, change request number)"
         )
     document = store.cache_get(PLANS_NAMESPACE, key)
     if document is None:
-        raise UnknownPlan(f"no plan is stored under {key!r}")
+        raise UnknownPlan(
+            f"no plan is stored under {key!r}: it was never checked, or the change request "
+            f"was merged or closed (its plan is dropped then)"
+        )
     if not isinstance(document, Mapping) or not isinstance(document.get("units"), list):
         raise UnreadablePlan(
             f"what is stored under {key!r} in {PLANS_NAMESPACE!r} is not a plan document "

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from reconciler.caching import RECOMMENDED
 from reconciler.errors import Problem
@@ -25,7 +26,7 @@ from reconciler.state import (
     StateStore,
     UnitRecord,
 )
-from webhooks.views import PLANS_NAMESPACE, plan_key
+from webhooks.views import PLANS_NAMESPACE
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ACCOUNTS = {"test": "111111111111", "staging": "222222222222", "production": "333333333333"}
@@ -35,7 +36,8 @@ ENVIRONMENTS = ("test", "staging", "production")
 HEAD = "9f2c1e7ab34d5e6f708192a3b4c5d6e7f8091a2b"
 OLDER = "3b1d0c9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c"
 SCRIPT_MESSAGE = "<script>alert('pwned')</script> stack rollback"
-PR_KEY = plan_key("github", "pizza-ananas/platform", 12)
+# As reconciler.checks.runner.plan_key words it: forge, repository, number.
+PR_KEY = "github-pizza-ananas-platform-12"
 
 
 class SteppingClock:
@@ -291,8 +293,9 @@ def fill(store: StateStore, clock: SteppingClock) -> Estate:
     return estate
 
 
-def pull_request_plan() -> dict[str, object]:
-    """A plan as ``goldenpath.report.plan_json`` writes it, built from the planner's types."""
+def pull_request_plan() -> dict[str, Any]:
+    """A plan as the PR checks store it: the planner's own ``Plan.to_json()``, plus the
+    problems, the blast radius and the change request (``reconciler.checks.runner``)."""
     test = Account(ACCOUNTS["test"], REGION)
     plan = Plan(
         revision=HEAD,
@@ -358,7 +361,40 @@ def pull_request_plan() -> dict[str, object]:
         ),
     )
     document = plan.to_json()
-    document["rollouts"] = []
+    document["warnings"] = [
+        Problem(
+            "services/reviews.yaml", 3, "metadata.team", "team 'reviews' has no members"
+        ).as_dict()
+    ]
+    document["blast_radius"] = [
+        {
+            "unit": "service/web/test",
+            "template": "public-web-svc",
+            "from": "1.2",
+            "to": "1.3",
+            "effect": "moves",
+            "diff": "--- 1.2\n+++ 1.3\n-      MemorySize: 512\n+      MemorySize: 1024\n"
+            "+      Tracing: <Active>\n",
+        },
+        {
+            "unit": "service/web/production",
+            "template": "public-web-svc",
+            "from": "1.2",
+            "to": "1.3",
+            "effect": "outdated",
+            "diff": "",
+        },
+    ]
+    document["change_request"] = {
+        "key": PR_KEY,
+        "forge": "github",
+        "repo": "pizza-ananas/platform",
+        "number": 12,
+        "head": HEAD,
+        "author": "gregg",
+        "title": "Add the <reviews> service",
+        "url": "https://github.com/pizza-ananas/platform/pull/12",
+    }
     document["errors"] = [
         Problem(
             "services/reviews.yaml",

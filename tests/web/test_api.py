@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from reconciler.state import StateStore
 from tests.web.conftest import Web, status_app
 from tests.web.estate import HEAD, SCRIPT_MESSAGE, SteppingClock, pull_request_plan, unit_record
-from webhooks.views import PLANS_NAMESPACE, ViewSettings, plan_key
+from webhooks.views import PLANS_NAMESPACE, ViewSettings
 
 MASK = ViewSettings().mask
 
@@ -134,16 +134,25 @@ def test_a_pipeline_of_a_service_named_history_is_a_unit_not_a_history(tmp_path:
     assert answer.json()["id"] == "pipeline/history"
 
 
-def test_plan_is_served_under_its_percent_encoded_key(web: Web) -> None:
-    answer = web.client.get("/api/v1/plans/github:pizza-ananas/platform%2312")
+def test_plan_is_served_under_its_key(web: Web) -> None:
+    answer = web.client.get(f"/api/v1/plans/{web.estate.plan_key}")
 
     assert answer.status_code == 200
     assert answer.json() == pull_request_plan()
 
 
+def test_a_plan_key_with_url_characters_is_found_percent_encoded(web: Web) -> None:
+    web.store.cache_put(PLANS_NAMESPACE, "gitlab:group/sub/project#7", pull_request_plan())
+
+    answer = web.client.get("/api/v1/plans/gitlab:group/sub/project%237")
+
+    assert answer.status_code == 200
+    assert answer.json()["revision"] == HEAD
+
+
 def test_plan_inputs_with_secret_names_are_masked(web: Web) -> None:
     plan = pull_request_plan()
-    plan["units"][0]["inputs"] = {"db_password": "hunter2-hunter2", "port": 80}  # type: ignore[index]
+    plan["units"][0]["inputs"] = {"db_password": "hunter2-hunter2", "port": 80}
     web.store.cache_put(PLANS_NAMESPACE, "9f2c1e7a", plan)
 
     unit = web.client.get("/api/v1/plans/9f2c1e7a").json()["units"][0]
@@ -152,13 +161,13 @@ def test_plan_inputs_with_secret_names_are_masked(web: Web) -> None:
 
 
 def test_unknown_plan_is_404_with_a_json_error(web: Web) -> None:
-    answer = web.client.get("/api/v1/plans/github:pizza-ananas/platform%2399")
+    answer = web.client.get("/api/v1/plans/github-pizza-ananas-platform-99")
 
     assert answer.status_code == 404
-    assert answer.json() == {
-        "error": "plan_not_found",
-        "message": "no plan is stored under 'github:pizza-ananas/platform#99'",
-    }
+    assert answer.json()["error"] == "plan_not_found"
+    assert answer.json()["message"].startswith(
+        "no plan is stored under 'github-pizza-ananas-platform-99': it was never checked"
+    )
 
 
 def test_an_overlong_plan_key_is_refused_with_the_expected_form(web: Web) -> None:
@@ -166,7 +175,7 @@ def test_an_overlong_plan_key_is_refused_with_the_expected_form(web: Web) -> Non
 
     assert answer.status_code == 404
     assert "1 to 300 characters" in answer.json()["message"]
-    assert "github:owner/repo%2312" in answer.json()["message"]
+    assert "'github-owner-repo-12'" in answer.json()["message"]
 
 
 def test_a_stored_value_that_is_not_a_plan_is_500_saying_what_is_wrong(web: Web) -> None:
@@ -179,8 +188,10 @@ def test_a_stored_value_that_is_not_a_plan_is_500_saying_what_is_wrong(web: Web)
     assert "an object with a 'units' list" in answer.json()["message"]
 
 
-def test_plan_key_is_the_forge_repository_and_number() -> None:
-    assert plan_key("gitlab", "group/sub/project", 7) == "gitlab:group/sub/project#7"
+def test_plans_are_read_where_the_pr_checks_write_them() -> None:
+    from reconciler.checks.runner import PLANS
+
+    assert PLANS_NAMESPACE == PLANS
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
@@ -224,3 +235,10 @@ def test_status_is_503_with_a_json_error_when_the_store_fails(web: Web, tmp_path
 
     assert answer.status_code == 503
     assert answer.json()["error"] == "state_unavailable"
+
+
+def test_each_unit_reads_the_same_alone_as_in_the_status(web: Web) -> None:
+    units = by_id(web.client.get("/api/v1/status").json())
+
+    for unit_id, listed in units.items():
+        assert web.client.get(f"/api/v1/units/{unit_id}").json() == listed

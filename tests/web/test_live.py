@@ -6,7 +6,6 @@ import httpx
 
 from tests.web.conftest import Live
 from tests.web.estate import pull_request_plan
-from webhooks.views import plan_path
 
 
 def test_status_over_http_lists_units_and_the_halted_rollout(http: httpx.Client) -> None:
@@ -19,15 +18,15 @@ def test_status_over_http_lists_units_and_the_halted_rollout(http: httpx.Client)
     assert [r["status"] for r in document["rollouts"]] == ["halted"]
 
 
-def test_the_plan_path_of_a_key_reaches_its_plan_over_http(http: httpx.Client, live: Live) -> None:
-    path = plan_path(live.estate.plan_key)
+def test_the_status_target_url_of_a_change_request_reaches_its_plan(
+    http: httpx.Client, live: Live
+) -> None:
+    # The PR checks post f"{public_url}/plans/{plan_key(event)}" as the statuses' target.
+    page = http.get(f"/plans/{live.estate.plan_key}")
+    document = http.get(f"/api/v1/plans/{live.estate.plan_key}")
 
-    page = http.get(path)
-    document = http.get("/api/v1" + path)
-
-    assert path == "/plans/github:pizza-ananas/platform%2312"
     assert page.status_code == 200
-    assert "Plan for" in page.text
+    assert "Add the &lt;reviews&gt; service" in page.text
     assert document.json() == pull_request_plan()
 
 

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from reconciler.errors import StateError
+from reconciler.state import Rollout
 from tests.web.conftest import Web
+from webhooks.api import RecentMetrics, status_router
+from webhooks.views import ViewSettings
 
 SAMPLE = re.compile(r"^([a-z_]+)(?:\{(.*)\})? (\S+)$")
 
@@ -98,3 +107,40 @@ def test_metrics_are_503_when_the_store_fails(web: Web, tmp_path: Path) -> None:
 
     assert answer.status_code == 503
     assert answer.text.startswith("# state store unavailable")
+
+
+def test_metrics_are_reused_while_young_and_read_again_once_old(web: Web) -> None:
+    now = [0.0]
+    settings = ViewSettings(metrics_max_age_s=15.0)
+    app = FastAPI()
+    app.include_router(status_router(web.store, settings, monotonic=lambda: now[0]))
+    running = 'goldenpath_rollouts{status="running"}'
+    with TestClient(app) as client:
+        first = samples(client.get("/metrics").text)
+        web.store.save_rollout(
+            Rollout.begin("pizza-env", 1, "1.1", "1.2", [["test"]], web.clock.now())
+        )
+        now[0] = 14.9
+        young = samples(client.get("/metrics").text)
+        now[0] = 15.0
+        old = samples(client.get("/metrics").text)
+
+    assert (first[running], young[running], old[running]) == (0, 0, 1)
+
+
+def test_a_failed_metrics_reading_is_not_kept() -> None:
+    readings: Iterator[str | StateError] = iter(
+        [StateError("database is locked"), "goldenpath_units 1\n"]
+    )
+
+    def read() -> str:
+        reading = next(readings)
+        if isinstance(reading, Exception):
+            raise reading
+        return reading
+
+    figures = RecentMetrics(read, max_age_s=15.0, monotonic=lambda: 0.0)
+
+    with pytest.raises(StateError):
+        figures.text()
+    assert figures.text() == "goldenpath_units 1\n"

@@ -12,10 +12,10 @@ from fastapi.testclient import TestClient
 
 from reconciler.state import StateStore
 from tests.web.conftest import Web, status_app
-from tests.web.estate import HEAD, SteppingClock, unit_record
+from tests.web.estate import HEAD, SteppingClock, pull_request_plan, unit_record
 from webhooks.api import status_router
 from webhooks.pages import took, when
-from webhooks.views import ViewSettings
+from webhooks.views import PLANS_NAMESPACE, ViewSettings
 
 
 def text_of(html: str) -> str:
@@ -155,9 +155,9 @@ def test_unknown_unit_page_is_a_404_page_saying_so(web: Web) -> None:
 
 
 def test_plan_page_shows_changes_with_replacements_flagged(web: Web) -> None:
-    words = text_of(web.client.get("/plans/github:pizza-ananas/platform%2312").text)
+    words = text_of(web.client.get(f"/plans/{web.estate.plan_key}").text)
 
-    assert "Plan for github:pizza-ananas/platform#12" in words
+    assert "Add the &lt;reviews&gt; service #12" in words
     assert "1 create 1 update 1 delete 1 noop" in words
     assert (
         "service/web/test goldenpath-service-web-test · 111111111111/us-west-2 update 1.2 → 1.3"
@@ -174,7 +174,7 @@ def test_plan_page_shows_changes_with_replacements_flagged(web: Web) -> None:
 
 
 def test_plan_page_shows_errors_with_file_line_and_field_escaped(web: Web) -> None:
-    html = web.client.get("/plans/github:pizza-ananas/platform%2312").text
+    html = web.client.get(f"/plans/{web.estate.plan_key}").text
 
     assert "services/reviews.yaml:14" in html
     assert "spec.instances[0].inputs.memory" in html
@@ -182,13 +182,51 @@ def test_plan_page_shows_errors_with_file_line_and_field_escaped(web: Web) -> No
 
 
 def test_plan_page_links_its_json_with_the_key_encoded(web: Web) -> None:
-    html = web.client.get("/plans/github:pizza-ananas/platform%2312").text
+    web.store.cache_put(PLANS_NAMESPACE, "gitlab:group/sub/project#7", pull_request_plan())
 
-    assert 'href="/api/v1/plans/github:pizza-ananas/platform%2312"' in html
+    html = web.client.get("/plans/gitlab:group/sub/project%237").text
+
+    assert 'href="/api/v1/plans/gitlab:group/sub/project%237"' in html
+
+
+def test_plan_page_names_the_change_request_its_author_and_links_it(web: Web) -> None:
+    html = web.client.get(f"/plans/{web.estate.plan_key}").text
+
+    assert "Add the &lt;reviews&gt; service" in html
+    assert '<a href="https://github.com/pizza-ananas/platform/pull/12"' in html
+    assert "by <b>gregg</b>" in html
+
+
+def test_plan_page_lists_warnings_after_errors(web: Web) -> None:
+    words = text_of(web.client.get(f"/plans/{web.estate.plan_key}").text)
+
+    assert "error services/reviews.yaml:14 spec.instances[0].inputs.memory" in words
+    assert "warning services/reviews.yaml:3 metadata.team team &#39;reviews&#39; has no" in words
+    assert words.index("error services/") < words.index("warning services/")
+
+
+def test_plan_page_shows_the_blast_radius_with_escaped_diffs(web: Web) -> None:
+    html = web.client.get(f"/plans/{web.estate.plan_key}").text
+    words = text_of(html)
+
+    assert "+ Tracing: &lt;Active&gt; public-web-svc 1.2 → 1.3 moves" in words
+    assert "service/web/production public-web-svc 1.2 → 1.3 outdated" in words
+    assert "+      Tracing: &lt;Active&gt;" in html
+
+
+def test_a_plan_missing_a_field_gives_a_500_page_naming_it(web: Web) -> None:
+    plan = pull_request_plan()
+    del plan["units"][0]["changes"]
+    web.store.cache_put(PLANS_NAMESPACE, "partial", plan)
+
+    answer = web.client.get("/plans/partial")
+
+    assert answer.status_code == 500
+    assert "changes" in answer.text
 
 
 def test_unknown_plan_page_is_404(web: Web) -> None:
-    answer = web.client.get("/plans/github:pizza-ananas/platform%2399")
+    answer = web.client.get("/plans/github-pizza-ananas-platform-99")
 
     assert answer.status_code == 404
     assert "no plan is stored under" in answer.text
@@ -239,3 +277,18 @@ def test_a_unit_without_conditions_reads_unknown(tmp_path: Path) -> None:
 
     assert "environment/test Unknown" in words
     assert "No conditions yet" in words
+
+
+def test_overview_filter_keeps_units_whose_id_contains_the_query(web: Web) -> None:
+    html = web.client.get("/", params={"q": "ORDERS"}).text
+
+    listed = set(re.findall(r'class="cell" href="/units/([^"]+)"', html))
+    assert listed == {"service/orders-db/test", "service/orders-db/staging"}
+    assert "2 of 13 units match “ORDERS”" in text_of(html)
+
+
+def test_overview_filter_that_matches_nothing_says_so_escaped(web: Web) -> None:
+    html = web.client.get("/", params={"q": "<i>nothing</i>"}).text
+
+    assert "No unit id contains “&lt;i&gt;nothing&lt;/i&gt;”" in html
+    assert "<i>" not in html

@@ -9,6 +9,7 @@ progress record what it has issued (the journal resumes the rest on the next sta
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -166,7 +167,7 @@ def serve(
     config = uvicorn.Config(
         app, host=options.host, port=options.port, log_config=None, access_log=False, lifespan="off"
     )
-    server = uvicorn.Server(config)
+    server = _server(config)
     worker = threading.Thread(target=loop.run, args=(stop,), name="reconcile", daemon=True)
     with watching(tracked.worktree, queue):
         worker.start()
@@ -184,6 +185,24 @@ def serve(
         stop.set()
         worker.join(timeout=120)
     return 0
+
+
+def _server(config: Any) -> Any:
+    """uvicorn's server, minus its re-raising of SIGTERM after shutdown.
+
+    uvicorn re-raises the signal it caught once it has stopped, which would end the
+    process before the reconcile loop records what is in flight. Here the signal only
+    asks the server to exit; ``serve`` then stops the loop and returns normally.
+    """
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            if self.should_exit and sig == signal.SIGINT:
+                self.force_exit = True
+            self.should_exit = True
+
+    return Server(config)
 
 
 def _when_listening(server: Any, callback: Any) -> None:

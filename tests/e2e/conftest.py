@@ -19,12 +19,21 @@ def emulator_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def world(tmp_path: Path, payloads: Path, emulator_url: str) -> Iterator[World]:
-    with running_world(tmp_path, payloads, emulator_url) as found:
+def fresh_cloud(emulator_url: str) -> str:
+    """The emulator, emptied: every test starts with no stacks in any account."""
+    import httpx
+
+    httpx.post(f"{emulator_url}/moto-api/reset", timeout=30).raise_for_status()
+    return emulator_url
+
+
+@pytest.fixture
+def world(tmp_path: Path, payloads: Path, fresh_cloud: str) -> Iterator[World]:
+    with running_world(tmp_path, payloads, fresh_cloud) as found:
         yield found
 
 
 @pytest.fixture
-def gitlab_world(tmp_path: Path, payloads: Path, emulator_url: str) -> Iterator[World]:
-    with running_world(tmp_path, payloads, emulator_url, forge="gitlab") as found:
+def gitlab_world(tmp_path: Path, payloads: Path, fresh_cloud: str) -> Iterator[World]:
+    with running_world(tmp_path, payloads, fresh_cloud, forge="gitlab") as found:
         yield found

@@ -13,8 +13,11 @@ pytestmark = pytest.mark.slow
 
 def final(world: World, sha: str, name: str) -> str | None:
     assert world.gitlab is not None
-    states = [s.state for s in world.gitlab.statuses_for(sha)
-              if s.name == name and s.state not in ("pending", "running")]
+    states = [
+        s.state
+        for s in world.gitlab.statuses_for(sha)
+        if s.name == name and s.state not in ("pending", "running")
+    ]
     return states[-1] if states else None
 
 
@@ -29,10 +32,17 @@ def test_merge_request_checks_note_and_merge(gitlab_world: World) -> None:
     write_service(world.work, "menu", instances="- {name: test, environment: test}\n")
     sha = world.commit_and_push("Add menu", "add-menu")
     gitlab.open_merge_request(7)
-    body, headers = gitlab_merge_request(world.payloads, "open", world.secret,
-                                         project=world.repo_name, iid=7, head_sha=sha,
-                                         source_branch="add-menu", target_branch="main",
-                                         author="gregg")
+    body, headers = gitlab_merge_request(
+        world.payloads,
+        "open",
+        world.secret,
+        project=world.repo_name,
+        iid=7,
+        head_sha=sha,
+        source_branch="add-menu",
+        target_branch="main",
+        author="gregg",
+    )
     assert world.deliver("gitlab", body, headers).status_code == 202
     wait_for(lambda: final(world, sha, "goldenpath/plan") is not None, "checks on MR 7")
     assert final(world, sha, "goldenpath/validate") == "success"
@@ -46,8 +56,15 @@ def test_merge_request_checks_note_and_merge(gitlab_world: World) -> None:
     world.git("checkout", "-q", "main")
     world.git("merge", "-q", "--no-ff", "-m", "Merge MR 7", "add-menu")
     merged = world.commit_and_push(None, "main")
-    body, headers = gitlab_push(world.payloads, world.secret, project=world.repo_name,
-                                branch="main", before=head, after=merged, pusher="gregg")
+    body, headers = gitlab_push(
+        world.payloads,
+        world.secret,
+        project=world.repo_name,
+        branch="main",
+        before=head,
+        after=merged,
+        pusher="gregg",
+    )
     assert world.deliver("gitlab", body, headers).status_code == 202
     wait_for(lambda: final(world, merged, "goldenpath/apply") is not None, "apply of the merge")
     assert final(world, merged, "goldenpath/apply") == "success"

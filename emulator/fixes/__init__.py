@@ -107,6 +107,24 @@ FIXES: tuple[Fix, ...] = (
         module="emulator.fixes.noop_updates",
     ),
     Fix(
+        name="getatt-list-form",
+        moto_version=MOTO_VERSION,
+        bug="`!GetAtt [Resource, Attribute]` (the YAML list form) yields YAML node objects, "
+        'so the stack fails with "Fn::GetAtt references undefined resource ScalarNode(...)".',
+        remedy="Construct the list's values, as for every other short-form function.",
+        module="emulator.fixes.getatt_list_form",
+    ),
+    Fix(
+        name="yaml-dates",
+        moto_version=MOTO_VERSION,
+        bug="YAML templates are read as YAML 1.1, so a plain `Version: 2012-10-17` in an IAM "
+        'policy becomes a date and the policy fails with "Object of type date is not JSON '
+        'serializable".',
+        remedy="Read templates as CloudFormation does: such values stay strings (and the "
+        "loader is a safe one).",
+        module="emulator.fixes.yaml_dates",
+    ),
+    Fix(
         name="property-types",
         moto_version=MOTO_VERSION,
         bug="Property values reach moto's models as written: a quoted number such as "
@@ -115,6 +133,16 @@ FIXES: tuple[Fix, ...] = (
         remedy="Convert values to the integer, number and boolean types the provider schema "
         "declares, as CloudFormation does.",
         module="emulator.fixes.property_types",
+    ),
+    Fix(
+        name="delete-leaves-resources",
+        moto_version=MOTO_VERSION,
+        bug="Deleting a stack silently skips every resource whose model cannot delete itself "
+        "(route tables, internet gateways, NAT gateways, EIPs, ECS services, ELBv2 target "
+        "groups…): the VPC delete then fails with `DependencyViolation`, and re-creating the "
+        "stack collides with the leftovers.",
+        remedy="Delete those types through their moto backends.",
+        module="emulator.fixes.leftover_resources",
     ),
     Fix(
         name="update-keeps-resource",

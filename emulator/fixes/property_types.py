@@ -46,7 +46,9 @@ def _scalar(value: str, types: list[str]) -> Any:
     return value
 
 
-def coerce(value: Any, node: Mapping[str, Any], definitions: Mapping[str, Any], depth: int = 0) -> Any:
+def coerce(
+    value: Any, node: Mapping[str, Any], definitions: Mapping[str, Any], depth: int = 0
+) -> Any:
     """A value converted to the types a schema node declares (strings only are converted)."""
     if depth > MAX_DEPTH:
         return value
@@ -58,7 +60,9 @@ def coerce(value: Any, node: Mapping[str, Any], definitions: Mapping[str, Any], 
     if isinstance(value, dict):
         properties = node.get("properties") or {}
         return {
-            key: coerce(item, properties[key], definitions, depth + 1) if key in properties else item
+            key: coerce(item, properties[key], definitions, depth + 1)
+            if key in properties
+            else item
             for key, item in value.items()
         }
     if isinstance(value, list) and isinstance(node.get("items"), Mapping):

@@ -49,6 +49,10 @@ class SimulatedType:
     extras: Extras | None = None
     """Derives extra format fields from the properties (e.g. a topic name from its ARN)."""
 
+    fallback: bool = False
+    """moto emulates the type, but cannot create one that points at a simulated resource
+    (a Lambda permission for a simulated SAM function); only then is it simulated."""
+
 
 def _arn_tail(properties: Mapping[str, Any], key: str) -> str:
     return str(properties.get(key) or "").rsplit(":", 1)[-1]
@@ -181,6 +185,7 @@ SIMULATED_TYPES: tuple[SimulatedType, ...] = (
         name_property="DeliveryStreamName",
         name_limit=64,
     ),
+    SimulatedType("AWS::Lambda::Permission", ref=_GENERATED_ID, fallback=True),
     SimulatedType(
         "AWS::RDS::DBCluster",
         ref="{name}",
@@ -283,10 +288,11 @@ CATALOG: dict[str, SimulatedType] = {kind.type_name: kind for kind in SIMULATED_
 
 def catalog_table() -> str:
     """The catalog as the Markdown table that docs/emulator.md carries."""
-    lines = ["| type | `Ref` | `Fn::GetAtt` |", "|---|---|---|"]
+    lines = ["| type | `Ref` | `Fn::GetAtt` | simulated |", "|---|---|---|---|"]
     for kind in SIMULATED_TYPES:
         attributes = ", ".join(f"`{name}`" for name in kind.attributes) or "—"
+        when = "when it points at a simulated resource" if kind.fallback else "always"
         # A pipe inside a table cell must be escaped, even within backticks.
         ref = kind.ref.replace("|", "\\|")
-        lines.append(f"| `{kind.type_name}` | `{ref}` | {attributes} |")
+        lines.append(f"| `{kind.type_name}` | `{ref}` | {attributes} | {when} |")
     return "\n".join(lines)

@@ -105,6 +105,8 @@ class SimulatedResource(CloudFormationModel):
         self.name = name
         self.properties = dict(properties)
         self.tokens = dict(tokens)
+        self.simulated_target: str | None = None
+        """Set when simulated only because it points at this simulated resource."""
         fields = self._fields()
         self._physical_id = self.kind.ref.format_map(fields)
         self.attribute_values = {

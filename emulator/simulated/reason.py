@@ -11,6 +11,15 @@ from emulator.fixes import MOTO_VERSION
 SIMULATED_REASON_PREFIX = "Simulated by the Goldenpath emulator"
 
 
-def simulated_reason(resource_type: str) -> str:
-    """The status reason of a simulated resource of this type."""
+def simulated_reason(resource_type: str, simulated_target: str | None = None) -> str:
+    """The status reason of a simulated resource of this type.
+
+    ``simulated_target`` names the simulated resource that made moto unable to create
+    one of a type it otherwise emulates.
+    """
+    if simulated_target is not None:
+        return (
+            f"{SIMULATED_REASON_PREFIX}: moto {MOTO_VERSION} cannot create {resource_type} "
+            f"for the simulated {simulated_target}"
+        )
     return f"{SIMULATED_REASON_PREFIX}: moto {MOTO_VERSION} does not emulate {resource_type}"

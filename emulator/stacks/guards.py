@@ -16,11 +16,11 @@ from typing import Any
 
 import yaml
 from moto.cloudformation.exceptions import CloudFormationError, ValidationError
-from moto.cloudformation.utils import yaml_tag_constructor
 
 from emulator.fixes.noop_updates import resolve_parameters
 from emulator.fixes.unsupported_types import unrecognized_types
 from emulator.stacks.dependencies import references
+from emulator.template_yaml import CloudFormationLoader
 
 STACK_NAME = re.compile(r"[a-zA-Z][-a-zA-Z0-9]*")
 STACK_NAME_LIMIT = 128
@@ -93,9 +93,8 @@ def parse_template(body: str | None) -> dict[str, Any]:
             message="1 validation error detected: Value at 'templateBody' failed to satisfy "
             f"constraint: Member must have length less than or equal to {TEMPLATE_BODY_LIMIT}"
         )
-    yaml.add_multi_constructor("", yaml_tag_constructor)
     try:
-        template = yaml.load(body, Loader=yaml.Loader)
+        template = yaml.load(body, Loader=CloudFormationLoader)
     except yaml.YAMLError as yaml_error:
         try:
             template = json.loads(body)

@@ -1,11 +1,16 @@
-"""Hooks around moto's per-resource create, update and delete: events and injected faults.
+"""Hooks around moto's per-resource create, update and delete: events, faults, replacement.
 
 moto's engine (``ResourceMap``) creates, updates and deletes resources through three
 module-level functions; wrapping them is how the lifecycle sees each resource. While an
 ``Operation`` is current (a context variable set by the lifecycle), every resource of that
 stack gets CloudFormation's events (``CREATE_IN_PROGRESS``, ``CREATE_COMPLETE``, …), its
-dependencies are created before it, a matching fault makes it fail, and a moto error
-becomes a failed resource with the error as its reason instead of an HTTP 400.
+dependencies are created or updated before it, a matching fault makes it fail, and a moto
+error becomes a failed resource with the error as its reason instead of an HTTP 400.
+
+Updates follow CloudFormation: a change to a create-only property creates a new copy
+(``replacement``), and the old copies, like resources the new template removes, are only
+deleted in the cleanup step after every update succeeded (``Operation.cleanup``). A
+rollback puts the old copies back instead of creating third ones.
 
 The first failure of a create or update aborts the operation, as in CloudFormation; a
 failed delete lets independent resources go on being deleted.
@@ -21,10 +26,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from emulator.faults import Fault, FaultBook
-from emulator.simulated.model import SimulatedResource
+from emulator.simulated.catalog import CATALOG
+from emulator.simulated.model import SimulatedResource, simulated_model
 from emulator.simulated.reason import simulated_reason
 from emulator.stacks.dependencies import resource_dependencies
 from emulator.stacks.ledger import ledger_of, record_resource
+from emulator.stacks.replacement import (
+    DELETE_BEFORE_CREATE,
+    CustomNameReplacement,
+    changed_create_only,
+    check_custom_name,
+)
 
 REPLACEMENT_REASON = (
     "Requested update requires the creation of a new physical resource; hence creating one."
@@ -61,6 +73,15 @@ def error_reason(exc: Exception) -> str:
 
 
 @dataclass
+class Leftover:
+    """A resource copy to delete in the cleanup step: replaced, or removed by the update."""
+
+    logical_id: str
+    resource: Any
+    resource_json: dict[str, Any]
+
+
+@dataclass
 class Operation:
     """One stack operation in progress: what it may fail on and what failed so far."""
 
@@ -73,22 +94,35 @@ class Operation:
     """True while undoing: faults do not fire and failures do not abort."""
     failed: dict[str, str] = field(default_factory=dict)
     """Logical id → the event status it failed with (CREATE_FAILED, …)."""
-    fired: bool = False
+    fired: set[str] = field(default_factory=set)
     creating: set[str] = field(default_factory=set)
     deleting: set[str] = field(default_factory=set)
+    modifying: set[str] = field(default_factory=set)
+    """Resources moto will modify in this update step (updated dependencies first)."""
+    updated: set[str] = field(default_factory=set)
+    cleanup: list[Leftover] = field(default_factory=list)
+    """Replaced and removed copies, deleted after the update succeeded."""
+    restorable: dict[str, Leftover] = field(default_factory=dict)
+    """During a rollback: the copies the failed update replaced, to put back."""
+    cleaning: bool = False
+    previous_resources: dict[str, Any] = field(default_factory=dict)
+    """The Resources of the template being replaced, to delete old copies as they were."""
 
     @property
     def aborted(self) -> bool:
         return bool(self.failed) and self.kind != "delete" and not self.rollback
 
     def pick_fault(self, logical_id: str, resource_type: str) -> Fault | None:
+        """The first fault that fails this resource; each fault fires once per operation."""
         if self.rollback:
             return None
         for fault in self.failures:
+            if fault.id in self.fired:
+                continue
             if fault.targets_resources and not fault.matches_resource(logical_id, resource_type):
                 continue
             if self.book.fire(fault):
-                self.fired = True
+                self.fired.add(fault.id)
                 return fault
         return None
 
@@ -98,24 +132,26 @@ class Operation:
             return None
         for fault in self.failures:
             if not fault.targets_resources and self.book.fire(fault):
-                self.fired = True
+                self.fired.add(fault.id)
                 return fault
         return None
 
     def fail(
         self, logical_id: str, resource_type: str, status: str, reason: str
     ) -> ResourceFailure:
-        physical = ledger_of(self.stack).resources.get(logical_id)
-        record_resource(
-            self.stack,
-            logical_id,
-            resource_type,
-            physical.physical_id if physical else None,
-            status,
-            reason,
-        )
+        state = ledger_of(self.stack).resources.get(logical_id)
+        physical = state.physical_id if state else None
+        record_resource(self.stack, logical_id, resource_type, physical, status, reason)
         self.failed[logical_id] = status
         return ResourceFailure(logical_id, reason)
+
+    def start_rollback(self) -> None:
+        """Switch to undoing: the copies this update replaced become restorable."""
+        self.rollback = True
+        self.restorable = {leftover.logical_id: leftover for leftover in self.cleanup}
+        self.cleanup = []
+        self.updated = set()
+        self.creating = set()
 
 
 _current: contextvars.ContextVar[Operation | None] = contextvars.ContextVar(
@@ -140,15 +176,49 @@ def _operation_for(stack_id: str) -> Operation | None:
     return operation
 
 
-def _physical_id(resource: Any) -> str | None:
+def physical_id(resource: Any) -> str | None:
     value = getattr(resource, "physical_resource_id", None)
     return None if value is None else str(value)
 
 
 def _completion_reason(resource: Any) -> str | None:
     if isinstance(resource, SimulatedResource):
-        return simulated_reason(resource.kind.type_name)
+        return simulated_reason(resource.kind.type_name, resource.simulated_target)
     return None
+
+
+def _fallback(
+    logical_id: str,
+    resource_json: dict[str, Any],
+    resources_map: Any,
+    account_id: str,
+    region_name: str,
+) -> SimulatedResource | None:
+    """A simulated stand-in for a resource moto could not create because it points at a
+    simulated resource (see ``SimulatedType.fallback``), or None."""
+    from moto.cloudformation import parsing
+
+    kind = CATALOG.get(resource_json["Type"])
+    if kind is None or not kind.fallback:
+        return None
+    parsed = resources_map._parsed_resources
+    targets = [
+        name
+        for name in resource_dependencies(resource_json, resources_map.resources)
+        if isinstance(parsed.get(name), SimulatedResource)
+    ]
+    model = simulated_model(kind.type_name)
+    if not targets or model is None:
+        return None
+    _, cleaned, name = parsing.parse_resource_and_generate_name(
+        logical_id, resource_json, resources_map
+    )
+    stand_in = model.create_from_cloudformation_json(
+        name, cleaned, account_id, region_name,
+        LogicalId=logical_id, StackId=resources_map.stack_id,
+    )  # fmt: skip
+    stand_in.simulated_target = targets[0]
+    return stand_in
 
 
 def install_hooks() -> None:
@@ -158,6 +228,10 @@ def install_hooks() -> None:
     stock_create = parsing.parse_and_create_resource
     stock_update = parsing.parse_and_update_resource
     stock_delete = parsing.ResourceMap._delete_resource
+
+    def resolved(resource_json: dict[str, Any], resources_map: Any) -> dict[str, Any]:
+        properties = parsing.clean_json(resource_json.get("Properties") or {}, resources_map)
+        return properties if isinstance(properties, dict) else {}
 
     def parse_and_create_resource(
         logical_id: str,
@@ -174,18 +248,22 @@ def install_hooks() -> None:
             return None
         if operation.aborted:
             raise OperationAborted(logical_id)
+        resource_type = resource_json["Type"]
         if logical_id in operation.creating:
             raise operation.fail(
                 logical_id,
-                resource_json["Type"],
+                resource_type,
                 "CREATE_FAILED",
                 f"Circular dependency between resources: [{logical_id}]",
             )
         operation.creating.add(logical_id)
         for dependency in resource_dependencies(resource_json, resources_map.resources):
             resources_map[dependency]
-        resource_type = resource_json["Type"]
-        record_resource(operation.stack, logical_id, resource_type, None, "CREATE_IN_PROGRESS")
+        restored = operation.restorable.pop(logical_id, None)
+        if restored is not None:
+            return restored.resource  # a rollback adopts the copy the update kept
+        stack = operation.stack
+        record_resource(stack, logical_id, resource_type, None, "CREATE_IN_PROGRESS")
         if operation.kind in ("create", "update"):
             fault = operation.pick_fault(logical_id, resource_type)
             if fault is not None:
@@ -193,37 +271,50 @@ def install_hooks() -> None:
                     logical_id, resource_type, "CREATE_FAILED", handler_message(fault.reason)
                 )
         try:
+            properties = resolved(resource_json, resources_map)
             resource = stock_create(
                 logical_id, resource_json, resources_map, account_id, region_name
             )
         except (ResourceFailure, OperationAborted):
             raise
         except Exception as exc:
-            raise operation.fail(
-                logical_id, resource_type, "CREATE_FAILED", error_reason(exc)
-            ) from exc
-        physical = _physical_id(resource)
+            resource = _fallback(logical_id, resource_json, resources_map, account_id, region_name)
+            if resource is None:
+                raise operation.fail(
+                    logical_id, resource_type, "CREATE_FAILED", error_reason(exc)
+                ) from exc
+        ledger_of(stack).properties[logical_id] = properties
+        physical = physical_id(resource)
         simulated = isinstance(resource, SimulatedResource)
-        stack = operation.stack
         record_resource(
-            stack,
-            logical_id,
-            resource_type,
-            physical,
-            "CREATE_IN_PROGRESS",
-            CREATION_INITIATED,
-            simulated,
-        )
+            stack, logical_id, resource_type, physical, "CREATE_IN_PROGRESS",
+            CREATION_INITIATED, simulated,
+        )  # fmt: skip
         record_resource(
-            stack,
-            logical_id,
-            resource_type,
-            physical,
-            "CREATE_COMPLETE",
-            _completion_reason(resource),
-            simulated,
-        )
+            stack, logical_id, resource_type, physical, "CREATE_COMPLETE",
+            _completion_reason(resource), simulated,
+        )  # fmt: skip
         return resource
+
+    def replace(
+        operation: Operation,
+        logical_id: str,
+        resource_json: dict[str, Any],
+        resources_map: Any,
+        account_id: str,
+        region_name: str,
+    ) -> Any:
+        old = resources_map._parsed_resources.get(logical_id)
+        previous_json = operation.previous_resources.get(logical_id) or resource_json
+        restored = operation.restorable.pop(logical_id, None)
+        if restored is not None:
+            operation.cleanup.append(Leftover(logical_id, old, previous_json))
+            return restored.resource
+        if resource_json["Type"] in DELETE_BEFORE_CREATE:
+            stock_delete(resources_map, old, previous_json)
+        else:
+            operation.cleanup.append(Leftover(logical_id, old, previous_json))
+        return stock_create(logical_id, resource_json, resources_map, account_id, region_name)
 
     def parse_and_update_resource(
         logical_id: str,
@@ -235,12 +326,23 @@ def install_hooks() -> None:
         operation = _operation_for(resources_map.stack_id)
         if operation is None:
             return stock_update(logical_id, resource_json, resources_map, account_id, region_name)
+        parsed = resources_map._parsed_resources
+        if logical_id in operation.updated:
+            return parsed.get(logical_id)
         if operation.aborted:
             raise OperationAborted(logical_id)
+        operation.updated.add(logical_id)
+        for dependency in resource_dependencies(resource_json, resources_map.resources):
+            if dependency in operation.modifying and dependency not in operation.updated:
+                dependency_json = resources_map._resource_json_map[dependency]
+                parsed[dependency] = parse_and_update_resource(
+                    dependency, dependency_json, resources_map, account_id, region_name
+                )
         resource_type = resource_json["Type"]
-        before = _physical_id(resources_map._parsed_resources.get(logical_id))
+        before = parsed.get(logical_id)
         stack = operation.stack
-        record_resource(stack, logical_id, resource_type, before, "UPDATE_IN_PROGRESS")
+        ledger = ledger_of(stack)
+        record_resource(stack, logical_id, resource_type, physical_id(before), "UPDATE_IN_PROGRESS")
         if operation.kind == "update":
             fault = operation.pick_fault(logical_id, resource_type)
             if fault is not None:
@@ -248,30 +350,42 @@ def install_hooks() -> None:
                     logical_id, resource_type, "UPDATE_FAILED", handler_message(fault.reason)
                 )
         try:
-            resource = stock_update(
-                logical_id, resource_json, resources_map, account_id, region_name
-            )
+            properties = resolved(resource_json, resources_map)
+            previous = ledger.properties.get(logical_id)
+            if (
+                not isinstance(before, SimulatedResource)
+                and previous is not None
+                and changed_create_only(resource_type, previous, properties)
+            ):
+                check_custom_name(
+                    parsing.resource_name_property_from_type(resource_type), previous, properties
+                )
+                resource = replace(
+                    operation, logical_id, resource_json, resources_map, account_id, region_name
+                )
+            else:
+                resource = stock_update(
+                    logical_id, resource_json, resources_map, account_id, region_name
+                )
         except (ResourceFailure, OperationAborted):
             raise
+        except CustomNameReplacement as exc:
+            raise operation.fail(logical_id, resource_type, "UPDATE_FAILED", str(exc)) from exc
         except Exception as exc:
             raise operation.fail(
                 logical_id, resource_type, "UPDATE_FAILED", error_reason(exc)
             ) from exc
-        after = _physical_id(resource)
-        if after != before:
+        ledger.properties[logical_id] = properties
+        after = physical_id(resource)
+        if after != physical_id(before):
             record_resource(
                 stack, logical_id, resource_type, after, "UPDATE_IN_PROGRESS", REPLACEMENT_REASON
             )
         record_resource(
-            stack,
-            logical_id,
-            resource_type,
-            after,
-            "UPDATE_COMPLETE",
-            _completion_reason(resource),
-            isinstance(resource, SimulatedResource),
-        )
-        ledger_of(stack).drift_marks.pop(logical_id, None)
+            stack, logical_id, resource_type, after, "UPDATE_COMPLETE",
+            _completion_reason(resource), isinstance(resource, SimulatedResource),
+        )  # fmt: skip
+        ledger.drift_marks.pop(logical_id, None)
         return resource
 
     def _delete_resource(self: Any, parsed_resource: Any, resource_json: dict[str, Any]) -> None:
@@ -280,12 +394,19 @@ def install_hooks() -> None:
             stock_delete(self, parsed_resource, resource_json)
             return
         logical_id = parsed_resource.logical_resource_id
+        if operation.kind == "update" and not operation.cleaning:
+            # CloudFormation removes resources in the cleanup step, after the update.
+            operation.cleanup.append(Leftover(logical_id, parsed_resource, resource_json))
+            return
         resource_type = resource_json["Type"]
-        physical = _physical_id(parsed_resource)
+        physical = physical_id(parsed_resource)
         stack = operation.stack
-        if logical_id not in operation.deleting:
+        remember = not operation.cleaning
+        if logical_id not in operation.deleting or operation.cleaning:
             operation.deleting.add(logical_id)
-            record_resource(stack, logical_id, resource_type, physical, "DELETE_IN_PROGRESS")
+            record_resource(
+                stack, logical_id, resource_type, physical, "DELETE_IN_PROGRESS", remember=remember
+            )
         if operation.kind == "delete":
             fault = operation.pick_fault(logical_id, resource_type)
             if fault is not None:
@@ -293,7 +414,9 @@ def install_hooks() -> None:
                     logical_id, resource_type, "DELETE_FAILED", handler_message(fault.reason)
                 )
         stock_delete(self, parsed_resource, resource_json)
-        record_resource(stack, logical_id, resource_type, physical, "DELETE_COMPLETE")
+        record_resource(
+            stack, logical_id, resource_type, physical, "DELETE_COMPLETE", remember=remember
+        )
 
     parsing.parse_and_create_resource = parse_and_create_resource
     parsing.parse_and_update_resource = parse_and_update_resource

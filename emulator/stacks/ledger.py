@@ -66,6 +66,9 @@ class StackLedger:
     """Logical id → (drift status, check time) from the last drift detection."""
     drift_information: dict[str, Any] | None = None
     """The stack's DriftInformation after its last detection (None: never checked)."""
+    properties: dict[str, Any] = field(default_factory=dict)
+    """Logical id → the resource's properties as last applied, intrinsics resolved; an
+    update compares create-only properties against them to decide on a replacement."""
 
 
 _LEDGERS: weakref.WeakKeyDictionary[Stack, StackLedger] = weakref.WeakKeyDictionary()
@@ -112,8 +115,16 @@ def record_resource(
     status: str,
     reason: str | None = None,
     simulated: bool | None = None,
+    remember: bool = True,
 ) -> None:
-    """Write a resource event and remember the resource's new state."""
+    """Write a resource event and (unless ``remember`` is False) the resource's new state.
+
+    Cleaning up the old copy of a replaced resource writes events only: the logical id
+    already stands for the new copy.
+    """
+    if not remember:
+        _append(stack, _event(stack, logical_id, resource_type, physical_id, status, reason))
+        return
     ledger = ledger_of(stack)
     state = ledger.resources.get(logical_id)
     if state is None:
@@ -126,21 +137,31 @@ def record_resource(
     state.timestamp = utcnow()
     if simulated is not None:
         state.simulated = simulated
-    _append(
-        stack,
-        Event(
-            stack_id=stack.stack_id,
-            stack_name=stack.name,
-            logical_resource_id=logical_id,
-            physical_resource_id=state.physical_id,
-            resource_type=resource_type,
-            resource_status=status,
-            resource_status_reason=reason,
-            resource_properties=None,
-        ),
+    _append(stack, _event(stack, logical_id, resource_type, state.physical_id, status, reason))
+
+
+def _event(
+    stack: Stack,
+    logical_id: str,
+    resource_type: str,
+    physical_id: str | None,
+    status: str,
+    reason: str | None,
+) -> Event:
+    return Event(
+        stack_id=stack.stack_id,
+        stack_name=stack.name,
+        logical_resource_id=logical_id,
+        physical_resource_id=physical_id,
+        resource_type=resource_type,
+        resource_status=status,
+        resource_status_reason=reason,
+        resource_properties=None,
     )
 
 
 def forget_resource(stack: Stack, logical_id: str) -> None:
     """Drop a resource an update removed: CloudFormation no longer lists it."""
-    ledger_of(stack).resources.pop(logical_id, None)
+    ledger = ledger_of(stack)
+    ledger.resources.pop(logical_id, None)
+    ledger.properties.pop(logical_id, None)

@@ -39,7 +39,7 @@ DEBOUNCE_SECONDS = 0.5
 @dataclass(frozen=True)
 class ServeOptions:
     repo: str
-    branch: str
+    branch: str | None  # None: GOLDENPATH_BRANCH, goldenpath.yaml's spec.forge.branch, main
     host: str
     port: int
     interval: float
@@ -141,6 +141,8 @@ def serve(
     import httpx
     import uvicorn
 
+    tracked = TrackedRepo.open(options.repo, options.branch or "main", options.cache)
+    environ = with_repo_settings(tracked, environ, branch_given=options.branch is not None)
     forge_settings = ForgeSettings.from_env(environ)
     forge = open_forge(forge_settings, http=httpx.Client(timeout=30.0), clock=SystemClock())
     public_url = environ.get("GOLDENPATH_PUBLIC_URL", f"http://{options.host}:{options.port}")
@@ -148,7 +150,6 @@ def serve(
     renderer = Renderer()
     cache = StoredLintCache(store, write_through=True)
     linter = Linter(cache)
-    tracked = TrackedRepo.open(options.repo, options.branch, options.cache)
     engine = Reconciler(store, cloud, renderer=renderer, linter=linter, stop=stop)
     checks = ChangeChecks(
         tracked, store, forge, renderer=renderer, linter=linter, public_url=public_url
@@ -185,6 +186,36 @@ def serve(
         stop.set()
         worker.join(timeout=120)
     return 0
+
+
+def with_repo_settings(
+    tracked: TrackedRepo, environ: dict[str, str], *, branch_given: bool
+) -> dict[str, str]:
+    """Forge settings from goldenpath.yaml's ``spec.forge`` where the environment has none.
+
+    The environment wins; secrets never come from the repo. When no branch was given on
+    the command line or in GOLDENPATH_BRANCH, ``spec.forge.branch`` picks the tracked one.
+    """
+    from reconciler.specs.loader import PLATFORM_FILE, load_specs
+
+    files = tracked.source.files(tracked.head())
+    specs, _problems = load_specs(
+        {PLATFORM_FILE: files[PLATFORM_FILE]} if PLATFORM_FILE in files else {}
+    )
+    forge = specs.platform.forge
+    if forge.branch and not branch_given:
+        tracked.branch = forge.branch
+    defaults = {
+        "GOLDENPATH_FORGE": forge.provider,
+        "GOLDENPATH_FORGE_URL": forge.url,
+        "GOLDENPATH_FORGE_REPO": forge.repo,
+        "GOLDENPATH_BRANCH": tracked.branch,
+    }
+    return {
+        **{k: v for k, v in defaults.items() if v},
+        **environ,
+        "GOLDENPATH_BRANCH": tracked.branch,
+    }
 
 
 def _server(config: Any) -> Any:

@@ -16,10 +16,13 @@ from typing import Any
 
 import schemas
 from reconciler.errors import Problem, SpecError
+from reconciler.specs.codec import problem_json, problem_of, spec_json, spec_of
+from reconciler.specs.memo import ContentMemo, content_key
 from reconciler.specs.model import (
     Account,
     Binding,
     Environment,
+    ForgeConfig,
     Instance,
     Origin,
     Pipeline,
@@ -59,12 +62,37 @@ class _Collected:
     teams: Teams | None = None
 
 
-def load_specs(files: Mapping[str, bytes]) -> tuple[Specs, list[Problem]]:
-    """Every spec in ``files`` (path → bytes); problems for what is wrong."""
+# Memo namespace: a spec file's specs and problems, by the hash of its path and bytes.
+SPEC_FILES = "spec-files"
+_Loaded = list[tuple[Any, list[Problem]]]  # per document: the spec (or None) and its problems
+
+
+def load_specs(
+    files: Mapping[str, bytes], memo: ContentMemo | None = None
+) -> tuple[Specs, list[Problem]]:
+    """Every spec in ``files`` (path → bytes); problems for what is wrong.
+
+    With a ``memo``, environment and service files whose bytes were loaded before are
+    not parsed again.
+    """
     found = _Collected()
-    for path in sorted(p for p in files if is_spec_path(p)):
-        for doc in _documents(path, files[path], found.problems):
-            _add(doc, _expected_kind(path), found)
+    paths = sorted(p for p in files if is_spec_path(p))
+    keys: dict[str, str] = {}
+    known: dict[str, _Loaded] = {}
+    if memo is not None:
+        keys = {p: content_key(p, files[p]) for p in paths if p not in FILE_KINDS}
+        known = memo.fetch(SPEC_FILES, keys.values(), _decode_loaded)
+    for path in paths:
+        key = keys.get(path)
+        loaded = known.get(key) if key is not None else None
+        if loaded is None:
+            loaded = _load_file(path, files[path])
+            if memo is not None and key is not None:
+                memo.put(SPEC_FILES, key, loaded, _encode_loaded)
+        for spec, problems in loaded:
+            found.problems.extend(problems)
+            if spec is not None:
+                _collect(spec, found)
     platform = found.platform or Platform()
     specs = Specs(
         platform=platform,
@@ -76,6 +104,31 @@ def load_specs(files: Mapping[str, bytes]) -> tuple[Specs, list[Problem]]:
         services=found.services,
     )
     return specs, found.problems
+
+
+def _load_file(path: str, data: bytes) -> _Loaded:
+    """Each document of one spec file: its spec, or the problems that kept it out."""
+    problems: list[Problem] = []
+    docs = _documents(path, data, problems)
+    loaded: _Loaded = [(None, problems)] if problems else []
+    expected = _expected_kind(path)
+    for doc in docs:
+        loaded.append(_load_document(doc, expected))
+    return loaded
+
+
+def _encode_loaded(loaded: _Loaded) -> Any:
+    return [
+        [spec_json(spec) if spec is not None else None, [problem_json(p) for p in problems]]
+        for spec, problems in loaded
+    ]
+
+
+def _decode_loaded(data: Any) -> _Loaded:
+    return [
+        (spec_of(spec) if spec is not None else None, [problem_of(p) for p in problems])
+        for spec, problems in data
+    ]
 
 
 def _in_default_region(env: Environment, region: str) -> Environment:
@@ -126,38 +179,39 @@ def _expected_kind(path: str) -> str:
     return FILE_KINDS.get(path) or FOLDER_KINDS[path.split("/", 1)[0]]
 
 
-def _add(doc: Document, expected: str, found: _Collected) -> None:
+def _load_document(doc: Document, expected: str) -> tuple[Any, list[Problem]]:
     kind = doc.data.get("kind") if isinstance(doc.data, dict) else None
     if isinstance(doc.data, dict) and kind != expected:
         where = posixpath.dirname(doc.file) or "the repo root"
-        found.problems.append(
-            doc.problem("kind", f"expected kind {expected!r} in {where}, got {kind!r}")
-        )
-        return
+        return None, [doc.problem("kind", f"expected kind {expected!r} in {where}, got {kind!r}")]
     problems = check_schema(doc, expected)
     if problems:
-        found.problems.extend(problems)
-        return
-    spec = _BUILDERS[expected](doc)
+        return None, problems
+    return _BUILDERS[expected](doc), []
+
+
+def _collect(spec: Environment | Service | Platform | Teams, found: _Collected) -> None:
     if isinstance(spec, Environment):
-        _add_named(found.environments, spec, doc, found.problems)
+        _add_named(found.environments, spec, found.problems)
     elif isinstance(spec, Service):
-        _add_named(found.services, spec, doc, found.problems)
+        _add_named(found.services, spec, found.problems)
     elif isinstance(spec, Platform):
         found.platform = spec
     elif isinstance(spec, Teams):
         found.teams = spec
 
 
-def _add_named(
-    into: dict[str, Any], spec: Environment | Service, doc: Document, problems: list[Problem]
-) -> None:
+def _add_named(into: dict[str, Any], spec: Environment | Service, problems: list[Problem]) -> None:
     earlier = into.get(spec.name)
     if earlier is not None:
         where = f"{earlier.origin.file}:{earlier.origin.line}"
+        origin = spec.origin  # the line of metadata.name
         problems.append(
-            doc.problem(
-                "metadata.name", f"duplicate name {spec.name!r}; already defined in {where}"
+            Problem(
+                origin.file,
+                origin.line,
+                "metadata.name",
+                f"duplicate name {spec.name!r}; already defined in {where}",
             )
         )
         return
@@ -269,6 +323,7 @@ def _platform(doc: Document) -> Platform:
         ),
         lint_ignore_checks=tuple(spec.get("lint", {}).get("ignore_checks", ())),
         data_templates=tuple(spec.get("data_templates", ())),
+        forge=ForgeConfig(**spec.get("forge", {})),
         origin=_origin(doc, "metadata.name"),
     )
 

@@ -143,6 +143,16 @@ class PruneRules:
 
 
 @dataclass(frozen=True)
+class ForgeConfig:
+    """``spec.forge`` of goldenpath.yaml: the non-secret half of forge settings."""
+
+    provider: str | None = None
+    url: str | None = None
+    repo: str | None = None
+    branch: str | None = None
+
+
+@dataclass(frozen=True)
 class Platform:
     """``goldenpath.yaml``: platform-wide settings. Every field has a safe default."""
 
@@ -154,6 +164,7 @@ class Platform:
     lint_ignore_checks: tuple[str, ...] = ()
     # Templates whose stacks hold data: their data resources are kept on delete.
     data_templates: tuple[str, ...] = ()
+    forge: ForgeConfig = field(default_factory=ForgeConfig)
     origin: Origin = field(default_factory=lambda: Origin("goldenpath.yaml"))
 
 

@@ -1,0 +1,97 @@
+"""A memo of derived work keyed by content, so the work of a run follows what changed.
+
+Every key names content: a spec file by the hash of its path and bytes, a service's
+units by the hash of everything they are built from, a unit's checks by its service's
+key. An entry is therefore never stale, only unused. The pure core asks the memo for
+many keys at once (one round trip to wherever entries are kept) and hands it what it
+derived; ``flush()`` writes the new entries in one batch.
+
+Entries live at two levels:
+
+- live objects, in this process: a long-running process (``serve``) re-validates a push
+  without decoding anything it already holds;
+- JSON values in a ``ContentStore`` (the state store's cache table), so that a new
+  process (``goldenpath validate``) starts from the previous run's work.
+
+Live entries not used by the last run are dropped at ``end_run()``, so a long-running
+process holds about one repo's worth.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Collection, Iterable, Mapping
+from typing import Any, Protocol, TypeVar
+
+T = TypeVar("T")
+# Bump when an encoding or what a key covers changes: older entries are then unused.
+MEMO_FORMAT = "1"
+
+
+class ContentStore(Protocol):
+    """Where JSON entries outlive a process (the state store implements it)."""
+
+    def get_many(self, namespace: str, keys: Iterable[str]) -> Mapping[str, Any]: ...
+
+    def put_many(self, namespace: str, entries: Mapping[str, Any]) -> None: ...
+
+
+def content_key(*parts: str | bytes) -> str:
+    """SHA-1 of ``parts``, each length-prefixed so that no two sequences collide."""
+    digest = hashlib.sha1(MEMO_FORMAT.encode(), usedforsecurity=False)
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        digest.update(b"%d:" % len(data))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+class ContentMemo:
+    """Live objects over an optional ``ContentStore`` of their JSON encodings."""
+
+    def __init__(self, store: ContentStore | None = None) -> None:
+        self.store = store
+        self._live: dict[str, dict[str, Any]] = {}
+        self._used: dict[str, set[str]] = {}
+        self._pending: dict[str, dict[str, Any]] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def fetch(
+        self, namespace: str, keys: Collection[str], decode: Callable[[Any], T]
+    ) -> dict[str, T]:
+        """The entries found for ``keys``, decoded; missing keys are absent."""
+        live = self._live.setdefault(namespace, {})
+        used = self._used.setdefault(namespace, set())
+        found: dict[str, T] = {k: live[k] for k in keys if k in live}
+        wanted = [k for k in keys if k not in found]
+        if wanted and self.store is not None:
+            for key, value in self.store.get_many(namespace, wanted).items():
+                found[key] = live[key] = decode(value)
+        used.update(found)
+        self.hits += len(found)
+        self.misses += len(keys) - len(found)
+        return found
+
+    def put(self, namespace: str, key: str, value: T, encode: Callable[[T], Any]) -> None:
+        """Keep ``value`` under ``key``; its encoding is written at ``flush()``."""
+        self._live.setdefault(namespace, {})[key] = value
+        self._used.setdefault(namespace, set()).add(key)
+        if self.store is not None:
+            self._pending.setdefault(namespace, {})[key] = encode(value)
+
+    def flush(self) -> None:
+        """Write the entries put since the last flush to the store, one batch per namespace."""
+        if self.store is not None:
+            for namespace, entries in self._pending.items():
+                if entries:
+                    self.store.put_many(namespace, entries)
+        self._pending = {}
+
+    def end_run(self) -> None:
+        """Flush, then forget live entries the run did not use."""
+        self.flush()
+        for namespace, live in self._live.items():
+            used = self._used.get(namespace, set())
+            self._live[namespace] = {k: v for k, v in live.items() if k in used}
+        self._used = {}

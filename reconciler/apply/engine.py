@@ -22,7 +22,7 @@ from reconciler.apply.records import recorded_views
 from reconciler.apply.roles import known_roles, reachable
 from reconciler.apply.stack_ops import StackOps, target_of
 from reconciler.caching import RECOMMENDED
-from reconciler.cloud import Cloud, ResourceChange, StackRequest, Target
+from reconciler.cloud import SYSTEM_CLOCK, Clock, Cloud, ResourceChange, StackRequest, Target
 from reconciler.errors import CloudError, Waiting
 from reconciler.plan.model import Live, Plan, Recorded
 from reconciler.plan.model import ResourceChange as PlannedChange
@@ -57,6 +57,7 @@ class Reconciler:
         holder: str | None = None,
         progress: Progress | None = None,
         stop: threading.Event | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.store = store
         self.cloud = cloud
@@ -66,6 +67,7 @@ class Reconciler:
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.progress = progress
         self.stop = stop or threading.Event()
+        self.clock = clock  # paces re-sent calls (tests pass a fake one)
 
     def plan(self, snapshot: Snapshot, *, refresh: bool = False, preview: bool = False) -> Planned:
         """Desired against recorded state; with ``refresh`` against live stacks too."""
@@ -91,7 +93,9 @@ class Reconciler:
         return planned, roles
 
     def apply(self, snapshot: Snapshot) -> Applied:
-        ops = StackOps(self.store, self.cloud, self.linter, ())
+        ops = StackOps(
+            self.store, self.cloud, self.linter, (), retry=self.settings.retry, clock=self.clock
+        )
         journal = self.store.in_flight()
         applied: Applied | None = None
         for number in range(1, MAX_PASSES + 1):

@@ -22,7 +22,7 @@ import structlog
 from reconciler.apply.conditions import Outcome
 from reconciler.apply.resume import adopt
 from reconciler.apply.stack_ops import InFlight, StackOps, target_of
-from reconciler.cloud import StackRef, StackState, Target
+from reconciler.cloud import RetryPolicy, StackRef, StackState, Target
 from reconciler.desired.rendering import render_unit
 from reconciler.desired.units import DesiredState, Unit
 from reconciler.errors import CloudError, RenderError, Waiting
@@ -31,6 +31,10 @@ from reconciler.render import PendingOutputs, Renderer
 from reconciler.state import Operation, StateStore
 
 log = structlog.get_logger(__name__)
+
+
+# A few more tries, further apart than the cloud edge's own (which come first).
+ENGINE_RETRY = RetryPolicy(max_attempts=4, base_delay=2.0, max_delay=30.0)
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,9 @@ class ApplySettings:
     poll_max: float = 5.0  # the poll interval grows to this
     lease_ttl: float = 900.0  # seconds a unit's lease lasts; renewed while polling
     timeout: float = 3 * 3600.0  # give up waiting for CloudFormation after this long
+    # Re-sending a stack call the cloud answered with "wait" (throttled, unreachable) once
+    # the cloud edge's own retries gave up.
+    retry: RetryPolicy = field(default_factory=lambda: ENGINE_RETRY)
 
 
 Progress = Callable[[str, str, str], None]  # (unit id, event, message)
@@ -100,7 +107,10 @@ class Executor:
         ``roles`` gives the role of each account (see ``roles.known_roles``).
         """
         self.units = dict(desired.units)
-        self.outputs = {r.id: dict(r.outputs) for r in self.store.units()}
+        # Outputs are known only of units applied successfully at least once.
+        self.outputs = {
+            r.id: dict(r.outputs) for r in self.store.units() if r.fingerprint is not None
+        }
         plans = {p.unit_id: p for p in plan.units}
         mine = [op for op in journal or () if self._lease(op.intent.unit_id)]
         polling, resumable = adopt(self.ops, mine, self.units, roles)

@@ -8,24 +8,29 @@ then written together in one transaction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Literal
+from typing import Literal, TypeVar
 
 import structlog
 
 from reconciler.apply.conditions import Outcome, summarize
+from reconciler.apply.creating import create_or_adopt
 from reconciler.apply.records import new_record
+from reconciler.apply.retrying import resend
 from reconciler.cloud import (
+    SYSTEM_CLOCK,
+    Clock,
     Cloud,
-    CloudRejected,
     NoChange,
+    RetryPolicy,
     StackRef,
     StackRequest,
     StackState,
     Target,
     failure_message,
-    must_recreate,
 )
 from reconciler.desired.rendering import RenderedUnit
 from reconciler.desired.units import Unit
@@ -43,6 +48,7 @@ from reconciler.state import (
 
 log = structlog.get_logger(__name__)
 StackAction = Literal["create", "update", "delete"]
+T = TypeVar("T")
 
 
 def target_of(account: Account) -> Target:
@@ -70,6 +76,13 @@ class StackOps:
     cloud: Cloud
     linter: Linter | None
     ignore_checks: tuple[str, ...]
+    retry: RetryPolicy = field(default_factory=RetryPolicy)  # re-sending a waiting call
+    clock: Clock = SYSTEM_CLOCK  # the pauses between re-sends
+    rng: random.Random = field(default_factory=random.Random)  # their jitter
+
+    def send(self, call: Callable[[], T]) -> T:
+        """One cloud call, re-sent after a pause while the cloud says to wait."""
+        return resend(call, what="stack call", policy=self.retry, clock=self.clock, rng=self.rng)
 
     def lint_gate(self, rendered: RenderedUnit) -> Outcome | None:
         """cfn-lint errors stop a stack operation before it reaches the cloud."""
@@ -124,11 +137,14 @@ class StackOps:
         )
         try:
             if action == "create":
-                self._create(target, request, op.client_token)
-            else:
-                outcome = self.cloud.update(target, request, op.client_token)
+                # The name may be taken by our own stack: then it is updated instead.
+                action = create_or_adopt(self.cloud, target, request, op.client_token, self.send)
+                flight = replace(flight, action=action)
+            if action == "update":
+                token = op.client_token
+                outcome = self.send(lambda: self.cloud.update(target, request, token))
                 if isinstance(outcome, NoChange):
-                    states = self.cloud.describe(target, [unit.stack_name])
+                    states = self.send(lambda: self.cloud.describe(target, [unit.stack_name]))
                     found = states.get(unit.stack_name)
                     if found is not None:
                         return self.finish(flight, found, unit)
@@ -160,7 +176,7 @@ class StackOps:
             record,
         )
         try:
-            self.cloud.delete(target, record.stack_name, op.client_token)
+            self.send(lambda: self.cloud.delete(target, record.stack_name, op.client_token))
         except Waiting as exc:
             return self._abandon(flight, Outcome("retrying", "CloudUnavailable", str(exc)))
         except CloudError as exc:
@@ -244,21 +260,6 @@ class StackOps:
                 return
             record = new_record(unit, now)
         self.store.save_units([summarize(record, outcome, now)])
-
-    def _create(self, target: Target, request: StackRequest, token: str) -> None:
-        try:
-            self.cloud.create(target, request, token)
-        except CloudRejected as exc:
-            if exc.code != "AlreadyExistsException":
-                raise
-            existing = self.cloud.describe(target, [request.name]).get(request.name)
-            if existing is None or not must_recreate(existing.status):
-                raise
-            # A create that failed earlier left a stack that can only be deleted.
-            log.info("stack.recreate", stack_name=request.name, status=existing.status)
-            self.cloud.delete(target, request.name, f"{token}-del")
-            self.cloud.wait([StackRef(target, request.name)])
-            self.cloud.create(target, request, f"{token}-re")
 
     def _begin(
         self,

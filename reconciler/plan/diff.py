@@ -59,7 +59,10 @@ class _Planner:
             return dict(found.outputs) if found is not None else None
         record = self.recorded.get(unit_id)
         plan = self.by_id.get(unit_id)
-        if record is None or (plan is not None and plan.action == "create"):
+        # A unit never applied successfully has no outputs yet, not empty ones.
+        if record is None or record.fingerprint is None:
+            return None
+        if plan is not None and plan.action == "create":
             return None
         return dict(record.outputs)
 
@@ -125,17 +128,21 @@ class _Planner:
             retained=retained,
         )
         live = self.live.get(unit.id, _Unknown) if self.live is not None else _Unknown
-        if record is None or record.fingerprint is None:
-            why = f"new {unit.kind}" if record is None else "never applied successfully"
-            return _with(plan, "create", why + _after(known))
-        if live is None or (isinstance(live, Live) and live.status in _GONE):
+        if record is None:
+            return _with(plan, "create", f"new {unit.kind}" + _after(known))
+        if record.fingerprint is not None and (
+            live is None or (isinstance(live, Live) and live.status in _GONE)
+        ):
             return _with(plan, "create", "the stack was deleted outside Goldenpath" + _after(known))
+        # Before "never applied": a first create that failed waits for a fix like any other.
         if record.stalled_fingerprint is not None and (
             fingerprint is None or fingerprint == record.stalled_fingerprint
         ):
             return _with(
                 plan, "blocked", f"stalled: {record.stalled_message}; commit a fix to try again"
             )
+        if record.fingerprint is None:
+            return _with(plan, "create", "never applied successfully" + _after(known))
         if isinstance(live, Live) and _changed_outside(live, record):
             return _with(plan, "update", "the stack was changed outside Goldenpath")
         if fingerprint is not None and fingerprint == record.fingerprint:

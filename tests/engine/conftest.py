@@ -121,3 +121,18 @@ def harness(tmp_path: Path, aws: Aws, accounts: Accounts) -> Iterator[Callable[[
     yield make
     for store in stores:
         store.close()
+
+
+@dataclass
+class FakeClock:
+    """The engine's clock in retry tests: ``sleep`` records the pause and returns at once."""
+
+    now_s: float = 1_900_000_000.0
+    sleeps: list[float] = field(default_factory=list)
+
+    def now(self) -> float:
+        return self.now_s
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now_s += seconds

@@ -105,17 +105,50 @@ def write_service(
 def set_inputs(repo: PlatformRepo, service: str, instance: str, inputs: str) -> None:
     """Give one instance of a service an ``inputs:`` flow mapping, e.g. ``{size: 3}``."""
     path = repo.root / "services" / f"{service}.yaml"
+    lines = path.read_text().splitlines(keepends=True)
+    at = lines.index(f"    - name: {instance}\n")
+    if lines[at + 1].startswith("      inputs:"):
+        del lines[at + 1]
+    lines.insert(at + 1, f"      inputs: {inputs}\n")
+    path.write_text("".join(lines))
+
+
+INSTANCE_TEMPLATE = "templates/svc/v1/instance_infrastructure/cloudformation.yaml"
+# The emulator fails an update only where it creates a resource (see docs/engine.md), so
+# the failure tests change a stack by adding one: a dead-letter queue, on request.
+DEAD_LETTER = """{% if service_instance.inputs.dead_letter %}
+  DeadLetter:
+    Type: AWS::SQS::Queue
+{% endif %}
+"""
+
+
+def write_engine_svc_template(repo: PlatformRepo) -> None:
+    """The shared svc template, plus an optional dead-letter queue (input ``dead_letter``)."""
+    write_svc_template(repo)
+    schema = repo.root / "templates/svc/v1/schema/schema.yaml"
+    text = schema.read_text()
+    label = "        label: {type: string, default: hello}\n"
+    assert label in text
+    schema.write_text(
+        text.replace(label, label + "        dead_letter: {type: boolean, default: false}\n")
+    )
+    insert_resource(repo, DEAD_LETTER)
+
+
+def insert_resource(repo: PlatformRepo, block: str) -> None:
+    """Add ``block`` at the end of the instance template's Resources."""
+    path = repo.root / INSTANCE_TEMPLATE
     text = path.read_text()
-    marker = f"    - name: {instance}\n"
-    assert marker in text, f"no instance {instance} in {path}"
-    path.write_text(text.replace(marker, f"{marker}      inputs: {inputs}\n", 1))
+    assert "\nOutputs:" in text
+    path.write_text(text.replace("\nOutputs:", "\n" + block.rstrip("\n") + "\nOutputs:", 1))
 
 
 def cycle_platform(root: Path, accounts: Accounts) -> PlatformRepo:
     """Two environments in two accounts; orders (with a pipeline) and web, bound to orders."""
     repo = PlatformRepo(root)
     write_env_template(repo)
-    write_svc_template(repo)
+    write_engine_svc_template(repo)
     write_platform(repo, accounts)
     write_environment(repo, "test", accounts.test)
     write_environment(repo, "production", accounts.production)
@@ -133,7 +166,7 @@ def three_environments(
     """test, staging and production in three accounts; web runs in each."""
     repo = PlatformRepo(root)
     write_env_template(repo)
-    write_svc_template(repo)
+    write_engine_svc_template(repo)
     write_platform(repo, accounts)
     for env in ("test", "staging", "production"):
         write_environment(repo, env, accounts.of(env), updates=env_updates)
@@ -148,16 +181,10 @@ def three_environments(
     return repo
 
 
-def bump_service_template(repo: PlatformRepo, what: str = "a new tag") -> str:
-    """A backward-compatible change to the svc template: its next minor version."""
-    path = repo.root / "templates/svc/v1/instance_infrastructure/cloudformation.yaml"
-    text = path.read_text()
-    tag = "        - Key: vpc\n"
-    assert tag in text
-    path.write_text(
-        text.replace(tag, f"        - Key: revision\n          Value: '{what}'\n{tag}", 1)
-    )
-    return repo.commit(f"svc template: {what}")
+def bump_service_template(repo: PlatformRepo, resource: str = "Audit") -> str:
+    """A backward-compatible change to the svc template (a new topic): its next minor."""
+    insert_resource(repo, f"  {resource}:\n    Type: AWS::SNS::Topic\n")
+    return repo.commit(f"svc template: a {resource} topic")
 
 
 DATA_SCHEMA = """

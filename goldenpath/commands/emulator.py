@@ -1,4 +1,9 @@
-"""``goldenpath emulator``: not built yet (see the open issues)."""
+"""``goldenpath emulator [--host H] [--port P]``: the embedded AWS emulator, standalone.
+
+Separate commands (plan, apply, status) share one emulated cloud through it:
+``--aws-endpoint-url http://H:P``. Faults can be set at start with
+GOLDENPATH_EMULATOR_FAULTS (a JSON list) or at any time on ``/_goldenpath/faults``.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,12 @@ import argparse
 
 
 def arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=4566, help="port to listen on")
 
 
 def run(args: argparse.Namespace) -> int:
-    import sys
+    from emulator import run as serve_emulator
 
-    sys.stderr.write("goldenpath emulator: not available in this build yet\n")
-    return 1
+    serve_emulator(args.host, args.port)
+    return 0

@@ -97,7 +97,9 @@ class LocalChange:
     path: str = ""
 
 
-Event = Push | ChangeRequest | Ping | LocalChange
+# What a forge delivery becomes (the receiver's output).
+ForgeEvent = Push | ChangeRequest | Ping
+Event = ForgeEvent | LocalChange
 """Any domain event the receiver enqueues."""
 
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from reconciler.events import Event
+from reconciler.events import ForgeEvent
 
 NO_COMMIT = "0" * 40
 """The commit id forges send for "no commit": before a new branch, after a deleted one."""
@@ -53,7 +53,7 @@ class Dialect(Protocol):
 
     def parse(
         self, headers: Mapping[str, str], document: object, delivery_id: str, branch: str
-    ) -> Event | Ignored:
+    ) -> ForgeEvent | Ignored:
         """Turn a verified payload into a domain event; ``branch`` is the tracked branch."""
         ...
 

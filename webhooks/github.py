@@ -12,7 +12,7 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 
-from reconciler.events import ChangeAction, ChangeRequest, Event, Ping, Push
+from reconciler.events import ChangeAction, ChangeRequest, ForgeEvent, Ping, Push
 from webhooks.delivery import (
     NO_COMMIT,
     Ignored,
@@ -78,7 +78,7 @@ class GitHubDialect:
 
     def parse(
         self, headers: Mapping[str, str], document: object, delivery_id: str, branch: str
-    ) -> Event | Ignored:
+    ) -> ForgeEvent | Ignored:
         event = header(headers, "X-GitHub-Event")
         if event == "ping":
             return Ping(

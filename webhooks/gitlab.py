@@ -15,7 +15,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Mapping
 
-from reconciler.events import ChangeAction, ChangeRequest, Event, Push
+from reconciler.events import ChangeAction, ChangeRequest, ForgeEvent, Push
 from webhooks.delivery import (
     NO_COMMIT,
     Ignored,
@@ -68,7 +68,7 @@ class GitLabDialect:
 
     def parse(
         self, headers: Mapping[str, str], document: object, delivery_id: str, branch: str
-    ) -> Event | Ignored:
+    ) -> ForgeEvent | Ignored:
         event = header(headers, "X-Gitlab-Event")
         kind = _KINDS.get(event)
         if kind is None:

@@ -24,7 +24,7 @@ import structlog
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from reconciler.events import Event, EventSink, SinkFull
+from reconciler.events import EventSink, ForgeEvent, SinkFull
 from webhooks.deliveries import DeliveryLog
 from webhooks.delivery import Dialect, Ignored, Refused
 from webhooks.github import GitHubDialect
@@ -134,7 +134,7 @@ class Receiver:
             return _answer(ACKNOWLEDGED, "ignored", outcome.reason)
         return self._enqueue(dialect.forge, delivery_id, outcome)
 
-    def _enqueue(self, forge: str, delivery_id: str, event: Event) -> JSONResponse:
+    def _enqueue(self, forge: str, delivery_id: str, event: ForgeEvent) -> JSONResponse:
         key = f"{forge}:{delivery_id}"
         kind = type(event).__name__
         if not self._deliveries.first_time(key):

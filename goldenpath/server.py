@@ -71,7 +71,9 @@ class StoredDeliveries:
         self.store.forget_delivery(delivery_id)
 
 
-def build_app(store: StateStore, sink: Any, environ: dict[str, str]) -> Any:
+def build_app(
+    store: StateStore, sink: Any, environ: dict[str, str], environment_order: tuple[str, ...] = ()
+) -> Any:
     from fastapi import FastAPI
 
     from webhooks.receiver import webhook_router
@@ -81,12 +83,10 @@ def build_app(store: StateStore, sink: Any, environ: dict[str, str]) -> Any:
     app.include_router(
         webhook_router(ReceiverSettings.from_env(environ), sink, StoredDeliveries(store))
     )
-    try:
-        from webhooks.api import status_router
-    except ImportError:
-        log.warning("serve.no_status_api", reason="webhooks.api is not available")
-    else:
-        app.include_router(status_router(store))
+    from webhooks.api import status_router
+    from webhooks.views import ViewSettings
+
+    app.include_router(status_router(store, ViewSettings(environment_order=environment_order)))
     return app
 
 
@@ -164,7 +164,7 @@ def serve(
         queue,
         LoopSettings(interval=options.interval, public_url=public_url),
     )
-    app = build_app(store, NotingSink(queue, loop), environ)
+    app = build_app(store, NotingSink(queue, loop), environ, _rollout_order(tracked))
     config = uvicorn.Config(
         app, host=options.host, port=options.port, log_config=None, access_log=False, lifespan="off"
     )
@@ -216,6 +216,17 @@ def with_repo_settings(
         **environ,
         "GOLDENPATH_BRANCH": tracked.branch,
     }
+
+
+def _rollout_order(tracked: TrackedRepo) -> tuple[str, ...]:
+    """The web page shows environments in goldenpath.yaml's rollout order."""
+    from reconciler.specs.loader import PLATFORM_FILE, load_specs
+
+    files = tracked.source.files(tracked.head())
+    if PLATFORM_FILE not in files:
+        return ()
+    specs, _problems = load_specs({PLATFORM_FILE: files[PLATFORM_FILE]})
+    return specs.platform.rollout_order
 
 
 def _server(config: Any) -> Any:

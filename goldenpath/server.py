@@ -29,6 +29,7 @@ from reconciler.forges import ForgeSettings, RedactSecrets, SystemClock, open_fo
 from reconciler.loop import LoopSettings, ReconcileLoop
 from reconciler.render import Linter, Renderer
 from reconciler.source.tracked import TrackedRepo
+from reconciler.specs.model import Platform
 from reconciler.state import StateStore
 
 log = structlog.get_logger(__name__)
@@ -164,7 +165,7 @@ def serve(
         queue,
         LoopSettings(interval=options.interval, public_url=public_url),
     )
-    app = build_app(store, NotingSink(queue, loop), environ, _rollout_order(tracked))
+    app = build_app(store, NotingSink(queue, loop), environ, platform_of(tracked).rollout_order)
     config = uvicorn.Config(
         app, host=options.host, port=options.port, log_config=None, access_log=False, lifespan="off"
     )
@@ -186,6 +187,15 @@ def serve(
         stop.set()
         worker.join(timeout=120)
     return 0
+
+
+def platform_of(tracked: TrackedRepo) -> Platform:
+    """goldenpath.yaml at the tracked head (its defaults when absent or invalid)."""
+    from reconciler.specs.loader import PLATFORM_FILE, load_specs
+
+    files = tracked.source.files(tracked.head())
+    found = {PLATFORM_FILE: files[PLATFORM_FILE]} if PLATFORM_FILE in files else {}
+    return load_specs(found)[0].platform
 
 
 def with_repo_settings(
@@ -216,17 +226,6 @@ def with_repo_settings(
         **environ,
         "GOLDENPATH_BRANCH": tracked.branch,
     }
-
-
-def _rollout_order(tracked: TrackedRepo) -> tuple[str, ...]:
-    """The web page shows environments in goldenpath.yaml's rollout order."""
-    from reconciler.specs.loader import PLATFORM_FILE, load_specs
-
-    files = tracked.source.files(tracked.head())
-    if PLATFORM_FILE not in files:
-        return ()
-    specs, _problems = load_specs({PLATFORM_FILE: files[PLATFORM_FILE]})
-    return specs.platform.rollout_order
 
 
 def _server(config: Any) -> Any:

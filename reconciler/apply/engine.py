@@ -20,6 +20,7 @@ from reconciler.apply.conditions import Outcome
 from reconciler.apply.executor import ApplyReport, ApplySettings, Executor, Progress
 from reconciler.apply.records import recorded_views
 from reconciler.apply.roles import known_roles, reachable
+from reconciler.apply.rollouts import save_rollouts
 from reconciler.apply.stack_ops import StackOps, target_of
 from reconciler.caching import RECOMMENDED
 from reconciler.cloud import SYSTEM_CLOCK, Clock, Cloud, ResourceChange, StackRequest, Target
@@ -27,11 +28,10 @@ from reconciler.errors import CloudError, Waiting
 from reconciler.plan.model import Live, Plan, Recorded
 from reconciler.plan.model import ResourceChange as PlannedChange
 from reconciler.plan.planning import Planned, plan_snapshot
-from reconciler.plan.rollout import RolloutView
 from reconciler.render import Linter, Renderer
 from reconciler.source.snapshot import Snapshot
 from reconciler.specs.loader import load_specs
-from reconciler.state import Rollout, StateStore, Wave
+from reconciler.state import StateStore
 
 log = structlog.get_logger(__name__)
 # Passes of plan-then-apply in one apply: enough for every wave of a long rollout order.
@@ -123,14 +123,16 @@ class Reconciler:
                     }
                 )
                 applied.planned, applied.passes = planned, number
-            self._save_rollouts(planned.rollouts)
+            save_rollouts(self.store, planned)
             moved = (
                 set().union(*(r.moving for r in planned.rollouts)) if planned.rollouts else set()
             )
             if not moved or not report.ok or self.stop.is_set():
                 break
         assert applied is not None
-        self._save_rollouts(self.plan(snapshot).rollouts if applied.passes > 1 else ())
+        if any(r.moving for r in applied.planned.rollouts):
+            # The last pass moved units: record how that went.
+            save_rollouts(self.store, self.plan(snapshot))
         return applied
 
     def _live(
@@ -185,36 +187,9 @@ class Reconciler:
         if found:
             self.store.cache_put_many(RECOMMENDED, found)
 
-    def _save_rollouts(self, rollouts: tuple[RolloutView, ...]) -> None:
-        now = self.store.now()
-        for view in rollouts:
-            existing = self.store.rollout(view.id)
-            self.store.save_rollout(
-                Rollout(
-                    id=view.id,
-                    template=view.template,
-                    major=view.major,
-                    from_version=view.from_version,
-                    to_version=view.to_version,
-                    waves=tuple(Wave((w.name,), w.status) for w in view.waves),
-                    status=view.status,
-                    started_at=existing.started_at if existing else now,
-                    updated_at=now,
-                    message=_rollout_message(view),
-                )
-            )
-
 
 def _planned(change: ResourceChange) -> PlannedChange:
     return PlannedChange(change.logical_id, change.type, change.action, change.replacement)
-
-
-def _rollout_message(view: RolloutView) -> str:
-    failed = [w.name for w in view.waves if w.status == "failed"]
-    if failed:
-        return f"halted: wave {failed[0]} failed"
-    running = [w.name for w in view.waves if w.status == "running"]
-    return f"rolling out to {running[0]}" if running else "complete"
 
 
 __all__ = ["Applied", "Outcome", "Reconciler"]

@@ -19,12 +19,15 @@ def recorded_views(
         stalled = record.condition("Stalled")
         ready = record.condition("Ready")
         failed_fingerprint = None
+        failed_version = None
         message = ""
         if stalled is not None and stalled.status:
             message = stalled.message
             last = store.operations(record.id, limit=1)
             if last and last[0].state == "failed":
-                failed_fingerprint = str((last[0].result or {}).get("fingerprint") or "")
+                result = last[0].result or {}
+                failed_fingerprint = str(result.get("fingerprint") or "")
+                failed_version = str(result["version"]) if result.get("version") else None
             else:
                 failed_fingerprint = ""
         views[record.id] = Recorded(
@@ -41,6 +44,7 @@ def recorded_views(
             stack_id=record.stack_id,
             stalled_fingerprint=failed_fingerprint,
             stalled_message=message,
+            stalled_version=failed_version,
             ready=bool(ready and ready.status),
             holds_data=record.template in data,
         )

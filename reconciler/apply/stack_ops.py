@@ -245,6 +245,7 @@ class StackOps:
                 "failed",
                 {
                     "fingerprint": fingerprint or "",
+                    "version": unit.version.version,
                     "reason": outcome.reason,
                     "message": outcome.message,
                 },
@@ -307,6 +308,7 @@ class StackOps:
                 "failed",
                 {
                     "fingerprint": flight.fingerprint or "",
+                    "version": flight.version,
                     "reason": outcome.reason,
                     "message": outcome.message,
                     "transient": outcome.kind == "retrying",
@@ -327,6 +329,7 @@ class StackOps:
                 "failed",
                 {
                     "fingerprint": flight.fingerprint or "",
+                    "version": flight.version,
                     "reason": outcome.reason,
                     "message": outcome.message,
                 },

@@ -38,6 +38,8 @@ class Recorded:
     # Set while the unit is stalled: the fingerprint that failed and why.
     stalled_fingerprint: str | None = None
     stalled_message: str = ""
+    # The template version the failed attempt tried; None when not known.
+    stalled_version: str | None = None
     ready: bool = True
     holds_data: bool = False
 

@@ -4,7 +4,8 @@ For each template major with units on ``updates: automatic`` that run an older m
 the newest usable one, the units are grouped into waves by environment (units in
 environments not listed, then pipelines, come last). The first wave not yet done moves
 to the new version; a later wave waits until every unit of the waves before it runs the
-new version. A wave with a stalled unit halts the rollout: nothing after it moves.
+new version. A wave with a unit that failed to move to the new version halts the rollout:
+nothing after it moves until a newer minor (the fix) starts a rollout of its own.
 """
 
 from __future__ import annotations
@@ -92,7 +93,8 @@ def _rollout(
     blocked = False
     for name, members in _waves(units, order):
         done = all(recorded[u.id].version == target and recorded[u.id].ready for u in members)
-        failed = any(recorded[u.id].stalled_fingerprint is not None for u in members)
+        # Only a failure at this target halts it: a newer minor may be the fix.
+        failed = any(_failed_at(recorded[u.id], target) for u in members)
         ids = tuple(u.id for u in members)
         if blocked:
             waves.append(WaveView(name, ids, "pending"))
@@ -109,6 +111,12 @@ def _rollout(
         (recorded[u.id].version for u in units), key=lambda v: tuple(int(p) for p in v.split("."))
     )
     return RolloutView(template, major, oldest, target, tuple(waves), status, frozenset(moving))
+
+
+def _failed_at(record: Recorded, target: str) -> bool:
+    if record.stalled_fingerprint is None:
+        return False
+    return record.stalled_version is None or record.stalled_version == target
 
 
 def _waves(units: list[Unit], order: Sequence[str]) -> list[tuple[str, list[Unit]]]:

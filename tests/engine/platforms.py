@@ -174,7 +174,7 @@ def three_environments(
     write_service(
         repo,
         "web",
-        {"web-test": "test", "web-staging": "staging", "web-production": "production"},
+        {"test": "test", "staging": "staging", "production": "production"},
         updates=svc_updates,
     )
     repo.commit("Three environments, web in each")

@@ -54,6 +54,16 @@ FIXES: tuple[Fix, ...] = (
         module="emulator.fixes.availability_zones",
     ),
     Fix(
+        name="getatt-unimplemented",
+        moto_version=MOTO_VERSION,
+        bug="`Fn::GetAtt` of an attribute a moto model does not implement (a subnet's "
+        "`AvailabilityZone`) resolves to the unresolved `{'Fn::GetAtt': [...]}` dict, which "
+        "leaks into properties and outputs.",
+        remedy="Read the model's field of the same name (`availability_zone`), else fail with "
+        "CloudFormation's unknown-attribute error.",
+        module="emulator.fixes.getatt_unimplemented",
+    ),
+    Fix(
         name="target-group-double-dash",
         moto_version=MOTO_VERSION,
         bug="A target-group name containing `--` is refused, though AWS accepts it "

@@ -249,6 +249,9 @@ def install_hooks() -> None:
         if operation.aborted:
             raise OperationAborted(logical_id)
         resource_type = resource_json["Type"]
+        if parsing.resource_class_from_type(resource_type) is None:
+            # moto drops a type it does not model (only while fix unsupported-types is off).
+            return stock_create(logical_id, resource_json, resources_map, account_id, region_name)
         if logical_id in operation.creating:
             raise operation.fail(
                 logical_id,

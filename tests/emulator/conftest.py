@@ -16,6 +16,7 @@ from typing import Any
 import boto3
 import httpx
 import pytest
+from botocore.config import Config
 
 import emulator
 from emulator.server import EmbeddedEmulator
@@ -39,9 +40,13 @@ def _no_lingering_faults(cloud: EmbeddedEmulator) -> Iterator[None]:
     httpx.delete(f"{cloud.url}/_goldenpath/faults").raise_for_status()
 
 
-def _session_client(url: str, service: str, region: str, credentials: dict[str, str]) -> Any:
+def _session_client(
+    url: str, service: str, region: str, credentials: dict[str, str], retries: int = 2
+) -> Any:
+    # Few retries: a test must see the emulator's first answer, not a later lucky one.
+    config = Config(retries={"total_max_attempts": retries + 1, "mode": "standard"})
     return boto3.session.Session().client(
-        service, endpoint_url=url, region_name=region, **credentials
+        service, endpoint_url=url, region_name=region, config=config, **credentials
     )
 
 
@@ -68,9 +73,11 @@ def client(cloud: EmbeddedEmulator) -> Client:
     With an account, the client acts through a role assumed in that account.
     """
 
-    def make(service: str, account: str | None = None, region: str = REGION) -> Any:
+    def make(
+        service: str, account: str | None = None, region: str = REGION, retries: int = 2
+    ) -> Any:
         credentials = assume(cloud.url, account, region) if account else STATIC_KEYS
-        return _session_client(cloud.url, service, region, credentials)
+        return _session_client(cloud.url, service, region, credentials, retries)
 
     return make
 

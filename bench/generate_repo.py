@@ -318,9 +318,16 @@ spec:
     provider: github
     id: bench/{name}
     branch: main
-    connectionArn: "arn:aws:codestar-connections:us-west-2:{PIPELINE_ACCOUNT}:connection/{pair:08d}-0000-4000-8000-000000000000"
+    connectionArn: "{_connection(pair)}"
 {pipe}  instances:
 {instances}"""
+
+
+def _connection(pair: int) -> str:
+    return (
+        f"arn:aws:codestar-connections:us-west-2:{PIPELINE_ACCOUNT}:connection/"
+        f"{pair:08d}-0000-4000-8000-000000000000"
+    )
 
 
 def _compute_inputs(base: str, name: str, pair: int, k: int) -> str:

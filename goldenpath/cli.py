@@ -58,19 +58,27 @@ def common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logs on stderr")
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command line; with ``only``, just that command's options are set up.
+
+    Each command's options come from its module, so setting up all of them imports
+    every command; a run of one command imports that one alone.
+    """
     root = argparse.ArgumentParser(prog="goldenpath", description=__doc__.splitlines()[0])
     sub = root.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, text in COMMANDS.items():
         command = sub.add_parser(name, help=text, description=text)
-        common(command)
-        module = importlib.import_module(f"goldenpath.commands.{name}")
-        module.arguments(command)
+        if only is None or name == only:
+            common(command)
+            module = importlib.import_module(f"goldenpath.commands.{name}")
+            module.arguments(command)
     return root
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    chosen = next((a for a in given if not a.startswith("-")), None)
+    args = parser(chosen if chosen in COMMANDS else None).parse_args(given)
     from goldenpath.logs import configure
 
     configure(verbose=args.verbose, json_logs=args.output == "json")

@@ -19,7 +19,7 @@ def arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from goldenpath.output import emit_json, problem_lines, say
-    from goldenpath.workspace import state_or_none, working_snapshot
+    from goldenpath.workspace import state_or_none, stored_memo, working_snapshot
     from reconciler.caching import StoredLintCache
     from reconciler.errors import SourceError
     from reconciler.render import Linter, Renderer
@@ -32,7 +32,9 @@ def run(args: argparse.Namespace) -> int:
             return _unreadable(args, str(exc))
         cache = StoredLintCache(store) if store is not None else None
         linter = None if args.no_lint else Linter(cache)
-        result = validate_snapshot(snapshot, renderer=Renderer(), linter=linter)
+        memo = stored_memo(store)
+        result = validate_snapshot(snapshot, renderer=Renderer(), linter=linter, memo=memo)
+        memo.flush()
         if cache is not None:
             cache.flush()
     units = [_unit_json(result.build.state.units[u]) for u in result.build.state.order]

@@ -15,6 +15,15 @@ from typing import Any
 
 from reconciler.desired.catalog import Catalog
 from reconciler.desired.graph import order_units
+from reconciler.desired.reuse import (
+    BUILT_SERVICES,
+    Built,
+    built_json,
+    built_of,
+    rehydrate,
+    repo_key,
+    service_keys,
+)
 from reconciler.desired.units import (
     STACK_NAME,
     DesiredState,
@@ -28,6 +37,7 @@ from reconciler.desired.units import (
 from reconciler.errors import Problem
 from reconciler.source.snapshot import Snapshot
 from reconciler.specs.loader import load_specs
+from reconciler.specs.memo import ContentMemo
 from reconciler.specs.model import Environment, Instance, Origin, Service, Specs, TemplateRef
 from reconciler.templates.inputs import check_inputs
 from reconciler.templates.model import Bundle, TemplateVersion
@@ -41,6 +51,9 @@ class Build:
     specs: Specs
     catalog: Catalog
     problems: list[Problem] = field(default_factory=list)
+    # Unit id → the content key of everything the unit is built from (see reuse.py);
+    # only with a memo, and absent for units on a binding cycle.
+    unit_keys: dict[str, str] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Problem]:
@@ -51,21 +64,32 @@ class Build:
         return [p for p in self.problems if p.severity == "warning"]
 
 
-def build_desired(snapshot: Snapshot, *, in_use: Mapping[str, str] | None = None) -> Build:
+def build_desired(
+    snapshot: Snapshot,
+    *,
+    in_use: Mapping[str, str] | None = None,
+    memo: ContentMemo | None = None,
+) -> Build:
     """The desired state of ``snapshot``.
 
     ``in_use`` maps unit ids to the version they run now; a unit whose spec names only a
     major stays on that version (the plan decides when it moves). Without it, each unit
-    gets its major's newest usable minor.
+    gets its major's newest usable minor. With a ``memo``, spec files and services whose
+    inputs are unchanged since an earlier build are not loaded or built again.
     """
-    specs, problems = load_specs(snapshot.files)
+    used = dict(in_use or {})
+    specs, problems = load_specs(snapshot.files, memo)
     catalog = Catalog(snapshot)
     problems += catalog.check_minor_bumps()
-    builder = _Builder(specs, catalog, dict(in_use or {}), problems)
+    builder = _Builder(specs, catalog, used, problems)
     for env in specs.environments.values():
         builder.environment(env)
-    for service in specs.services.values():
-        builder.service(service)
+    unit_keys: dict[str, str] = {}
+    if memo is None:
+        for service in specs.services.values():
+            builder.service(service)
+    else:
+        unit_keys = _build_services(snapshot, builder, memo)
     order, cycles = order_units(builder.units)
     problems += cycles
     problems += _stack_name_problems(builder.units)
@@ -77,7 +101,35 @@ def build_desired(snapshot: Snapshot, *, in_use: Mapping[str, str] | None = None
         builder.denied,
         incomplete=errors or not specs.environments,
     )
-    return Build(state, specs, catalog, problems)
+    return Build(state, specs, catalog, problems, unit_keys)
+
+
+def _build_services(snapshot: Snapshot, builder: _Builder, memo: ContentMemo) -> dict[str, str]:
+    """Build every service, reusing what the memo holds; returns each unit's key."""
+    repo = repo_key(snapshot, builder.in_use)
+    keys = service_keys(builder.specs, snapshot.files, repo, builder.in_use)
+    known = memo.fetch(BUILT_SERVICES, keys.values(), built_of)
+    bundles = {v.tree_id: builder.catalog.bundle(v) for v in _all_versions(builder.catalog)}
+    unit_keys = {u: repo for u in builder.units}
+    for service in builder.specs.services.values():
+        key = keys.get(service.name)
+        built = rehydrate(known[key], bundles) if key in known else None
+        if built is None:
+            built = builder.service(service)
+            if key is not None:
+                memo.put(BUILT_SERVICES, key, built, built_json)
+        else:
+            assert key is not None
+            memo.remember(BUILT_SERVICES, key, built)
+            builder.replay(built)
+        if key is not None:
+            unit_keys.update((u.id, key) for u in built.units)
+    return unit_keys
+
+
+def _all_versions(catalog: Catalog) -> list[TemplateVersion]:
+    index = catalog.index
+    return [v for name in index.names() for m in index.majors(name) for v in index.of(name, m)]
 
 
 @dataclass
@@ -88,6 +140,7 @@ class _Builder:
     problems: list[Problem]
     units: dict[str, Unit] = field(default_factory=dict)
     denied: dict[str, str] = field(default_factory=dict)
+    added: list[Unit] = field(default_factory=list)  # by the service being built
 
     def environment(self, env: Environment) -> None:
         unit_id = environment_id(env.name)
@@ -112,15 +165,33 @@ class _Builder:
             holds_data=version.name in self.specs.platform.data_templates,
         )
 
-    def service(self, service: Service) -> None:
+    def service(self, service: Service) -> Built:
+        """Add the units of ``service``; returns what was added, for the memo."""
+        problems_before = len(self.problems)
+        self.added = []
         denials = self._check_team(service)
         for index, instance in enumerate(service.instances):
             self._instance(service, instance, index)
         if service.pipeline is not None:
             self._pipeline(service)
+        denied = []
         for unit_id, reason in denials:
-            if unit_id in self.units:
-                self.denied.setdefault(unit_id, reason)
+            if unit_id in self.units and unit_id not in self.denied:
+                self.denied[unit_id] = reason
+                denied.append((unit_id, reason))
+        return Built(self.added, self.problems[problems_before:], denied)
+
+    def replay(self, built: Built) -> None:
+        """Add what building a service added before, as ``service`` would."""
+        for unit in built.units:
+            self.units[unit.id] = unit
+        self.problems += built.problems
+        for unit_id, reason in built.denied:
+            self.denied.setdefault(unit_id, reason)
+
+    def _add(self, unit: Unit) -> None:
+        self.units[unit.id] = unit
+        self.added.append(unit)
 
     def _instance(self, service: Service, instance: Instance, index: int) -> None:
         unit_id = instance_id(service.name, instance.name)
@@ -149,26 +220,28 @@ class _Builder:
         bindings = self._bindings(service, instance, at)
         inputs = self._inputs(bundle, "service", instance.inputs, origin, f"{at}.inputs")
         env_unit = environment_id(env.name)
-        self.units[unit_id] = Unit(
-            id=unit_id,
-            kind="service",
-            target=env.account,
-            stack_name=stack_name(unit_id),
-            template=version.name,
-            version=version,
-            bundle=bundle,
-            inputs=inputs,
-            origin=origin,
-            depends_on=(env_unit, *sorted(set(bindings.values()))),
-            environment=env.name,
-            service=service.name,
-            instance=instance.name,
-            team=service.team,
-            bindings=bindings,
-            repository=_repository(service),
-            updates=service.updates,
-            pinned=ref.minor is not None,
-            holds_data=version.name in self.specs.platform.data_templates,
+        self._add(
+            Unit(
+                id=unit_id,
+                kind="service",
+                target=env.account,
+                stack_name=stack_name(unit_id),
+                template=version.name,
+                version=version,
+                bundle=bundle,
+                inputs=inputs,
+                origin=origin,
+                depends_on=(env_unit, *sorted(set(bindings.values()))),
+                environment=env.name,
+                service=service.name,
+                instance=instance.name,
+                team=service.team,
+                bindings=bindings,
+                repository=_repository(service),
+                updates=service.updates,
+                pinned=ref.minor is not None,
+                holds_data=version.name in self.specs.platform.data_templates,
+            )
         )
 
     def _pipeline(self, service: Service) -> None:
@@ -200,23 +273,25 @@ class _Builder:
         target = self.specs.platform.pipeline_account or self._first_instance_account(service)
         if target is None:
             return
-        self.units[unit_id] = Unit(
-            id=unit_id,
-            kind="pipeline",
-            target=target,
-            stack_name=stack_name(unit_id),
-            template=version.name,
-            version=version,
-            bundle=bundle,
-            inputs=inputs,
-            origin=origin,
-            depends_on=tuple(i.unit_id for i in instances),
-            service=service.name,
-            team=service.team,
-            instances=instances,
-            repository=_repository(service),
-            updates=service.updates,
-            pinned=service.template.minor is not None,
+        self._add(
+            Unit(
+                id=unit_id,
+                kind="pipeline",
+                target=target,
+                stack_name=stack_name(unit_id),
+                template=version.name,
+                version=version,
+                bundle=bundle,
+                inputs=inputs,
+                origin=origin,
+                depends_on=tuple(i.unit_id for i in instances),
+                service=service.name,
+                team=service.team,
+                instances=instances,
+                repository=_repository(service),
+                updates=service.updates,
+                pinned=service.template.minor is not None,
+            )
         )
 
     def _first_instance_account(self, service: Service) -> Any:

@@ -17,6 +17,20 @@ from reconciler.templates.compat import breaking_changes
 from reconciler.templates.model import Bundle, TemplateVersion
 from reconciler.templates.versions import VersionIndex
 
+# Bundles already read in this process, by git tree id (content), name and major: a
+# long-running process reads each bundle once, not once per run. Broken bundles are not
+# kept (their problems are wanted on every run). Bounded: past it, the oldest go first.
+_LOADED: dict[tuple[str, str, int], Bundle] = {}
+MAX_LOADED_BUNDLES = 256
+
+
+def _remember(tree_id: str, version: TemplateVersion, bundle: Bundle | None) -> None:
+    if bundle is None:
+        return
+    while len(_LOADED) >= MAX_LOADED_BUNDLES:
+        del _LOADED[next(iter(_LOADED))]
+    _LOADED[(tree_id, version.name, version.major)] = bundle
+
 
 @dataclass
 class Catalog:
@@ -33,12 +47,17 @@ class Catalog:
         """The bundle of ``version``; None (with problems recorded) when it is broken."""
         key = version.tree_id
         if key not in self._bundles:
+            known = _LOADED.get((key, version.name, version.major))
+            if known is not None:
+                self._bundles[key] = known
+                return known
             root = f"templates/{version.name}/v{version.major}"
             try:
                 files = self.snapshot.bundles.files_of(version)
                 self._bundles[key] = load_bundle(
                     files, root=root, name=version.name, major=version.major
                 )
+                _remember(key, version, self._bundles[key])
             except SpecError as exc:
                 self._bundles[key] = None
                 self._problems[key] = list(exc.problems)

@@ -31,7 +31,8 @@ def order_units(units: Mapping[str, Unit]) -> tuple[list[str], list[Problem]]:
             waiting[child].discard(uid)
             if not waiting[child]:
                 heapq.heappush(ready, child)
-    stuck = {uid for uid in units if uid not in set(order)}
+    placed = set(order)
+    stuck = {uid for uid in units if uid not in placed}
     return order, _cycle_problems(units, stuck)
 
 

@@ -68,8 +68,9 @@ def retain_data(body: str, *, file: str) -> tuple[str, tuple[Retained, ...]]:
             for key in ("DeletionPolicy", "UpdateReplacePolicy"):
                 if resource.get(key) not in _KEEPING:
                     resource[key] = policy
-            kept.append(Retained(str(logical_id), str(resource["Type"]),
-                                 str(resource["DeletionPolicy"])))
+            kept.append(
+                Retained(str(logical_id), str(resource["Type"]), str(resource["DeletionPolicy"]))
+            )
     if not kept:
         return body, ()
     return json.dumps(_plain(template), indent=1, sort_keys=False), tuple(kept)

@@ -8,6 +8,7 @@ is checked (compatibility, rendering) exactly as a commit would be.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -68,12 +69,20 @@ class _Reader:
 
 
 def _read(root: Path) -> dict[str, bytes]:
+    # os.walk rather than Path.rglob: it prunes skipped folders instead of walking them,
+    # and costs a third as much per file (the repo may hold thousands of spec files).
     out = {}
-    for path in root.rglob("*"):
-        rel = path.relative_to(root)
-        if any(part in _SKIPPED for part in rel.parts) or not path.is_file():
-            continue
-        out[rel.as_posix()] = path.read_bytes()
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIPPED)
+        rel = os.path.relpath(folder, root)
+        prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+        for name in names:
+            if name in _SKIPPED:
+                continue
+            path = os.path.join(folder, name)
+            if os.path.isfile(path):
+                with open(path, "rb") as handle:
+                    out[prefix + name] = handle.read()
     return out
 
 

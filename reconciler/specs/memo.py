@@ -38,12 +38,14 @@ class ContentStore(Protocol):
 
 def content_key(*parts: str | bytes) -> str:
     """SHA-1 of ``parts``, each length-prefixed so that no two sequences collide."""
-    digest = hashlib.sha1(MEMO_FORMAT.encode(), usedforsecurity=False)
+    chunks = [_FORMAT]
     for part in parts:
         data = part.encode() if isinstance(part, str) else part
-        digest.update(b"%d:" % len(data))
-        digest.update(data)
-    return digest.hexdigest()
+        chunks += (b"%d:" % len(data), data)
+    return hashlib.sha1(b"".join(chunks), usedforsecurity=False).hexdigest()
+
+
+_FORMAT = MEMO_FORMAT.encode()
 
 
 class ContentMemo:
@@ -79,6 +81,10 @@ class ContentMemo:
         self._used.setdefault(namespace, set()).add(key)
         if self.store is not None:
             self._pending.setdefault(namespace, {})[key] = encode(value)
+
+    def remember(self, namespace: str, key: str, value: Any) -> None:
+        """Replace a live entry by a better-decoded form of the same content (not written)."""
+        self._live.setdefault(namespace, {})[key] = value
 
     def flush(self) -> None:
         """Write the entries put since the last flush to the store, one batch per namespace."""

@@ -47,7 +47,7 @@ def check_inputs(
     where = locate or (lambda _path: origin.line)
     values = with_defaults(schema, whole_numbers(dict(given)))
     problems = problems_of(
-        _validator(_Frozen(schema)), values, file=origin.file, locate=where, prefix=origin.field
+        _validator_of(schema), values, file=origin.file, locate=where, prefix=origin.field
     )
     problems.extend(_unknown(schema, given, origin, where))
     return values, problems
@@ -119,3 +119,21 @@ class _Frozen:
 @lru_cache(maxsize=512)
 def _validator(frozen: _Frozen) -> Any:
     return validator_for(frozen.schema)
+
+
+# The schema objects seen last, by identity: a bundle's schema is one object for every
+# unit that uses it, so most lookups skip hashing the schema's text. The schema is kept
+# with its validator, so an id is never reused while its entry lives.
+_BY_IDENTITY: dict[int, tuple[Mapping[str, Any], Any]] = {}
+_MAX_BY_IDENTITY = 512
+
+
+def _validator_of(schema: Mapping[str, Any]) -> Any:
+    known = _BY_IDENTITY.get(id(schema))
+    if known is not None and known[0] is schema:
+        return known[1]
+    validator = _validator(_Frozen(schema))
+    if len(_BY_IDENTITY) >= _MAX_BY_IDENTITY:
+        _BY_IDENTITY.clear()
+    _BY_IDENTITY[id(schema)] = (schema, validator)
+    return validator

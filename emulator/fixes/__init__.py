@@ -155,6 +155,14 @@ FIXES: tuple[Fix, ...] = (
         module="emulator.fixes.leftover_resources",
     ),
     Fix(
+        name="resource-without-properties",
+        moto_version=MOTO_VERSION,
+        bug="A resource written without `Properties` counts as modified in every update and "
+        "change set (moto adds `Properties: {}` to the stored template when it creates it).",
+        remedy="Compare against the new template with the same empty `Properties` added.",
+        module="emulator.fixes.empty_properties",
+    ),
+    Fix(
         name="update-keeps-resource",
         moto_version=MOTO_VERSION,
         bug="Updating a resource whose moto model has no update support replaces it with "

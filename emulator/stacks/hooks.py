@@ -330,10 +330,10 @@ def install_hooks() -> None:
         if operation is None:
             return stock_update(logical_id, resource_json, resources_map, account_id, region_name)
         parsed = resources_map._parsed_resources
-        if logical_id in operation.updated:
-            return parsed.get(logical_id)
         if operation.aborted:
             raise OperationAborted(logical_id)
+        if logical_id in operation.updated:
+            return parsed.get(logical_id)
         operation.updated.add(logical_id)
         for dependency in resource_dependencies(resource_json, resources_map.resources):
             if dependency in operation.modifying and dependency not in operation.updated:

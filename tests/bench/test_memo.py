@@ -13,7 +13,6 @@ from reconciler.state import StateStore
 from reconciler.validation import Validation, validate_snapshot
 from tests.conftest import EXAMPLE_REPO
 from tests.support.platform_repo import (
-    PlatformRepo,
     small_platform,
     write_environment,
     write_service,

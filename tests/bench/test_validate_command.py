@@ -1,0 +1,68 @@
+"""``goldenpath validate`` with its pool and memo answers as a plain in-process validation."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import EXAMPLE_REPO
+from tests.support.platform_repo import PlatformRepo, write_service
+
+GOLDENPATH = str(Path(sys.executable).parent / "goldenpath")
+
+
+def validate(repo: Path, state: Path, *extra: str) -> tuple[int, Any]:
+    done = subprocess.run(
+        [
+            GOLDENPATH,
+            "validate",
+            str(repo),
+            "--output",
+            "json",
+            "--state",
+            f"sqlite:///{state}",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    return done.returncode, json.loads(done.stdout)
+
+
+def example(tmp_path: Path) -> PlatformRepo:
+    repo = PlatformRepo(tmp_path / "repo")
+    shutil.copytree(EXAMPLE_REPO, repo.root, dirs_exist_ok=True)
+    repo.commit("the example")
+    return repo
+
+
+def test_linting_in_a_pool_finds_what_linting_in_process_finds(tmp_path: Path) -> None:
+    repo = example(tmp_path)
+    write_service(
+        repo,
+        "broken",
+        template="s3-bucket",
+        instances="- {name: test, environment: test, inputs: {versioning: true}}",
+    )
+    # The example's 18 units and one more: enough bodies for the pool to start.
+    pooled = validate(repo.root, tmp_path / "pooled.db", "--lint-workers", "2")
+    alone = validate(repo.root, tmp_path / "alone.db", "--lint-workers", "1")
+    assert pooled == alone
+    assert len(pooled[1]["units"]) == 19
+
+
+def test_a_second_run_reuses_the_first_and_sees_a_change(tmp_path: Path) -> None:
+    repo = example(tmp_path)
+    state = tmp_path / "state.db"
+    first = validate(repo.root, state, "--no-lint")
+    assert first == validate(repo.root, state, "--no-lint")
+    web = repo.root / "services/web.yaml"
+    web.write_text(web.read_text().replace("environment: production", "environment: nowhere"))
+    code, out = validate(repo.root, state, "--no-lint")
+    assert code == 1
+    assert any("environment 'nowhere' does not exist" in e["message"] for e in out["errors"])

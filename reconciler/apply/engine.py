@@ -7,8 +7,6 @@ plans again after each pass until nothing more moves, a wave fails, or nothing c
 
 from __future__ import annotations
 
-import os
-import socket
 import threading
 import uuid
 from collections.abc import Mapping
@@ -18,6 +16,7 @@ import structlog
 
 from reconciler.apply.conditions import Outcome
 from reconciler.apply.executor import ApplyReport, ApplySettings, Executor, Progress
+from reconciler.apply.holders import holder_name
 from reconciler.apply.records import recorded_views
 from reconciler.apply.roles import known_roles, reachable
 from reconciler.apply.rollouts import save_rollouts
@@ -64,7 +63,7 @@ class Reconciler:
         self.renderer = renderer or Renderer()
         self.linter = linter
         self.settings = settings or ApplySettings()
-        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.holder = holder or holder_name()
         self.progress = progress
         self.stop = stop or threading.Event()
         self.clock = clock  # paces re-sent calls (tests pass a fake one)

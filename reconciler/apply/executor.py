@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +20,7 @@ from typing import Any
 import structlog
 
 from reconciler.apply.conditions import Outcome
+from reconciler.apply.holders import dead_here
 from reconciler.apply.resume import adopt
 from reconciler.apply.stack_ops import InFlight, StackOps, target_of
 from reconciler.cloud import RetryPolicy, StackRef, StackState, Target
@@ -92,6 +93,7 @@ class Executor:
         self.units: dict[str, Unit] = {}
         self.leased: set[str] = set()
         self.changed: set[str] = set()  # units whose outputs changed in this run
+        self.resumable: dict[str, Operation] = {}  # journalled, never sent: send these tokens
         self._last_renew = time.monotonic()
 
     # -- the run ---------------------------------------------------------------------
@@ -112,27 +114,44 @@ class Executor:
             r.id: dict(r.outputs) for r in self.store.units() if r.fingerprint is not None
         }
         plans = {p.unit_id: p for p in plan.units}
-        mine = [op for op in journal or () if self._lease(op.intent.unit_id)]
-        polling, resumable = adopt(self.ops, mine, self.units, roles)
+        polling, self.resumable = adopt(self.ops, self._mine(journal or ()), self.units, roles)
         for flight in polling:
             self.inflight[flight.ref] = flight
         adopted = {f.unit_id for f in polling}
         todo = [u for u in desired.order if u in plans and u not in adopted]
         with ThreadPoolExecutor(self.settings.workers, thread_name_prefix="apply") as pool:
-            self._drive(todo, plans, desired, resumable, pool)
+            self._drive(todo, plans, desired, pool)
             deletes = [p for p in plan.units if p.action == "delete"]
             for rank in ("pipeline", "component", "service", "environment"):
                 self._drive_deletes([p for p in deletes if p.kind == rank], plan, pool)
+        for unit_id, op in list(self.resumable.items()):
+            # Journalled, never sent, and this plan did not need it after all.
+            item = plans.get(unit_id)
+            action = item.action if item else "gone"
+            if not self.stop.is_set():
+                self.ops.close_unsent(op, f"the plan says {action}", up_to_date=action == "noop")
         for unit_id in list(self.leased):
             self.store.release_lease(unit_id, self.holder)
         return self.report
+
+    def _mine(self, journal: Iterable[Operation]) -> list[Operation]:
+        """The journalled operations this process may resume: leased, and still in flight.
+
+        Read again once leased: the process that held the lease may have finished it.
+        """
+        mine = []
+        for op in journal:
+            if self._lease(op.intent.unit_id):
+                fresh = self.store.operation(op.id)
+                if fresh is not None and fresh.in_flight:
+                    mine.append(fresh)
+        return mine
 
     def _drive(
         self,
         todo: list[str],
         plans: Mapping[str, UnitPlan],
         desired: DesiredState,
-        resumable: dict[str, Operation],
         pool: ThreadPoolExecutor,
     ) -> None:
         issuing: dict[Future[Any], str] = {}
@@ -151,15 +170,9 @@ class Executor:
                 if not self._capacity(self.units[unit_id]):
                     todo.insert(0, unit_id)
                     break
-                issuing[
-                    pool.submit(
-                        self._prepare_and_issue,
-                        unit_id,
-                        plans[unit_id],
-                        desired,
-                        resumable.pop(unit_id, None),
-                    )
-                ] = unit_id
+                issuing[pool.submit(self._prepare_and_issue, unit_id, plans[unit_id], desired)] = (
+                    unit_id
+                )
             for future in [f for f in issuing if f.done()]:
                 unit_id = issuing.pop(future)
                 self._collect(unit_id, future)
@@ -184,7 +197,13 @@ class Executor:
             self.progress(item.unit_id, "start", "delete")
             # The plan gave each deletion its account's role (roles.reachable).
             futures[
-                pool.submit(self.ops.issue_delete, record, plan.revision, item.target.role_arn)
+                pool.submit(
+                    self.ops.issue_delete,
+                    record,
+                    plan.revision,
+                    item.target.role_arn,
+                    self.resumable.pop(item.unit_id, None),
+                )
             ] = item.unit_id
         for future, unit_id in futures.items():
             self._collect(unit_id, future)
@@ -220,7 +239,7 @@ class Executor:
         return "go"
 
     def _prepare_and_issue(
-        self, unit_id: str, item: UnitPlan, desired: DesiredState, resumed: Operation | None
+        self, unit_id: str, item: UnitPlan, desired: DesiredState
     ) -> InFlight | Outcome:
         unit = self.units[unit_id]
         if not self._lease(unit_id):
@@ -239,14 +258,17 @@ class Executor:
             )
         fingerprint = rendered.fingerprint()
         record = self.store.unit(unit_id)  # again: another process may have applied it
-        if record is not None and record.fingerprint == fingerprint and item.action != "create":
+        current = record.fingerprint if record else None
+        moved = current != item.recorded_fingerprint  # applied elsewhere since the plan
+        if current == fingerprint and (moved or item.action != "create"):
             return Outcome("unchanged", "UpToDate", "up to date")
         gate = self.ops.lint_gate(rendered)
         if gate is not None:
             self.ops.record_invalid(unit, gate, desired.revision, fingerprint)
             return gate
-        fresh = record is None or record.fingerprint is None or item.action == "create"
+        fresh = current is None or (item.action == "create" and not moved)
         self.progress(unit_id, "start", "create" if fresh else "update")
+        resumed = self.resumable.pop(unit_id, None)  # journalled by a killed process, never sent
         return self.ops.issue(rendered, "create" if fresh else "update", desired.revision, resumed)
 
     def _collect(self, unit_id: str, future: Future[Any]) -> None:
@@ -261,7 +283,8 @@ class Executor:
 
     def _settle(self, unit_id: str, outcome: Outcome, unit: Unit | None) -> None:
         self.report.outcomes[unit_id] = outcome
-        if outcome.kind in ("unchanged", "blocked", "denied"):
+        # Only under the unit's lease: a process working on it writes its own record.
+        if outcome.kind in ("unchanged", "blocked", "denied") and self._lease(unit_id):
             self.ops.record_outcome(unit_id, outcome, unit)
         if unit_id in self.leased and outcome.kind != "in_progress":
             self.store.release_lease(unit_id, self.holder)
@@ -311,10 +334,20 @@ class Executor:
     def _lease(self, unit_id: str) -> bool:
         if unit_id in self.leased:
             return True
-        if self.store.acquire_lease(unit_id, self.holder, self.settings.lease_ttl):
+        ttl = self.settings.lease_ttl
+        if self.store.acquire_lease(unit_id, self.holder, ttl) or self._take_over(unit_id):
             self.leased.add(unit_id)
             return True
         return False
+
+    def _take_over(self, unit_id: str) -> bool:
+        """Take a lease whose holder died on this host (release is atomic: one taker wins)."""
+        lease = self.store.lease(unit_id)
+        if lease is None or not dead_here(lease.holder):
+            return False
+        log.info("apply.lease_taken_over", unit=unit_id, dead_holder=lease.holder)
+        self.store.release_lease(unit_id, lease.holder)
+        return self.store.acquire_lease(unit_id, self.holder, self.settings.lease_ttl)
 
     def _renew_leases(self) -> None:
         if time.monotonic() - self._last_renew < self.settings.lease_ttl / 3:

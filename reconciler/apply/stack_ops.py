@@ -123,7 +123,7 @@ class StackOps:
         if op is None:
             op, deployment = self._begin(unit, action, revision, fingerprint, record)
         else:
-            deployment = self._open_deployment(unit.id, revision, unit.version.version)
+            deployment = self.open_deployment(unit.id, revision, unit.version.version)
         flight = InFlight(
             unit.id,
             action,
@@ -155,15 +155,23 @@ class StackOps:
         return flight
 
     def issue_delete(
-        self, record: UnitRecord, revision: str, role_arn: str | None
+        self,
+        record: UnitRecord,
+        revision: str,
+        role_arn: str | None,
+        resumed: Operation | None = None,
     ) -> InFlight | Outcome:
+        """Record, then start, the delete of ``record``'s stack (or send ``resumed`` again)."""
         target = Target(record.account, record.region, role_arn)
         intent = OperationIntent(
             record.id, "delete", record.stack_name, record.account, record.region, revision
         )
-        with self.store.transaction(f"recording the delete of {record.id}") as tx:
-            op = tx.begin_operation(intent)
-            deployment = tx.start_deployment(record.id, revision, record.version, deleting=True)
+        if resumed is not None:
+            op, deployment = resumed, self.open_deployment(record.id, revision, record.version)
+        else:
+            with self.store.transaction(f"recording the delete of {record.id}") as tx:
+                op = tx.begin_operation(intent)
+                deployment = tx.start_deployment(record.id, revision, record.version, deleting=True)
         flight = InFlight(
             record.id,
             "delete",
@@ -292,11 +300,40 @@ class StackOps:
             tx.save_units([in_progress])
         return op, deployment
 
-    def _open_deployment(self, unit_id: str, revision: str, version: str) -> Deployment:
+    def open_deployment(self, unit_id: str, revision: str, version: str) -> Deployment:
         last = self.store.history(unit_id, limit=1)
         if last and last[0].status in ("IN_PROGRESS", "DELETE_IN_PROGRESS"):
             return last[0]
         return self.store.start_deployment(unit_id, revision, version)
+
+    def close_unsent(self, op: Operation, why: str, *, up_to_date: bool = False) -> None:
+        """A journalled operation that was never sent and no longer will be: close it.
+
+        ``up_to_date``: the plan found the unit in line, so its conditions say so.
+        """
+        intent = op.intent
+        now = self.store.now()
+        message = f"the {intent.action} of {intent.stack_name} was never sent: {why}"
+        record = self.store.unit(intent.unit_id)
+        last = self.store.history(intent.unit_id, limit=1)
+        with self.store.transaction(
+            f"closing the unsent {intent.action} of {intent.unit_id}"
+        ) as tx:
+            tx.finish_operation(
+                op.id,
+                "failed",
+                {
+                    "fingerprint": intent.fingerprint or "",
+                    "reason": "NotSent",
+                    "message": message,
+                    "transient": True,
+                },
+            )
+            if last and last[0].status in ("IN_PROGRESS", "DELETE_IN_PROGRESS"):
+                tx.finish_deployment(last[0].id, "CANCELLED", message)
+            if up_to_date and record is not None and record.fingerprint:
+                outcome = Outcome("unchanged", "UpToDate", "up to date")
+                tx.save_units([summarize(record, outcome, now)])
 
     def _abandon(self, flight: InFlight, outcome: Outcome, unit: Unit | None = None) -> Outcome:
         now = self.store.now()

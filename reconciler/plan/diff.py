@@ -83,6 +83,7 @@ class _Planner:
             to_version=unit.version.version,
             template=unit.template,
             depends_on=unit.depends_on,
+            recorded_fingerprint=record.fingerprint if record else None,
         )
         if unit.id in self.desired.denied:
             self.add(_with(base, "denied", self.desired.denied[unit.id]))

@@ -86,6 +86,9 @@ class UnitPlan:
     known_after_apply: tuple[str, ...] = ()  # units whose outputs this render still waits for
     retained: tuple[str, ...] = ()  # data resources kept on delete
     depends_on: tuple[str, ...] = ()
+    # The recorded fingerprint this plan compared against (None: none recorded), so apply
+    # can tell when another process applied the unit since.
+    recorded_fingerprint: str | None = None
 
     def with_changes(self, changes: tuple[ResourceChange, ...]) -> UnitPlan:
         return replace(self, changes=changes)

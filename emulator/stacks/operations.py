@@ -157,10 +157,12 @@ def _create(run: _Run, on_failure: str) -> None:
         run.finish(False)
     elif on_failure == "DELETE":
         run.operation.rollback = True
-        set_stack_status(stack, "DELETE_IN_PROGRESS", reason + "Delete requested by user.")
+        set_stack_status(stack, "DELETE_IN_PROGRESS", _then(reason, "Delete requested by user."))
         _hold(run, lambda: _delete(run, retain=(), check_exports=False))
     else:
-        set_stack_status(stack, "ROLLBACK_IN_PROGRESS", reason + "Rollback requested by user.")
+        set_stack_status(
+            stack, "ROLLBACK_IN_PROGRESS", _then(reason, "Rollback requested by user.")
+        )
         _hold(run, lambda: _rollback_create(run))
 
 
@@ -174,6 +176,12 @@ def _rollback_create(run: _Run) -> None:
     else:
         set_stack_status(run.stack, "ROLLBACK_COMPLETE")
     run.finish(False)
+
+
+def _then(reason: str, next_step: str) -> str:
+    """A failure reason followed by what CloudFormation does next, as one sentence pair."""
+    reason = reason.rstrip()
+    return f"{reason}{'' if reason.endswith('.') else '.'} {next_step}"
 
 
 def _failed_list(verb: str, ids: Collection[str]) -> str:

@@ -42,7 +42,7 @@ def test_a_plan_with_changes_exits_2_with_the_documented_json(cycle: Harness) ->
         "pipeline/orders",
     }
     for unit in document["units"]:
-        assert UNIT_KEYS <= set(unit)
+        assert set(unit) >= UNIT_KEYS
         assert (unit["action"], unit["from_version"], unit["to_version"]) == ("create", None, "1.0")
 
 

@@ -64,7 +64,7 @@ def dead_holder() -> str:
 def crash(made: Harness, operation: str, stack: str, *, after: bool) -> None:
     crashing = Crash(made.cloud, operation, stack, after=after)
     with pytest.raises(Killed):
-        made.engine(crashing, holder=dead_holder()).apply(made.snapshot())  # type: ignore[arg-type]
+        made.engine(crashing, holder=dead_holder()).apply(made.snapshot())
 
 
 def restart(made: Harness) -> FaultyCloud:
@@ -77,7 +77,7 @@ def restart(made: Harness) -> FaultyCloud:
 
 def settled(store: StateStore, unit_id: str) -> list[str]:
     """The unit's history, newest first; nothing may be left in progress."""
-    statuses = [d.status for d in store.history(unit_id)]
+    statuses: list[str] = [d.status for d in store.history(unit_id)]
     assert "IN_PROGRESS" not in statuses and "DELETE_IN_PROGRESS" not in statuses
     return statuses
 

@@ -8,7 +8,6 @@ of the same names on ``CloudFormationResponse``.
 from __future__ import annotations
 
 import threading
-import warnings
 from typing import Any
 
 from emulator.fixes import install_fixes
@@ -35,10 +34,6 @@ def install() -> None:
         from emulator.stacks.ledger import ledger_of
 
         install_hooks()
-        # A rollback removes resources that failed to create; moto warns about each one.
-        warnings.filterwarnings(
-            "ignore", message=r"Unable to delete \S+, as it was never created", category=UserWarning
-        )
         for actions in (api.ACTIONS, change_sets.ACTIONS, drift.ACTIONS):
             for name, action in actions.items():
                 setattr(CloudFormationResponse, name, action)

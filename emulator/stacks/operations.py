@@ -20,6 +20,7 @@ next step runs (``scheduler``). Resource events come from the hooks (``hooks``).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
@@ -218,7 +219,11 @@ def _apply_template(
         stack.resource_map.input_parameters = {}
     diff = stack.resource_map.build_resource_diff(stack.template_dict, parameters)
     operation.modifying = set(diff["Modify"])
-    stack.resource_map.update(stack.template_dict, parameters)
+    with warnings.catch_warnings():
+        # A rollback removes what failed to create; moto warns about each such resource.
+        # (catch_warnings is process-wide: safe here, stack steps run one at a time.)
+        warnings.filterwarnings("ignore", message="Unable to delete .* never created")
+        stack.resource_map.update(stack.template_dict, parameters)
     stack.resource_map.input_parameters = parameters
     stack.parameters = parameters
     stack.output_map = stack._create_output_map()

@@ -36,7 +36,13 @@ def configure(
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=_stderr_logger,
         cache_logger_on_first_use=False,
     )
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+
+
+def _stderr_logger(*_args: object) -> structlog.PrintLogger:
+    # sys.stderr as it is when the logger is made, not when logging was configured: tests
+    # and embedding programs swap it, and a closed stream must never be written to.
+    return structlog.PrintLogger(sys.stderr)

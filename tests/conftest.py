@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,3 +35,12 @@ def corpus() -> Path:
 @pytest.fixture(scope="session")
 def payloads() -> Path:
     return require_shared(PAYLOADS)
+
+
+@pytest.fixture(autouse=True)
+def _default_logging() -> Iterator[None]:
+    """A test that configures structlog (the CLI in-process) must not leak it to others."""
+    yield
+    import structlog
+
+    structlog.reset_defaults()

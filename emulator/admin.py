@@ -154,7 +154,7 @@ def _drift(method: str, environ: dict[str, Any]) -> tuple[int, Any]:
         logical_id = data.get("logicalResourceId")
         if not isinstance(logical_id, str):
             raise AdminError(400, "logicalResourceId: required, the resource that drifted")
-        differences = data.get("differences", [])
+        differences: Any = data.get("differences", [])
         if not isinstance(differences, list) or not all(
             isinstance(item, dict) for item in differences
         ):

@@ -45,6 +45,6 @@ def install() -> None:
         def drift_information(self: Any) -> dict[str, Any]:
             return ledger_of(self).drift_information or NOT_CHECKED
 
-        Stack.outputs = property(outputs)
-        Stack.drift_information = property(drift_information)
+        setattr(Stack, "outputs", property(outputs))  # noqa: B010
+        setattr(Stack, "drift_information", property(drift_information))  # noqa: B010
         _installed = True

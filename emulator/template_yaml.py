@@ -16,7 +16,7 @@ import yaml
 TIMESTAMP = "tag:yaml.org,2002:timestamp"
 
 
-class CloudFormationLoader(yaml.SafeLoader):
+class CloudFormationLoader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML has no stubs here
     """Safe YAML with CloudFormation's short-form tags and no implicit timestamps."""
 
 

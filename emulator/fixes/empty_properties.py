@@ -32,4 +32,4 @@ def install() -> None:
                     resource["Properties"] = {}
         return stock_diff(self, other_template, parameters)
 
-    parsing.ResourceMap.build_resource_diff = build_resource_diff
+    setattr(parsing.ResourceMap, "build_resource_diff", build_resource_diff)  # noqa: B010

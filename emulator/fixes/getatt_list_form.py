@@ -32,4 +32,4 @@ def install() -> None:
         return stock_constructor(loader, tag, node)
 
     for module in (utils, models, responses):
-        module.yaml_tag_constructor = yaml_tag_constructor
+        setattr(module, "yaml_tag_constructor", yaml_tag_constructor)  # noqa: B010

@@ -32,10 +32,11 @@ def with_ports(cloudformation_json: dict[str, Any]) -> dict[str, Any]:
 def install() -> None:
     from moto.ec2.models.security_groups import SecurityGroup
 
-    stock_create = SecurityGroup.create_from_cloudformation_json.__func__
+    stock_create = SecurityGroup.__dict__["create_from_cloudformation_json"].__func__
 
     def create_from_cloudformation_json(
         cls: Any,
+        /,
         resource_name: str,
         cloudformation_json: Any,
         account_id: str,
@@ -48,4 +49,8 @@ def install() -> None:
             cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
         )
 
-    SecurityGroup.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)
+    setattr(  # noqa: B010
+        SecurityGroup,
+        "create_from_cloudformation_json",
+        classmethod(create_from_cloudformation_json),
+    )

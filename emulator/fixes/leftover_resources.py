@@ -156,4 +156,4 @@ def install() -> None:
             return
         deleter(parsed_resource, self._account_id, self._region_name)
 
-    parsing.ResourceMap._delete_resource = _delete_resource
+    setattr(parsing.ResourceMap, "_delete_resource", _delete_resource)  # noqa: B010

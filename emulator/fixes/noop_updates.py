@@ -96,4 +96,6 @@ def install() -> None:
         if stack_body and is_unchanged(old_stack, stack_body, incoming_params or []):
             raise ValidationError(old_stack.name, message=NO_UPDATES)
 
-    CloudFormationResponse._validate_different_update = _validate_different_update
+    setattr(  # noqa: B010
+        CloudFormationResponse, "_validate_different_update", _validate_different_update
+    )

@@ -29,7 +29,8 @@ MAX_DEPTH = 32
 def _resolve(node: Mapping[str, Any], definitions: Mapping[str, Any]) -> Mapping[str, Any]:
     reference = node.get("$ref")
     if isinstance(reference, str) and reference.startswith("#/definitions/"):
-        return definitions.get(reference.rsplit("/", 1)[-1], {})
+        resolved: Mapping[str, Any] = definitions.get(reference.rsplit("/", 1)[-1], {})
+        return resolved
     return node
 
 

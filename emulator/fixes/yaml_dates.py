@@ -37,5 +37,5 @@ def install() -> None:
             return
         self.template_dict = load_template(self.template)
 
-    Stack.parse_template = staticmethod(parse_template)
-    ChangeSet._parse_template = _parse_template
+    setattr(Stack, "parse_template", staticmethod(parse_template))  # noqa: B010
+    setattr(ChangeSet, "_parse_template", _parse_template)  # noqa: B010

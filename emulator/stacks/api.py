@@ -76,7 +76,7 @@ def create_stack(self: Any) -> ActionResult:
         raise ValidationError(message=f"OnFailure must be one of {', '.join(ON_FAILURE)}")
     if any(stack.name == name for stack in backend.stacks.values()):
         raise AlreadyExistsException(f"Stack [{name}] already exists")
-    stack = Stack(
+    stack = Stack(  # type: ignore[abstract]  # moto instantiates it the same way
         stack_id=generate_stack_id(name, backend.region_name, backend.account_id),
         name=name,
         template=body,

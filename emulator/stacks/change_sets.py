@@ -69,14 +69,15 @@ def create_change_set(self: Any) -> ActionResult:
     check_parameters(template, parameters)
     check_capabilities(template, self._get_param("Capabilities", []), change_set=True)
     tags = tags_of(self)
-    live = stack is not None and stack.status != REVIEW
+    live = stack if stack is not None and stack.status != REVIEW else None
+    current = live.template_dict if live is not None else {}
     changes = resource_changes(
-        stack.template_dict if live else {},
+        current,
         template,
-        resolve_parameters((stack.template_dict.get("Parameters") or {}) if live else {}, previous),
+        resolve_parameters(current.get("Parameters") or {}, previous),
         resolve_parameters(template.get("Parameters") or {}, parameters),
-        {name: state.physical_id for name, state in ledger_of(stack).resources.items()}
-        if live
+        {name: state.physical_id for name, state in ledger_of(live).resources.items()}
+        if live is not None
         else {},
     )
     change_set_id, stack_id = backend.create_change_set(
@@ -94,7 +95,9 @@ def create_change_set(self: Any) -> ActionResult:
     change_set = backend.change_sets[change_set_id]
     change_set.change_set_type = change_set_type
     change_set.changes = changes
-    unchanged = live and (not tags or tags == stack.tags) and is_unchanged(stack, body, incoming)
+    unchanged = (
+        live is not None and (not tags or tags == live.tags) and is_unchanged(live, body, incoming)
+    )
     if unchanged:
         change_set.status = "FAILED"
         change_set.execution_status = "UNAVAILABLE"

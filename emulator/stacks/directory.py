@@ -36,7 +36,7 @@ def every_stack() -> Iterator[Located]:
         located = [
             Located(account, region, backend, stack)
             for account, region, backend in list(cloudformation_backends.iter_backends())
-            for stack in list(backend.stacks.values())
+            for stack in list(getattr(backend, "stacks", {}).values())
         ]
     yield from located
 

@@ -423,4 +423,4 @@ def install_hooks() -> None:
 
     parsing.parse_and_create_resource = parse_and_create_resource
     parsing.parse_and_update_resource = parse_and_update_resource
-    parsing.ResourceMap._delete_resource = _delete_resource
+    setattr(parsing.ResourceMap, "_delete_resource", _delete_resource)  # noqa: B010

@@ -91,7 +91,8 @@ def _append(stack: Stack, event: Event) -> None:
 def set_stack_status(stack: Stack, status: str, reason: str | None = None) -> None:
     """Move a stack to a status, with the stack event CloudFormation writes for it."""
     stack.status = status
-    stack.stack_status_reason = reason
+    # moto's Stack has no such field; its serializer reads it as StackStatusReason.
+    setattr(stack, "stack_status_reason", reason)  # noqa: B010
     _append(
         stack,
         Event(
@@ -152,7 +153,7 @@ def _event(
         stack_id=stack.stack_id,
         stack_name=stack.name,
         logical_resource_id=logical_id,
-        physical_resource_id=physical_id,
+        physical_resource_id=physical_id,  # type: ignore[arg-type]  # None: not created yet
         resource_type=resource_type,
         resource_status=status,
         resource_status_reason=reason,

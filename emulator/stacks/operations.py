@@ -412,9 +412,9 @@ def _sweep(run: _Run, retain: Collection[str]) -> list[str]:
             progress = True
         if not errors or not progress:
             break
-    for logical_id, exc in errors.items():
+    for logical_id, error in errors.items():
         run.operation.fail(
-            logical_id, templates[logical_id]["Type"], "DELETE_FAILED", error_reason(exc)
+            logical_id, templates[logical_id]["Type"], "DELETE_FAILED", error_reason(error)
         )
         failed.append(logical_id)
     for logical_id, state in ledger.resources.items():

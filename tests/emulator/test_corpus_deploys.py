@@ -124,7 +124,7 @@ SERVICES: dict[str, str] = {
 # The instance input an update changes (the first of these the schema has), from its value.
 # App Runner's template deploys its service only once an image is given, as the pipeline
 # of the Proton sample does after its first build: giving one is that bundle's change.
-INSTANCE_CHANGES = (
+INSTANCE_CHANGES: tuple[tuple[str, Callable[[Any], Any]], ...] = (
     ("image", lambda image: image or "public.ecr.aws/nginx/nginx:1.21"),
     ("desired_count", lambda count: count + 1),
     ("lambda_memory", lambda memory: memory * 2),

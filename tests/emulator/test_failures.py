@@ -145,7 +145,7 @@ def _topic_and_maybe_queue(with_queue: bool, display: str) -> str:
     resources: dict[str, Any] = {
         "Topic": {"Type": "AWS::SNS::Topic", "Properties": {"DisplayName": display}}
     }
-    outputs = {"Display": {"Value": display}}
+    outputs: dict[str, Any] = {"Display": {"Value": display}}
     if with_queue:
         resources["Queue"] = {"Type": "AWS::SQS::Queue"}
         outputs["QueueUrl"] = {"Value": {"Ref": "Queue"}}

@@ -14,7 +14,7 @@ from tests.emulator.probes import outputs_of, stack_of, template
 Names = Callable[[str], str]
 
 TOPIC = template({"Topic": {"Type": "AWS::SNS::Topic"}})
-ROLE = {
+ROLE: dict[str, Any] = {
     "Type": "AWS::IAM::Role",
     "Properties": {
         "AssumeRolePolicyDocument": {

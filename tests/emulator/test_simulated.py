@@ -148,7 +148,7 @@ def test_every_catalogued_type_has_expected_formats() -> None:
 
 def _thing(resource_type: str, properties: dict[str, Any]) -> str:
     attributes = CATALOG[resource_type].attributes
-    outputs = {"Ref": {"Value": {"Ref": "Thing"}}}
+    outputs: dict[str, Any] = {"Ref": {"Value": {"Ref": "Thing"}}}
     for attribute in attributes:
         key = attribute.replace(".", "")
         outputs[key] = {"Value": {"Fn::GetAtt": ["Thing", attribute]}}

@@ -13,7 +13,7 @@ environments in two accounts, as the tutorial lays them out.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest

@@ -109,6 +109,13 @@ def test_pull_requests_get_checks_and_a_merge_is_applied(world: World) -> None:
     assert "applied" in description(world, merged, "goldenpath/apply")
     assert world.stack_exists("111111111111", "goldenpath-service-billing-test")
 
+    # GitHub closes the merged PR: its plan data goes.
+    body, headers = github_pull_request(
+        world.payloads, "closed", world.secret, repo=world.repo_name, number=1,
+        head_sha=newer, head_ref="add-billing", base_ref="main", author="gregg", merged=True)
+    assert world.deliver("github", body, headers).status_code == 202
+    wait_for(lambda: world.http.get(plan_url).status_code == 404, "the plan page to go")
+
 
 def test_a_team_that_is_not_entitled_fails_validation(world: World) -> None:
     world.git("checkout", "-q", "-b", "ledger")

@@ -45,13 +45,14 @@ def check_access(author: str, changed: Sequence[str], base: Specs, head: Specs) 
 def _service(
     author: str, path: str, base: Specs, head: Specs, teams: Teams, member_of: str
 ) -> list[Problem]:
-    owners: list[tuple[str, str]] = []
-    for label, specs in (("base", base), ("head", head)):
-        for service in specs.services.values():
-            if service.origin.file == path and service.team:
-                owners.append((label, service.team))
+    owners = [
+        service.team
+        for specs in (base, head)
+        for service in specs.services.values()
+        if service.origin.file == path and service.team
+    ]
     problems = []
-    for _label, team in dict.fromkeys(owners):
+    for team in dict.fromkeys(owners):
         found = teams.teams.get(team)
         if found is None or author not in found.members:
             problems.append(

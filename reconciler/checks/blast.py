@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from reconciler.desired.build import build_desired
 from reconciler.desired.rendering import pending_source, render_unit
+from reconciler.desired.units import Unit
 from reconciler.errors import RenderError
 from reconciler.plan.model import Recorded
 from reconciler.render import Renderer
@@ -89,7 +90,10 @@ def blast_radius(
             try:
                 before = render_unit(unit, old.state, renderer, outputs).body
                 after = render_unit(new_unit, moved.state, renderer, outputs).body
-                diff = _diff(unit.id, before, after, unit.version.version, target)
+                diff = _masked(
+                    _diff(unit.id, before, after, unit.version.version, target),
+                    secret_values(unit) | secret_values(new_unit),
+                )
             except RenderError as exc:
                 diff = f"(cannot render: {exc})"
         entries.append(
@@ -103,6 +107,26 @@ def blast_radius(
             )
         )
     return entries
+
+
+def secret_values(unit: Unit) -> set[str]:
+    """Values of inputs the bundle's schema marks as secret (OpenAPI ``format: password``)."""
+    namespace = {"environment": "environment", "service": "service"}.get(unit.kind, "pipeline")
+    properties = unit.bundle.input_schemas.get(namespace, {}).get("properties", {})
+    return {
+        str(unit.inputs[name])
+        for name, schema in properties.items()
+        if isinstance(schema, Mapping)
+        and schema.get("format") == "password"
+        and name in unit.inputs
+        and str(unit.inputs[name])
+    }
+
+
+def _masked(text: str, secrets: set[str]) -> str:
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "********")
+    return text
 
 
 def _diff(unit_id: str, before: str, after: str, old: str, new: str) -> str:

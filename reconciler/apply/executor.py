@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -167,7 +167,7 @@ class Executor:
                 progressed = True
                 if state != "go":
                     continue
-                if not self._capacity(self.units[unit_id]):
+                if not self._capacity(self.units[unit_id], issuing.values()):
                     todo.insert(0, unit_id)
                     break
                 issuing[pool.submit(self._prepare_and_issue, unit_id, plans[unit_id], desired)] = (
@@ -175,7 +175,8 @@ class Executor:
                 )
             for future in [f for f in issuing if f.done()]:
                 unit_id = issuing.pop(future)
-                self._collect(unit_id, future)
+                if self._collect(unit_id, future):
+                    interval = self.settings.poll_first  # a new stack at work: look soon
                 progressed = True
             if self.inflight and self._poll():
                 progressed = True
@@ -184,8 +185,13 @@ class Executor:
                 self._time_out()
                 return
             if not progressed:
-                self.stop.wait(interval)
-                interval = min(interval * 2, self.settings.poll_max)
+                if issuing:
+                    # Wake as soon as a call is answered, not a whole interval later.
+                    wait(issuing, timeout=interval, return_when=FIRST_COMPLETED)
+                else:
+                    self.stop.wait(interval)
+                if self.inflight:
+                    interval = min(interval * 2, self.settings.poll_max)
             self._renew_leases()
 
     def _drive_deletes(self, deletes: list[UnitPlan], plan: Plan, pool: ThreadPoolExecutor) -> None:
@@ -271,15 +277,17 @@ class Executor:
         resumed = self.resumable.pop(unit_id, None)  # journalled by a killed process, never sent
         return self.ops.issue(rendered, "create" if fresh else "update", desired.revision, resumed)
 
-    def _collect(self, unit_id: str, future: Future[Any]) -> None:
+    def _collect(self, unit_id: str, future: Future[Any]) -> bool:
+        """Take in an issued call's result; True when it put a stack to work."""
         try:
             result = future.result()
         except (CloudError, Waiting) as exc:
             result = Outcome("retrying", "CloudUnavailable", str(exc))
         if isinstance(result, InFlight):
             self.inflight[result.ref] = result
-            return
+            return True
         self._settle(unit_id, result, self.units.get(unit_id))
+        return False
 
     def _settle(self, unit_id: str, outcome: Outcome, unit: Unit | None) -> None:
         self.report.outcomes[unit_id] = outcome
@@ -326,9 +334,11 @@ class Executor:
             self.outputs[flight.unit_id] = outputs
         self._settle(flight.unit_id, outcome, unit)
 
-    def _capacity(self, unit: Unit) -> bool:
+    def _capacity(self, unit: Unit, issuing: Iterable[str]) -> bool:
+        """Room for one more operation in the unit's account and region (sent or sending)."""
         target = target_of(unit.target)
         busy = sum(1 for ref in self.inflight if ref.target == target)
+        busy += sum(1 for u in issuing if target_of(self.units[u].target) == target)
         return busy < self.settings.per_target
 
     def _lease(self, unit_id: str) -> bool:

@@ -127,10 +127,10 @@ def assert_consistent(made: Harness, histories: dict[str, list[str]] | None = No
     assert made.store.in_flight() == []
     records = {(r.account, r.stack_name): r for r in made.store.units()}
     live: dict[tuple[str, str], dict[str, Any]] = {}
-    for environment, expected in CYCLE_STACKS.items():
+    for environment, names in CYCLE_STACKS.items():
         account = made.accounts.of(environment)
         ever = made.aws.stack_names_ever(account)
-        assert sorted(ever) == sorted(expected), f"stacks in {environment}: {ever}"
+        assert sorted(ever) == sorted(names), f"stacks in {environment}: {ever}"
         for name, stack in made.aws.stacks(account).items():
             live[(account, name)] = stack
             starts = made.aws.stack_operations(account, name)
@@ -143,7 +143,7 @@ def assert_consistent(made: Harness, histories: dict[str, list[str]] | None = No
         assert dict(record.outputs) == outputs
         ready = record.condition("Ready")
         assert ready is not None and ready.status, f"{record.id} is not Ready: {ready}"
-        history = [d.status for d in made.store.history(record.id)]
+        history: list[str] = [d.status for d in made.store.history(record.id)]
         expected = (histories or {}).get(record.id, ["SUCCEEDED"])
         assert history == expected, f"{record.id}: {history}"
 

@@ -5,7 +5,7 @@ pretends to run. All bodies are JSON; errors are ``{"error": "..."}`` with a 4xx
 
 | method | path | does |
 |---|---|---|
-| GET | ``/_goldenpath/health`` | liveness, moto version |
+| GET | ``/_goldenpath/health`` | liveness, moto version, whether moto is loaded yet |
 | GET | ``/_goldenpath/fixes`` | the moto fixes in force |
 | GET, POST, DELETE | ``/_goldenpath/faults`` | list, add (object or list), clear faults |
 | DELETE | ``/_goldenpath/faults/<id>`` | remove one fault |
@@ -169,31 +169,34 @@ def _drift(method: str, environ: dict[str, Any]) -> tuple[int, Any]:
 def handle(method: str, path: str, environ: dict[str, Any]) -> tuple[int, Any]:
     """Answer one admin request: (HTTP status, JSON-able body)."""
     route, _, rest = path.partition("/")
-    if route == "health":
-        return 200, {"status": "ok", "moto": MOTO_VERSION}
     if route == "fixes":
         return 200, {"fixes": describe_fixes()}
     if route == "faults":
         return _faults(method, environ, rest)
-    if route == "simulated":
-        return _simulated(method, environ)
-    if route == "drift":
-        return _drift(method, environ)
+    if route in ("simulated", "drift"):
+        from emulator.layer import install
+
+        install()  # these read stacks: wait for moto and the layer, as AWS requests do
+        return _simulated(method, environ) if route == "simulated" else _drift(method, environ)
     raise AdminError(404, f"no admin endpoint {PREFIX}{path}")
 
 
 class AdminApplication:
     """WSGI middleware: ``/_goldenpath/*`` is answered here, everything else goes to moto."""
 
-    def __init__(self, moto: WsgiApp) -> None:
+    def __init__(self, moto: WsgiApp, loaded: Callable[[], bool]) -> None:
         self._moto = moto
+        self._loaded = loaded
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if not path.startswith(PREFIX):
             return self._moto(environ, start_response)
         try:
-            status, body = handle(environ["REQUEST_METHOD"], path[len(PREFIX) :], environ)
+            if path == PREFIX + "health":
+                status, body = 200, {"status": "ok", "moto": MOTO_VERSION, "loaded": self._loaded()}
+            else:
+                status, body = handle(environ["REQUEST_METHOD"], path[len(PREFIX) :], environ)
         except AdminError as exc:
             status, body = exc.status, {"error": exc.message}
         payload = json.dumps(body, default=str).encode("utf-8")

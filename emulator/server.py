@@ -25,15 +25,47 @@ from emulator.settings import EmulatorSettings
 log = structlog.get_logger(__name__)
 
 
-def build_application() -> Any:
-    """The WSGI application: admin endpoints in front of moto, with the layer installed."""
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+class MotoWhenLoaded:
+    """moto's WSGI application, loaded on first use or by the warm-up thread.
 
+    Importing moto's CloudFormation (and every service model it pulls in) takes one to
+    two seconds; the emulator listens and answers ``/_goldenpath/health`` before that, so
+    it starts fast, and a request that needs moto meanwhile waits for the load to finish.
+    """
+
+    def __init__(self) -> None:
+        self._application: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        return self._application is not None
+
+    def load(self) -> Any:
+        with self._lock:
+            if self._application is None:
+                started = time.perf_counter()
+                from moto.moto_server.werkzeug_app import (
+                    DomainDispatcherApplication,
+                    create_backend_app,
+                )
+
+                from emulator.layer import install
+
+                install()
+                self._application = DomainDispatcherApplication(create_backend_app)
+                log.info("emulator.loaded", seconds=round(time.perf_counter() - started, 3))
+            return self._application
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        return self.load()(environ, start_response)
+
+
+def build_application(moto: MotoWhenLoaded) -> Any:
+    """The WSGI application: admin endpoints in front of moto (loaded when first needed)."""
     from emulator.admin import AdminApplication
-    from emulator.layer import install
 
-    install()
-    return AdminApplication(DomainDispatcherApplication(create_backend_app))
+    return AdminApplication(moto, loaded=lambda: moto.loaded)
 
 
 def _request_handler() -> type[WSGIRequestHandler]:
@@ -55,6 +87,7 @@ class EmbeddedEmulator:
         self.settings = settings
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
+        self._moto = MotoWhenLoaded()
 
     @property
     def url(self) -> str:
@@ -63,6 +96,10 @@ class EmbeddedEmulator:
             raise RuntimeError("the emulator is not running")
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
+
+    def wait_until_loaded(self) -> None:
+        """Block until moto is loaded (requests wait for it anyway; benchmarks need this)."""
+        self._moto.load()
 
     @property
     def faults(self) -> FaultBook:
@@ -73,7 +110,7 @@ class EmbeddedEmulator:
         if self._server is not None:
             return self
         started = time.perf_counter()
-        application = build_application()
+        application = build_application(self._moto)
         FAULTS.add_all(self.settings.faults)
         self._server = make_server(
             self.settings.host,
@@ -86,6 +123,9 @@ class EmbeddedEmulator:
             target=self._server.serve_forever, name="goldenpath-emulator", daemon=True
         )
         self._thread.start()
+        threading.Thread(
+            target=self._moto.load, name="goldenpath-emulator-load", daemon=True
+        ).start()
         if os.environ.get("MOTO_ACCOUNT_ID"):
             log.warning("emulator.account_pinned", reason="MOTO_ACCOUNT_ID overrides AssumeRole")
         log.info(

@@ -182,4 +182,5 @@ def test_one_fault_can_be_removed_by_id(cloud: EmbeddedEmulator) -> None:
 
 
 def test_health_names_the_moto_version(cloud: EmbeddedEmulator) -> None:
-    assert admin(cloud, "GET", "health").json() == {"status": "ok", "moto": "5.2.5"}
+    cloud.wait_until_loaded()
+    assert admin(cloud, "GET", "health").json() == {"status": "ok", "moto": "5.2.5", "loaded": True}

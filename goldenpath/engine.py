@@ -1,20 +1,38 @@
-"""Opening the engine for plan and apply: state store, snapshot at a ref, reconciler."""
+"""Opening the engine for plan and apply: state store, snapshot at a ref, reconciler.
+
+Also the *no-op mark*, after Flux: a plan or apply that found nothing to do leaves a mark
+keyed by everything its answer depended on (the commit, every recorded unit, the code);
+a later run whose key is marked skips all work and says so again. Nothing in flight,
+nothing stalled and no rollout running are conditions of a mark: those need the engine.
+
+Imports are lazy on purpose: a run that hits a mark never imports boto3, cfn-lint,
+Jinja or the emulator.
+"""
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from reconciler.caching import StoredLintCache
-from reconciler.caching import committed_snapshot as cached_snapshot
-from reconciler.cloud import Cloud
-from reconciler.errors import SourceError
-from reconciler.render import Linter
-from reconciler.source.git import GitSource
-from reconciler.source.snapshot import Snapshot
-from reconciler.state import StateStore
+if TYPE_CHECKING:
+    from reconciler.render import Linter
+    from reconciler.source.git import GitSource
+    from reconciler.source.snapshot import Snapshot
+    from reconciler.state import StateStore, UnitRecord
+
+# Cache namespace of the marks, and their format (bump when what a key covers changes).
+NOOP_RUNS = "noop-runs"
+NOOP_FORMAT = "1"
+# ``git rev-parse`` answers in milliseconds; past this, something is wrong with the repo.
+GIT_TIMEOUT_S = 30
 
 
 def add_ref_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,13 +40,24 @@ def add_ref_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ref", default="HEAD", help="the revision to reconcile (default HEAD)")
 
 
-def committed_snapshot(repo: str, ref: str, store: StateStore) -> Snapshot:
+def open_source(repo: str) -> GitSource:
+    from reconciler.source.git import GitSource
+
+    return GitSource.open(Path(repo))
+
+
+def committed_snapshot(source: GitSource, ref: str, store: StateStore) -> Snapshot:
     """The platform repo at ``ref``, with template versions extended from the cache."""
-    return cached_snapshot(GitSource.open(Path(repo)), ref, store)
+    from reconciler.caching import committed_snapshot as cached_snapshot
+
+    return cached_snapshot(source, ref, store)
 
 
 @contextmanager
 def lint_cache(store: StateStore) -> Iterator[Linter]:
+    from reconciler.caching import StoredLintCache
+    from reconciler.render import Linter
+
     cache = StoredLintCache(store)
     try:
         yield Linter(cache)
@@ -36,7 +65,7 @@ def lint_cache(store: StateStore) -> Iterator[Linter]:
         cache.flush()
 
 
-def source_error(args: argparse.Namespace, exc: SourceError) -> int:
+def source_error(args: argparse.Namespace, exc: Exception) -> int:
     from goldenpath.output import emit_json, say
 
     if args.output == "json":
@@ -46,4 +75,130 @@ def source_error(args: argparse.Namespace, exc: SourceError) -> int:
     return 1
 
 
-__all__ = ["Cloud", "add_ref_arguments", "committed_snapshot", "lint_cache", "source_error"]
+@dataclass(frozen=True)
+class Revision:
+    """Where a ref of the platform repo points: the repository, the folder, the commit."""
+
+    git_dir: str
+    prefix: str  # the platform repo's folder inside the repository, "" at its root
+    commit: str
+
+
+def revision_of(repo: str, ref: str) -> Revision:
+    """Resolve ``ref`` with one ``git rev-parse``: cheaper than opening the repository."""
+    from reconciler.errors import SourceError
+
+    try:
+        done = subprocess.run(
+            [
+                "git",
+                "-C",
+                repo,
+                "rev-parse",
+                "--absolute-git-dir",
+                "--show-prefix",
+                "--verify",
+                f"{ref}^{{commit}}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=GIT_TIMEOUT_S,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise SourceError(f"cannot run git in {repo}: {exc}") from exc
+    lines = done.stdout.splitlines()
+    if done.returncode != 0 or len(lines) != 3:
+        reason = done.stderr.strip().splitlines()[-1:] or ["not a git repository"]
+        raise SourceError(f"no revision {ref!r} in {repo}: {reason[0]}")
+    git_dir, prefix, commit = lines
+    return Revision(git_dir, prefix.rstrip("/"), commit)
+
+
+def noop_key(revision: Revision, store: StateStore) -> str | None:
+    """The key of "nothing to do at the revision with the state as recorded now".
+
+    None when a mark may not be used or made: operations in flight, a unit stalled (its
+    last failure is read from the journal), or a rollout running.
+    """
+    if store.in_flight() or store.active_rollouts():
+        return None
+    records = store.units()
+    if any(_stalled(r) for r in records):
+        return None
+    material = [
+        NOOP_FORMAT,
+        _code_version(),
+        revision.git_dir,
+        revision.prefix,
+        revision.commit,
+        [_record_material(r) for r in records],
+    ]
+    return hashlib.sha256(json.dumps(material, default=str).encode()).hexdigest()
+
+
+def marked(store: StateStore, key: str | None) -> dict[str, Any] | None:
+    """What the marked run said (its plan as JSON and as text), or None."""
+    if key is None:
+        return None
+    found = store.cache_get(NOOP_RUNS, key)
+    return found if isinstance(found, dict) else None
+
+
+def mark(store: StateStore, key: str | None, plan: dict[str, Any], text: str) -> None:
+    if key is not None:
+        store.cache_put(NOOP_RUNS, key, {"plan": plan, "text": text})
+
+
+class OfflineCloud:
+    """Planning from recorded state alone makes no cloud call at all."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"a plan without --refresh must not call the cloud ({name})")
+
+
+def _stalled(record: UnitRecord) -> bool:
+    stalled = record.condition("Stalled")
+    return stalled is not None and stalled.status
+
+
+def _record_material(r: UnitRecord) -> list[Any]:
+    return [
+        r.id,
+        r.kind,
+        r.stack_name,
+        r.account,
+        r.region,
+        r.template,
+        r.version,
+        r.fingerprint,
+        r.stack_id,
+        r.updated_at.isoformat(),
+        sorted(r.outputs.items()),
+        [[c.type, c.status, c.reason] for c in r.conditions],
+        r.last_attempted_revision,
+        r.last_applied_revision,
+    ]
+
+
+def _code_version() -> str:
+    try:
+        return metadata.version("goldenpath")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+__all__ = [
+    "NOOP_RUNS",
+    "OfflineCloud",
+    "Revision",
+    "add_ref_arguments",
+    "committed_snapshot",
+    "lint_cache",
+    "mark",
+    "marked",
+    "noop_key",
+    "open_source",
+    "revision_of",
+    "source_error",
+]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from goldenpath.engine import add_ref_arguments
 
@@ -14,12 +15,8 @@ def arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from goldenpath.cloud import open_cloud
-    from goldenpath.engine import committed_snapshot, lint_cache, source_error
+    from goldenpath.engine import marked, noop_key, revision_of, source_error
     from goldenpath.output import say
-    from goldenpath.report import ApplyProgressView, print_apply
-    from reconciler.apply.engine import Reconciler
-    from reconciler.apply.executor import ApplySettings
     from reconciler.errors import SourceError
     from reconciler.state import StateStore
 
@@ -28,23 +25,88 @@ def run(args: argparse.Namespace) -> int:
         return 1
     with StateStore.open(args.state) as store:
         try:
-            snapshot = committed_snapshot(args.repo, args.ref, store)
+            revision = revision_of(args.repo, args.ref)
         except SourceError as exc:
             return source_error(args, exc)
-        with (
-            open_cloud(args) as cloud,
-            lint_cache(store) as linter,
-            ApplyProgressView(enabled=args.output != "json") as view,
-        ):
-            engine = Reconciler(
-                store,
-                cloud,
-                linter=linter,
-                settings=ApplySettings(workers=args.workers),
-                progress=view.update,
-            )
-            applied = engine.apply(snapshot)
+        found = marked(store, noop_key(revision, store))
+        if found is not None and _all_noop(found["plan"]):
+            # Nothing changed since a run that found nothing to do: no cloud, no call.
+            _say_unchanged(found["plan"], args.output)
+            return 0
+        return _apply(args, store, revision)
+
+
+def _apply(args: argparse.Namespace, store: Any, revision: Any) -> int:
+    from goldenpath.cloud import open_cloud
+    from goldenpath.engine import committed_snapshot, lint_cache, open_source, source_error
+    from goldenpath.report import ApplyProgressView, print_apply
+    from reconciler.apply.engine import Reconciler
+    from reconciler.apply.executor import ApplySettings
+    from reconciler.errors import SourceError
+
+    try:
+        snapshot = committed_snapshot(open_source(args.repo), revision.commit, store)
+    except SourceError as exc:
+        return source_error(args, exc)
+    with (
+        open_cloud(args) as cloud,
+        lint_cache(store) as linter,
+        ApplyProgressView(enabled=args.output != "json") as view,
+    ):
+        engine = Reconciler(
+            store,
+            cloud,
+            linter=linter,
+            settings=ApplySettings(workers=args.workers),
+            progress=view.update,
+        )
+        applied = engine.apply(snapshot)
+    ok = not applied.planned.build.errors and applied.report.ok
+    if ok and not engine.stop.is_set():
+        _mark_if_settled(store, revision, snapshot, applied)
     print_apply(applied, args.output)
-    if applied.planned.build.errors or not applied.report.ok:
-        return 1
-    return 0
+    return 0 if ok else 1
+
+
+def _mark_if_settled(store: Any, revision: Any, snapshot: Any, applied: Any) -> None:
+    """Leave a no-op mark when the state now matches the repo: the next run can skip."""
+    from goldenpath.commands.plan import plan_text
+    from goldenpath.engine import OfflineCloud, mark, noop_key
+    from goldenpath.report import plan_json
+    from reconciler.apply.engine import Reconciler
+
+    key = noop_key(revision, store)
+    if key is None:
+        return
+    untouched = all(o.kind == "unchanged" for o in applied.report.outcomes.values())
+    # A run that changed nothing planned against the state as it still is; otherwise
+    # plan once more, offline, against what the run recorded.
+    planned = applied.planned if untouched else Reconciler(store, OfflineCloud()).plan(snapshot)
+    if planned.build.errors or planned.plan.has_changes or planned.rollouts:
+        return
+    mark(store, key, plan_json(planned), plan_text(planned))
+
+
+def _all_noop(plan: dict[str, Any]) -> bool:
+    return not plan.get("errors") and all(u["action"] == "noop" for u in plan["units"])
+
+
+def _say_unchanged(plan: dict[str, Any], output: str) -> None:
+    from goldenpath.output import emit_json, say
+
+    units = sorted(u["id"] for u in plan["units"])
+    if output == "json":
+        emit_json(
+            {
+                "revision": plan["revision"],
+                "passes": 0,
+                "ok": True,
+                "units": [
+                    {"id": u, "outcome": "unchanged", "reason": "UpToDate", "message": "up to date"}
+                    for u in units
+                ],
+                "errors": [],
+            }
+        )
+        return
+    say(f"apply: 0 applied, {len(units)} up to date, 0 failed, 0 blocked, 0 denied, 0 to retry")

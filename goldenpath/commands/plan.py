@@ -23,44 +23,88 @@ def arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from goldenpath.cloud import open_cloud
-    from goldenpath.engine import committed_snapshot, source_error
-    from goldenpath.report import print_plan
-    from reconciler.apply.engine import Reconciler
-    from reconciler.errors import GoldenpathError, SourceError
+    from goldenpath.engine import marked, noop_key, revision_of, source_error
+    from reconciler.errors import SourceError
     from reconciler.state import StateStore
 
     with StateStore.open(args.state) as store:
         try:
-            snapshot = committed_snapshot(args.repo, args.ref, store)
+            revision = revision_of(args.repo, args.ref)
         except SourceError as exc:
             return source_error(args, exc)
-        offline = Reconciler(store, _NoCloud())
-        planned = offline.plan(snapshot)
-        wants_cloud = args.refresh or (
-            not args.no_preview
-            and planned.plan.summary["update"]
-            and not (args.cloud == "embedded" and not args.aws_endpoint_url)
-        )
-        if wants_cloud:
-            try:
-                with open_cloud(args) as cloud:
-                    planned = Reconciler(store, cloud).plan(
-                        snapshot, refresh=args.refresh, preview=not args.no_preview
-                    )
-            except GoldenpathError as exc:
-                from goldenpath.output import say
+        # --refresh asks the cloud what is live: a mark of the recorded state cannot answer.
+        key = None if args.refresh else noop_key(revision, store)
+        found = marked(store, key)
+        if found is not None:
+            _say_again(found, args.output)
+            return 0
+        return _plan(args, store, revision.commit, key)
 
-                say(f"error: {exc}")
-                return 1
+
+def _plan(args: argparse.Namespace, store: Any, commit: str, key: str | None) -> int:
+    from goldenpath.engine import (
+        OfflineCloud,
+        committed_snapshot,
+        mark,
+        open_source,
+        source_error,
+    )
+    from goldenpath.report import plan_json, print_plan
+    from reconciler.apply.engine import Reconciler
+    from reconciler.errors import GoldenpathError, SourceError
+
+    try:
+        snapshot = committed_snapshot(open_source(args.repo), commit, store)
+    except SourceError as exc:
+        return source_error(args, exc)
+    planned = Reconciler(store, OfflineCloud()).plan(snapshot)
+    wants_cloud = args.refresh or (
+        not args.no_preview
+        and planned.plan.summary["update"]
+        and not (args.cloud == "embedded" and not args.aws_endpoint_url)
+    )
+    if wants_cloud:
+        from goldenpath.cloud import open_cloud
+
+        try:
+            with open_cloud(args) as cloud:
+                planned = Reconciler(store, cloud).plan(
+                    snapshot, refresh=args.refresh, preview=not args.no_preview
+                )
+        except GoldenpathError as exc:
+            from goldenpath.output import say
+
+            say(f"error: {exc}")
+            return 1
+    nothing = not planned.build.errors and not planned.plan.has_changes
+    if nothing and not planned.rollouts and not args.refresh:
+        mark(store, key, plan_json(planned), plan_text(planned))
     print_plan(planned, args.output)
     if planned.build.errors:
         return 1
     return 2 if planned.plan.has_changes else 0
 
 
-class _NoCloud:
-    """Planning from recorded state alone makes no cloud call at all."""
+def plan_text(planned: Any) -> str:
+    """The human form of a plan, as ``print_plan`` writes it."""
+    import io
+    from contextlib import redirect_stdout
 
-    def __getattr__(self, name: str) -> Any:
-        raise AssertionError(f"a plan without --refresh must not call the cloud ({name})")
+    from goldenpath.report import print_plan
+
+    buffer = io.StringIO()
+    with redirect_stdout(buffer):
+        print_plan(planned, "human")
+    return buffer.getvalue()
+
+
+def _say_again(found: dict[str, Any], output: str) -> None:
+    """What the marked plan said: nothing has changed since, so it still holds."""
+    import sys
+
+    from goldenpath.output import emit_json
+
+    if output == "json":
+        emit_json(found["plan"])
+    else:
+        sys.stdout.write(found["text"])

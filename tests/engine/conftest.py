@@ -21,6 +21,7 @@ from reconciler.apply.engine import Applied, Reconciler
 from reconciler.apply.executor import ApplySettings
 from reconciler.cloud import AccessKey, AwsCloud, Cloud, CloudSettings, WaitSchedule
 from reconciler.plan.planning import Planned
+from reconciler.render import Linter
 from reconciler.source.git import GitSource
 from reconciler.source.snapshot import Snapshot
 from reconciler.state import StateStore
@@ -74,6 +75,7 @@ class Harness:
     aws: Aws
     accounts: Accounts
     settings: ApplySettings = FAST_APPLY
+    linter: Linter | None = None  # the cfn-lint gate; off unless a test turns it on
     engines: list[Reconciler] = field(default_factory=list)
 
     def engine(self, cloud: Cloud | None = None, **options: object) -> Reconciler:
@@ -81,6 +83,7 @@ class Harness:
             self.store,
             cloud or self.cloud,
             settings=self.settings,
+            linter=self.linter,
             **options,  # type: ignore[arg-type]
         )
         self.engines.append(made)

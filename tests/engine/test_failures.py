@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from reconciler.cloud import Fault, FaultyCloud, RetryPolicy
+from reconciler.render import Linter
 from reconciler.state import UnitRecord
 from tests.engine.conftest import Build, FakeClock, Harness
-from tests.engine.platforms import cycle_platform, set_inputs
+from tests.engine.platforms import Accounts, cycle_platform, set_inputs
+from tests.support.platform_repo import PlatformRepo
 
 MakeHarness = Callable[[Build], Harness]
 ORDERS_TEST = "goldenpath-service-orders-test"
@@ -249,3 +252,31 @@ def test_a_unit_that_never_applied_gives_its_dependants_no_outputs(cycle: Harnes
     assert web is not None and web.action == "blocked"
     assert "waits for service/orders/test" in web.reason
     assert web.fingerprint is None
+
+
+def broken_environment(root: Path, accounts: Accounts) -> PlatformRepo:
+    """The cycle platform, its environment template with a property CloudFormation lacks."""
+    repo = cycle_platform(root, accounts)
+    path = repo.root / "templates/env/v1/infrastructure/cloudformation.yaml"
+    path.write_text(
+        path.read_text().replace("      CidrBlock:", "      CidrBlocks: 1\n      CidrBlock:")
+    )
+    repo.commit("env template: a typo")
+    return repo
+
+
+def test_a_template_cfn_lint_rejects_stalls_before_any_stack_call(harness: MakeHarness) -> None:
+    made = harness(broken_environment)
+    made.linter = Linter()
+    watched = FaultyCloud(made.cloud, [])
+
+    applied = made.engine(watched).apply(made.snapshot())
+
+    outcome = applied.report.outcomes["environment/test"]
+    assert (outcome.kind, outcome.reason) == ("invalid", "LintFailed")
+    assert "templates/env/v1/infrastructure/cloudformation.yaml, rendered line" in outcome.message
+    assert "CidrBlocks" in outcome.message
+    assert watched.calls_to("create") == 0
+    stalled = condition(made.store.unit("environment/test"), "Stalled")
+    assert stalled[:2] == (True, "LintFailed")
+    assert applied.report.outcomes["service/orders/test"].kind == "blocked"

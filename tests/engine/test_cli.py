@@ -124,3 +124,27 @@ def test_plan_refresh_describes_each_account_once(cycle: Harness) -> None:
     calls = {k: v - before.get(k, 0) for k, v in cycle.cloud.api_calls().items()}
     assert {k: v for k, v in calls.items() if v} == {"cloudformation:DescribeStacks": 3}
     assert not planned.plan.has_changes
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the emulator leaves LastUpdatedTime unset after UpdateStack (reported to the "
+    "emulator's owner); real CloudFormation sets it, and plan --refresh relies on it",
+)
+def test_plan_refresh_finds_a_stack_changed_outside_goldenpath(cycle: Harness) -> None:
+    assert cycle.apply().report.ok
+    cfn = cycle.aws.client("cloudformation", cycle.accounts.test)
+    body = cycle.aws.template(cycle.accounts.test, "goldenpath-environment-test")
+    cfn.update_stack(
+        StackName="goldenpath-environment-test",
+        TemplateBody=body.replace("Description: Environment test", "Description: by hand"),
+    )
+    cfn.get_waiter("stack_update_complete").wait(
+        StackName="goldenpath-environment-test", WaiterConfig={"Delay": 1}
+    )
+
+    planned = cycle.plan(refresh=True).plan
+
+    environment = planned.of("environment/test")
+    assert environment is not None and environment.action == "update"
+    assert "changed outside Goldenpath" in environment.reason

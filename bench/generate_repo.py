@@ -426,7 +426,7 @@ Outputs:
 # Git.
 
 
-class _Repo:
+class GitRepo:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.env = {**os.environ, **GIT_ENV, "HOME": str(root)}
@@ -443,11 +443,11 @@ class _Repo:
         return self.git("rev-parse", "HEAD")
 
 
-def _fresh_repo(root: Path) -> _Repo:
+def _fresh_repo(root: Path) -> GitRepo:
     if root.exists():
         shutil.rmtree(root)
     root.mkdir(parents=True)
-    repo = _Repo(root)
+    repo = GitRepo(root)
     repo.git("init", "-q", "-b", "main")
     return repo
 

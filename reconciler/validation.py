@@ -125,7 +125,8 @@ def _render(
     synthesize: bool,
 ) -> _Checked:
     try:
-        rendered = render_unit(unit, build.state, renderer, outputs)
+        # Without lint the body goes nowhere: data templates are only checked to parse.
+        rendered = render_unit(unit, build.state, renderer, outputs, retain=synthesize)
     except RenderError as exc:
         p = exc.problem
         return _Checked((Problem(p.file, p.line, unit.id, p.message),))

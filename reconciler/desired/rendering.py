@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.desired.retention import Retained, retain_data
+from reconciler.desired.retention import Retained, check_parses, retain_data
 from reconciler.desired.units import DesiredState, Unit
 from reconciler.errors import RenderError
 from reconciler.render import (
@@ -65,16 +65,28 @@ class RenderedUnit:
 
 
 def render_unit(
-    unit: Unit, state: DesiredState, renderer: Renderer, outputs: OutputSource
+    unit: Unit,
+    state: DesiredState,
+    renderer: Renderer,
+    outputs: OutputSource,
+    *,
+    retain: bool = True,
 ) -> RenderedUnit:
-    """The unit's template rendered with the outputs ``outputs`` knows, placeholders else."""
+    """The unit's template rendered with the outputs ``outputs`` knows, placeholders else.
+
+    A data template's body gets its keeping policies (``retention``). With ``retain``
+    false the body is only checked to parse, as that rewrite would, and left as rendered:
+    for checks that never deploy it (``validate`` without lint).
+    """
     context = _context(unit, state, outputs)
     file = unit.bundle.infrastructure[unit.infrastructure]
     body = renderer.render(file, context)
     pending = tuple(sorted({p.unit_id for p in pending_values(body)}))
     retained: tuple[Retained, ...] = ()
-    if unit.holds_data:
+    if unit.holds_data and retain:
         body, retained = retain_data(body, file=file.path)
+    elif unit.holds_data:
+        check_parses(body, file=file.path)
     return RenderedUnit(unit, body, pending, retained)
 
 

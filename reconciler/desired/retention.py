@@ -46,8 +46,8 @@ class Retained:
     policy: str
 
 
-def retain_data(body: str, *, file: str) -> tuple[str, tuple[Retained, ...]]:
-    """``body`` with keeping policies on every data resource, and what they keep."""
+def check_parses(body: str, *, file: str) -> dict[Any, Any]:
+    """The data of ``body``; ``RenderError`` when it is not a CloudFormation mapping."""
     try:
         template = load_body(body)
     except BodyError as exc:
@@ -56,6 +56,12 @@ def retain_data(body: str, *, file: str) -> tuple[str, tuple[Retained, ...]]:
         ) from exc
     if not isinstance(template, dict):
         raise RenderError(file, None, "the rendered template does not parse as CloudFormation")
+    return template
+
+
+def retain_data(body: str, *, file: str) -> tuple[str, tuple[Retained, ...]]:
+    """``body`` with keeping policies on every data resource, and what they keep."""
+    template = check_parses(body, file=file)
     resources = template.get("Resources")
     kept: list[Retained] = []
     if isinstance(resources, dict):

@@ -23,8 +23,8 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.nodes import MappingNode, SequenceNode
-from ruamel.yaml.resolver import BaseResolver
+from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from ruamel.yaml.resolver import BaseResolver, VersionedResolver
 
 from reconciler.errors import Problem, SpecError
 
@@ -162,7 +162,33 @@ class _TooManyValues(YAMLError):
         super().__init__(f"more than {limit:,} values once aliases are expanded; refused")
 
 
+class _RememberingResolver(VersionedResolver):
+    """ruamel's YAML 1.2 typing of plain scalars, remembered by text.
+
+    Typing a plain scalar tries a list of patterns; it depends on nothing but the text
+    and the YAML version, and spec files repeat the same keys and values thousands of
+    times, so each text is typed once per process.
+    """
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is not ScalarNode or not implicit[0] or self.yaml_path_resolvers:
+            return super().resolve(kind, value, implicit)
+        key = (value, self.processing_version)
+        tag = _TYPED.get(key)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)
+            if len(_TYPED) >= _MAX_TYPED:
+                _TYPED.clear()
+            _TYPED[key] = tag
+        return tag
+
+
+_TYPED: dict[tuple[str, Any], Any] = {}
+# Distinct plain scalars remembered; past it the memory starts over.
+_MAX_TYPED = 100_000
+
 _FAST = YAML(typ="safe")
+_FAST.Resolver = _RememberingResolver
 _FAST.allow_duplicate_keys = False
 
 

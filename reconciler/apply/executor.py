@@ -218,6 +218,7 @@ class Executor:
             if not self._poll():
                 self.stop.wait(interval)
                 interval = min(interval * 2, self.settings.poll_max)
+            self._renew_leases()
 
     # -- one unit --------------------------------------------------------------------
     def _readiness(self, unit_id: str, item: UnitPlan) -> str:

@@ -18,6 +18,7 @@ import structlog
 
 from reconciler.apply.conditions import Outcome, summarize
 from reconciler.apply.creating import create_or_adopt
+from reconciler.apply.gate import lint_gate
 from reconciler.apply.records import new_record
 from reconciler.apply.retrying import resend
 from reconciler.cloud import (
@@ -86,25 +87,7 @@ class StackOps:
 
     def lint_gate(self, rendered: RenderedUnit) -> Outcome | None:
         """cfn-lint errors stop a stack operation before it reaches the cloud."""
-        if self.linter is None:
-            return None
-        unit = rendered.unit
-        template = unit.bundle.infrastructure[unit.infrastructure].path
-        report = self.linter.lint(
-            rendered.body,
-            file=template,
-            ignore_checks=self.ignore_checks,
-            regions=(unit.target.region,),
-        )
-        if report.errors:
-            first = report.errors[0]
-            more = f" (and {len(report.errors) - 1} more)" if len(report.errors) > 1 else ""
-            return Outcome(
-                "invalid",
-                "LintFailed",
-                f"{template}, rendered line {first.line}: {first.message}{more}",
-            )
-        return None
+        return lint_gate(self.linter, rendered, self.ignore_checks)
 
     def issue(
         self,

@@ -217,3 +217,40 @@ def test_each_account_sees_only_its_own_stacks(cycle: Harness) -> None:
     assert not set(cycle.aws.stacks(None)) & set().union(*seen.values())
     for record in cycle.store.units():
         assert record.stack_id is not None and f":{record.account}:" in record.stack_id
+
+
+def test_a_changed_output_updates_its_dependants_in_the_same_apply(cycle: Harness) -> None:
+    old_vpc = cycle.stack("environment/test")["Outputs"][0]["OutputValue"]  # type: ignore[index]
+    env = cycle.repo.root / "environments/test.yaml"
+    env.write_text(env.read_text().replace("spec:\n", "spec:\n  inputs: {vpc_cidr: 10.9.0.0/16}\n"))
+    cycle.repo.commit("test: a new VPC range (the VPC is replaced)")
+
+    plan = cycle.plan().plan
+    applied = cycle.apply()
+
+    assert [u.unit_id for u in plan.units if u.action != "noop"] == ["environment/test"]
+    new_vpc = cycle.stack("environment/test")["Outputs"][0]["OutputValue"]  # type: ignore[index]
+    assert new_vpc != old_vpc
+    changed = {u for u, o in applied.report.outcomes.items() if o.kind == "applied"}
+    assert changed == {"environment/test", "service/orders/test", "service/web/test"}
+    for stack in ("goldenpath-service-orders-test", "goldenpath-service-web-test"):
+        body = cycle.aws.template(cycle.accounts.test, stack)
+        assert new_vpc in body and old_vpc not in body
+
+
+def test_a_removed_service_loses_its_pipeline_before_its_instances(cycle: Harness) -> None:
+    cycle.repo.remove("services/orders.yaml")
+    cycle.repo.remove("services/web.yaml")
+    cycle.repo.commit("orders and web are retired")
+
+    applied = cycle.apply()
+
+    assert applied.report.ok, applied.report.outcomes
+    (pipeline, _created) = cycle.store.history("pipeline/orders")
+    for instance in ("service/orders/test", "service/orders/production"):
+        (deleted, _) = cycle.store.history(instance)
+        assert deleted.status == "DELETE_COMPLETE"
+        assert pipeline.finished_at is not None
+        assert pipeline.finished_at <= deleted.started_at
+    assert set(cycle.aws.stacks(cycle.accounts.test)) == {"goldenpath-environment-test"}
+    assert cycle.aws.stacks(cycle.accounts.pipelines) == {}

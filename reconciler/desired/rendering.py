@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.desired.retention import Retained, check_parses, retain_data
+from reconciler.desired.retention import Retained, check_parses_only, retain_data
 from reconciler.desired.units import DesiredState, Unit
 from reconciler.errors import RenderError
 from reconciler.render import (
@@ -86,7 +86,7 @@ def render_unit(
     if unit.holds_data and retain:
         body, retained = retain_data(body, file=file.path)
     elif unit.holds_data:
-        check_parses(body, file=file.path)
+        check_parses_only(body, file=file.path)
     return RenderedUnit(unit, body, pending, retained)
 
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.desired.template_body import BodyError, load_body
+from reconciler.desired.template_body import BodyError, check_body, load_body
 from reconciler.errors import RenderError
 
 # Resource types that hold data, and the policy that keeps it.
@@ -57,6 +57,18 @@ def check_parses(body: str, *, file: str) -> dict[Any, Any]:
     if not isinstance(template, dict):
         raise RenderError(file, None, "the rendered template does not parse as CloudFormation")
     return template
+
+
+def check_parses_only(body: str, *, file: str) -> None:
+    """``RenderError`` where ``check_parses`` would raise one, without building the data."""
+    try:
+        mapping = check_body(body)
+    except BodyError as exc:
+        raise RenderError(
+            file, exc.line, f"the rendered template does not parse as CloudFormation: {exc}"
+        ) from exc
+    if not mapping:
+        raise RenderError(file, None, "the rendered template does not parse as CloudFormation")
 
 
 def retain_data(body: str, *, file: str) -> tuple[str, tuple[Retained, ...]]:

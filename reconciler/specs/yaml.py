@@ -103,7 +103,8 @@ def load_documents(
             raise SpecError([Problem(file, None, "", f"not UTF-8 text: {exc.reason}")]) from exc
     documents: list[Document] = []
     with _translated_errors(file):
-        for index, node in enumerate(_FAST.load_all(text)):
+        loader = _VERSIONED if "%YAML" in text else _FAST
+        for index, node in enumerate(loader.load_all(text)):
             if node is None:
                 continue
             data = _Copier(limits.max_values).plain(node)
@@ -167,29 +168,33 @@ class _RememberingResolver(VersionedResolver):
 
     Typing a plain scalar tries a list of patterns; it depends on nothing but the text
     and the YAML version, and spec files repeat the same keys and values thousands of
-    times, so each text is typed once per process.
+    times, so each text is typed once per process. Only for documents without a
+    ``%YAML`` directive (the default version): ``load_documents`` sends the others to
+    the plain resolver.
     """
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         if kind is not ScalarNode or not implicit[0] or self.yaml_path_resolvers:
             return super().resolve(kind, value, implicit)
-        key = (value, self.processing_version)
-        tag = _TYPED.get(key)
+        tag = _TYPED.get(value)
         if tag is None:
             tag = super().resolve(kind, value, implicit)
             if len(_TYPED) >= _MAX_TYPED:
                 _TYPED.clear()
-            _TYPED[key] = tag
+            _TYPED[value] = tag
         return tag
 
 
-_TYPED: dict[tuple[str, Any], Any] = {}
+_TYPED: dict[str, Any] = {}
 # Distinct plain scalars remembered; past it the memory starts over.
 _MAX_TYPED = 100_000
 
 _FAST = YAML(typ="safe")
 _FAST.Resolver = _RememberingResolver
 _FAST.allow_duplicate_keys = False
+# Documents that name their YAML version are typed by that version, afresh each time.
+_VERSIONED = YAML(typ="safe")
+_VERSIONED.allow_duplicate_keys = False
 
 
 class _Copier:

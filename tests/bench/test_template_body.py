@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from cfnlint.decode.decode import decode_str
 
-from reconciler.desired.retention import retain_data
+from reconciler.desired.retention import check_parses_only, retain_data
 from reconciler.desired.template_body import BodyError, load_body
 from reconciler.errors import RenderError
 from reconciler.render import Renderer
@@ -105,3 +105,52 @@ def test_retention_rewrites_data_resources_and_keeps_explicit_snapshot(tmp_path:
     assert data["Db"]["DeletionPolicy"] == "Snapshot"
     assert "DeletionPolicy" not in data["Topic"]
     assert [k.logical_id for k in kept] == ["Table", "Db"]
+
+
+BAD_BODIES = [
+    "Resources:\n  A: [unclosed\n",
+    "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n  Bucket: {}\n",
+    "x: !!python/object/apply:os.system ['true']\n",
+    "- just\n- a list\n",
+    "plain text\n",
+    "a: 1\n---\nb: 2\n",
+    "\n".join(
+        ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+        + [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 7)]
+    ),
+]
+
+
+@pytest.mark.parametrize("body", BAD_BODIES)
+def test_the_parse_only_check_refuses_what_retention_refuses(body: str) -> None:
+    with pytest.raises(RenderError):
+        retain_data(body, file="t.yaml")
+    with pytest.raises(RenderError):
+        check_parses_only(body, file="t.yaml")
+
+
+def test_the_parse_only_check_accepts_every_body_of_the_example() -> None:
+    result = validate_snapshot(WorkingTree(EXAMPLE_REPO).snapshot(), renderer=Renderer())
+    for rendered in result.rendered.values():
+        check_parses_only(rendered.body, file="t.yaml")
+    check_parses_only(SHORT_FORMS, file="t.yaml")
+    check_parses_only('{"Resources": {}}', file="t.yaml")
+    check_parses_only("", file="t.yaml")
+
+
+TRICKY = "a: yes\nb: 0o17\nc: 017\nd: 1_000\ne: .inf\nf: ~\ng: 2020-01-02\nh: 1e3\ni: 'x'\n"
+
+
+@pytest.mark.parametrize("text", [TRICKY, "%YAML 1.1\n---\n" + TRICKY])
+def test_scalars_are_typed_as_ruamel_types_them_however_often_seen(text: str) -> None:
+    from ruamel.yaml import YAML
+
+    from reconciler.specs.yaml import load_documents
+
+    expected = {
+        k: v if isinstance(v, (int, float, bool, type(None))) else str(v)
+        for k, v in YAML(typ="safe").load(text).items()
+    }
+    for _ in range(2):  # the second time from what was remembered
+        [doc] = load_documents(text, "f.yaml")
+        assert doc.data == expected

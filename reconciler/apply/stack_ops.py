@@ -185,7 +185,12 @@ class StackOps:
         now = now or self.store.now()
         if flight.action == "delete":
             return self._finish_delete(flight, state)
-        if state is None or state.phase.value != "succeeded":
+        if state is None:
+            # Deleted under us (by hand, or mid-recreate): no fault of the template, so the
+            # unit is not stalled; the next apply creates the stack again.
+            reason = self._failure(flight, state)
+            return self._fail(flight, Outcome("retrying", "StackGone", reason), unit, now)
+        if state.phase.value != "succeeded":
             reason = self._failure(flight, state)
             return self._fail(flight, Outcome("failed", "StackFailed", reason), unit, now)
         outputs = {k: str(v) for k, v in state.outputs.items()}

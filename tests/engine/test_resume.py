@@ -157,3 +157,24 @@ def test_a_journalled_call_the_new_plan_no_longer_needs_is_closed(cycle: Harness
     assert record is not None
     ready = record.condition("Ready")
     assert ready is not None and ready.status
+
+
+def test_a_stack_deleted_while_its_create_was_resumed_is_created_on_the_next_apply(
+    cycle: Harness,
+) -> None:
+    crash(cycle, "create", ORDERS, after=True)
+    cycle.aws.add_fault(
+        {"kind": "delay", "operation": "delete", "stackName": ORDERS, "seconds": 1.0}
+    )
+    cycle.aws.client("cloudformation", cycle.accounts.production).delete_stack(StackName=ORDERS)
+
+    resumed = cycle.engine().apply(cycle.snapshot())
+
+    outcome = resumed.report.outcomes["service/orders/production"]
+    assert (outcome.kind, outcome.reason) == ("retrying", "StackGone")
+    record = cycle.store.unit("service/orders/production")
+    assert record is not None
+    stalled = record.condition("Stalled")
+    assert stalled is not None and not stalled.status
+    restart(cycle)
+    assert ORDERS in cycle.aws.stacks(cycle.accounts.production)

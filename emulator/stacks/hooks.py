@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from emulator.faults import Fault, FaultBook
-from emulator.simulated.catalog import CATALOG
-from emulator.simulated.model import SimulatedResource, simulated_model
+from emulator.simulated.model import SimulatedResource
 from emulator.simulated.reason import simulated_reason
 from emulator.stacks.dependencies import resource_dependencies
+from emulator.stacks.fallback import simulated_stand_in
 from emulator.stacks.ledger import ledger_of, record_resource
 from emulator.stacks.replacement import (
     DELETE_BEFORE_CREATE,
@@ -187,40 +187,6 @@ def _completion_reason(resource: Any) -> str | None:
     return None
 
 
-def _fallback(
-    logical_id: str,
-    resource_json: dict[str, Any],
-    resources_map: Any,
-    account_id: str,
-    region_name: str,
-) -> SimulatedResource | None:
-    """A simulated stand-in for a resource moto could not create because it points at a
-    simulated resource (see ``SimulatedType.fallback``), or None."""
-    from moto.cloudformation import parsing
-
-    kind = CATALOG.get(resource_json["Type"])
-    if kind is None or not kind.fallback:
-        return None
-    parsed = resources_map._parsed_resources
-    targets = [
-        name
-        for name in resource_dependencies(resource_json, resources_map.resources)
-        if isinstance(parsed.get(name), SimulatedResource)
-    ]
-    model = simulated_model(kind.type_name)
-    if not targets or model is None:
-        return None
-    _, cleaned, name = parsing.parse_resource_and_generate_name(
-        logical_id, resource_json, resources_map
-    )
-    stand_in = model.create_from_cloudformation_json(
-        name, cleaned, account_id, region_name,
-        LogicalId=logical_id, StackId=resources_map.stack_id,
-    )  # fmt: skip
-    stand_in.simulated_target = targets[0]
-    return stand_in
-
-
 def install_hooks() -> None:
     """Wrap moto's resource functions (after the fixes, which they build on)."""
     from moto.cloudformation import parsing
@@ -281,7 +247,9 @@ def install_hooks() -> None:
         except (ResourceFailure, OperationAborted):
             raise
         except Exception as exc:
-            resource = _fallback(logical_id, resource_json, resources_map, account_id, region_name)
+            resource = simulated_stand_in(
+                logical_id, resource_json, resources_map, account_id, region_name
+            )
             if resource is None:
                 raise operation.fail(
                     logical_id, resource_type, "CREATE_FAILED", error_reason(exc)

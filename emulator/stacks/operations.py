@@ -28,25 +28,15 @@ from typing import Any
 import structlog
 
 from emulator.faults import FAULTS, FaultPlan
-from emulator.stacks.dependencies import deletion_order, resource_dependencies
-from emulator.stacks.hooks import (
-    Operation,
-    OperationAborted,
-    ResourceFailure,
-    error_reason,
-    physical_id,
-    running,
-)
+from emulator.stacks.hooks import Operation, OperationAborted, ResourceFailure, running
 from emulator.stacks.ledger import forget_resource, ledger_of, record_resource, set_stack_status
 from emulator.stacks.outputs import exports_in_use, publish, withdraw_exports
+from emulator.stacks.removal import clean_up, sweep
 from emulator.stacks.scheduler import SCHEDULER
 
 log = structlog.get_logger(__name__)
 
 Finished = Callable[[bool], None]
-RETAINED_POLICIES = ("Retain", "RetainExceptOnCreate")
-# Deleting retries what moto refused (e.g. a dependency it tracks but the template hides).
-DELETE_PASSES = 3
 
 
 class StackFailure(Exception):
@@ -170,7 +160,7 @@ def _create(run: _Run, on_failure: str) -> None:
 def _rollback_create(run: _Run) -> None:
     run.operation.start_rollback()
     with running(run.operation):
-        failed = _sweep(run, retain=())
+        failed = sweep(run.stack, run.operation, retain=())
     ledger_of(run.stack).outputs = None
     if failed:
         set_stack_status(run.stack, "ROLLBACK_FAILED", _failed_list("delete", failed))
@@ -259,7 +249,7 @@ def _update(run: _Run, request: UpdateRequest) -> None:
                 stack.tags = request.tags
             stack.role_arn = request.role_arn or stack.role_arn
             set_stack_status(stack, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
-            _clean_up(run)
+            clean_up(run.stack, run.operation)
             _forget_removed(stack)
             set_stack_status(stack, "UPDATE_COMPLETE")
             run.finish(True)
@@ -270,36 +260,6 @@ def _update(run: _Run, request: UpdateRequest) -> None:
         return
     set_stack_status(stack, "UPDATE_ROLLBACK_IN_PROGRESS", reason)
     _hold(run, lambda: _rollback_update(run))
-
-
-def _clean_up(run: _Run) -> None:
-    """Delete the copies an update replaced and the resources it removed, dependents first.
-
-    As in CloudFormation, a copy that fails to delete is reported but fails nothing.
-    """
-    operation = run.operation
-    resource_map = run.stack.resource_map
-    leftovers = {leftover.logical_id: leftover for leftover in operation.cleanup}
-    templates = {name: leftover.resource_json for name, leftover in leftovers.items()}
-    operation.cleaning = True
-    with running(operation):
-        for logical_id in deletion_order(templates, list(leftovers)):
-            leftover = leftovers[logical_id]
-            try:
-                resource_map._delete_resource(leftover.resource, leftover.resource_json)
-            except Exception as exc:
-                log.warning(
-                    "emulator.cleanup_failed", stack_name=run.stack.name, resource=logical_id
-                )
-                record_resource(
-                    run.stack, logical_id, leftover.resource_json["Type"],
-                    physical_id(leftover.resource), "DELETE_FAILED", error_reason(exc),
-                    remember=False,
-                )  # fmt: skip
-            if resource_map._parsed_resources.get(logical_id) is leftover.resource:
-                resource_map._parsed_resources.pop(logical_id)
-    operation.cleaning = False
-    operation.cleanup = []
 
 
 def _rollback_update(run: _Run) -> None:
@@ -326,7 +286,7 @@ def _rollback_update(run: _Run) -> None:
         if state is not None:
             record_resource(stack, logical_id, state.resource_type, None, "DELETE_COMPLETE")
     set_stack_status(stack, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
-    _clean_up(run)
+    clean_up(run.stack, run.operation)
     _forget_removed(stack)
     set_stack_status(stack, "UPDATE_ROLLBACK_COMPLETE")
     run.finish(False)
@@ -350,7 +310,7 @@ def _delete(run: _Run, retain: Collection[str], check_exports: bool) -> None:
         run.finish(False)
         return
     with running(run.operation):
-        failed = _sweep(run, retain)
+        failed = sweep(run.stack, run.operation, retain)
         fault = run.operation.unfired_stack_fault()
     if failed or fault is not None:
         reason = _failed_list("delete", failed) if failed else fault.reason  # type: ignore[union-attr]
@@ -366,58 +326,3 @@ def _delete(run: _Run, retain: Collection[str], check_exports: bool) -> None:
     run.backend.stacks.pop(stack.stack_id, None)
     run.backend.deleted_stacks[stack.stack_id] = stack
     run.finish(True)
-
-
-def _sweep(run: _Run, retain: Collection[str]) -> list[str]:
-    """Delete a stack's live resources, dependents first; returns the ones that failed."""
-    stack = run.stack
-    resource_map = stack.resource_map
-    templates = resource_map._resource_json_map
-    parsed = resource_map._parsed_resources
-    ledger = ledger_of(stack)
-    known = list(ledger.resources) + [name for name in templates if name not in ledger.resources]
-    live = [name for name in known if name in templates and parsed.get(name) is not None]
-    failed: list[str] = []
-    blocked: set[str] = set()
-    errors: dict[str, Exception] = {}
-    for _ in range(DELETE_PASSES):
-        progress = False
-        for logical_id in deletion_order(templates, live):
-            if logical_id in blocked or logical_id in failed:
-                continue
-            resource_json = templates[logical_id]
-            if logical_id in retain or resource_json.get("DeletionPolicy") in RETAINED_POLICIES:
-                state = ledger.resources.get(logical_id)
-                record_resource(
-                    stack,
-                    logical_id,
-                    resource_json["Type"],
-                    state.physical_id if state else None,
-                    "DELETE_SKIPPED",
-                )
-                live.remove(logical_id)
-                continue
-            try:
-                resource_map._delete_resource(parsed[logical_id], resource_json)
-            except ResourceFailure:
-                failed.append(logical_id)
-                blocked.update(resource_dependencies(resource_json, templates))
-                continue
-            except Exception as exc:
-                errors[logical_id] = exc
-                continue
-            parsed.pop(logical_id, None)
-            live.remove(logical_id)
-            errors.pop(logical_id, None)
-            progress = True
-        if not errors or not progress:
-            break
-    for logical_id, error in errors.items():
-        run.operation.fail(
-            logical_id, templates[logical_id]["Type"], "DELETE_FAILED", error_reason(error)
-        )
-        failed.append(logical_id)
-    for logical_id, state in ledger.resources.items():
-        if state.status == "CREATE_FAILED":
-            record_resource(stack, logical_id, state.resource_type, None, "DELETE_COMPLETE")
-    return failed

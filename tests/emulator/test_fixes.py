@@ -241,7 +241,7 @@ def test_unsupported_type_gets_a_simulated_resource(cfn: Any, names: Names) -> N
     assert outputs_of(stack)["Project"].startswith(stack["StackName"] + "-Build-")
 
 
-@pytest.mark.filterwarnings("ignore:Tried to parse AWS::CodeBuild::Project:UserWarning")
+@pytest.mark.filterwarnings("ignore:Tried to parse:UserWarning")
 def test_stock_moto_still_drops_unsupported_types_silently(cfn: Any, names: Names) -> None:
     with disabled("unsupported-types"):
         stack = create(cfn, names("build"), BUILD_PROJECT)

@@ -75,14 +75,21 @@ def parser(only: str | None = None) -> argparse.ArgumentParser:
     return root
 
 
+def configure_logs(args: argparse.Namespace) -> None:
+    from goldenpath.logs import configure
+
+    configure(verbose=args.verbose, json_logs=args.output == "json")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     given = list(sys.argv[1:] if argv is None else argv)
     chosen = next((a for a in given if not a.startswith("-")), None)
     args = parser(chosen if chosen in COMMANDS else None).parse_args(given)
-    from goldenpath.logs import configure
-
-    configure(verbose=args.verbose, json_logs=args.output == "json")
     module = importlib.import_module(f"goldenpath.commands.{args.command}")
+    # A command that can finish without logging (a no-op) sets logging up itself, when
+    # it first needs it: structlog is then never imported by a run with nothing to do.
+    if not getattr(module, "CONFIGURES_LOGS", False):
+        configure_logs(args)
     try:
         code: int = module.run(args)
     except KeyboardInterrupt:

@@ -7,6 +7,9 @@ from typing import Any
 
 from goldenpath.engine import add_ref_arguments
 
+# Logs are set up once the run needs the engine (goldenpath.cli): a no-op never does.
+CONFIGURES_LOGS = True
+
 
 def arguments(parser: argparse.ArgumentParser) -> None:
     add_ref_arguments(parser)
@@ -15,20 +18,27 @@ def arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from goldenpath.engine import marked, noop_key, revision_of, source_error
+    from goldenpath.engine import fast_noop, marked, noop_key, revision_of, source_error
     from goldenpath.output import say
     from reconciler.errors import SourceError
-    from reconciler.state import StateStore
 
     if not args.yes:
         say("error: apply changes infrastructure; run it with --yes (see `goldenpath plan`)")
         return 1
+    try:
+        revision = revision_of(args.repo, args.ref)
+    except SourceError as exc:
+        return source_error(args, exc)
+    found = fast_noop(args.state, revision)
+    if found is not None and _all_noop(found["plan"]):
+        _say_unchanged(found["plan"], args.output)
+        return 0
+    from goldenpath.cli import configure_logs
+    from reconciler.state import StateStore
+
+    configure_logs(args)
     with StateStore.open(args.state) as store:
-        try:
-            revision = revision_of(args.repo, args.ref)
-        except SourceError as exc:
-            return source_error(args, exc)
-        found = marked(store, noop_key(revision, store))
+        found = marked(store, noop_key(revision, store, args.state))
         if found is not None and _all_noop(found["plan"]):
             # Nothing changed since a run that found nothing to do: no cloud, no call.
             _say_unchanged(found["plan"], args.output)
@@ -63,19 +73,19 @@ def _apply(args: argparse.Namespace, store: Any, revision: Any) -> int:
         applied = engine.apply(snapshot)
     ok = not applied.planned.build.errors and applied.report.ok
     if ok and not engine.stop.is_set():
-        _mark_if_settled(store, revision, snapshot, applied)
+        _mark_if_settled(store, revision, snapshot, applied, args.state)
     print_apply(applied, args.output)
     return 0 if ok else 1
 
 
-def _mark_if_settled(store: Any, revision: Any, snapshot: Any, applied: Any) -> None:
+def _mark_if_settled(store: Any, revision: Any, snapshot: Any, applied: Any, url: str) -> None:
     """Leave a no-op mark when the state now matches the repo: the next run can skip."""
     from goldenpath.commands.plan import plan_text
     from goldenpath.engine import OfflineCloud, mark, noop_key
     from goldenpath.report import plan_json
     from reconciler.apply.engine import Reconciler
 
-    key = noop_key(revision, store)
+    key = noop_key(revision, store, url)
     if key is None:
         return
     untouched = all(o.kind == "unchanged" for o in applied.report.outcomes.values())

@@ -7,6 +7,9 @@ from typing import Any
 
 from goldenpath.engine import add_ref_arguments
 
+# Logs are set up once the run needs the engine (goldenpath.cli): a no-op never does.
+CONFIGURES_LOGS = True
+
 
 def arguments(parser: argparse.ArgumentParser) -> None:
     add_ref_arguments(parser)
@@ -23,17 +26,24 @@ def arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from goldenpath.engine import marked, noop_key, revision_of, source_error
+    from goldenpath.engine import fast_noop, marked, noop_key, revision_of, source_error
     from reconciler.errors import SourceError
+
+    try:
+        revision = revision_of(args.repo, args.ref)
+    except SourceError as exc:
+        return source_error(args, exc)
+    # --refresh asks the cloud what is live: a mark of the recorded state cannot answer.
+    found = None if args.refresh else fast_noop(args.state, revision)
+    if found is not None:
+        _say_again(found, args.output)
+        return 0
+    from goldenpath.cli import configure_logs
     from reconciler.state import StateStore
 
+    configure_logs(args)
     with StateStore.open(args.state) as store:
-        try:
-            revision = revision_of(args.repo, args.ref)
-        except SourceError as exc:
-            return source_error(args, exc)
-        # --refresh asks the cloud what is live: a mark of the recorded state cannot answer.
-        key = None if args.refresh else noop_key(revision, store)
+        key = None if args.refresh else noop_key(revision, store, args.state)
         found = marked(store, key)
         if found is not None:
             _say_again(found, args.output)

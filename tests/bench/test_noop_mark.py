@@ -24,7 +24,7 @@ import goldenpath.cli
 out = io.StringIO()
 with contextlib.redirect_stdout(out):
     code = goldenpath.cli.main(sys.argv[1:])
-heavy = ("boto3", "botocore", "cfnlint", "moto", "fastapi", "jinja2")
+heavy = ("boto3", "botocore", "cfnlint", "moto", "fastapi", "jinja2", "sqlalchemy", "structlog")
 print(json.dumps({"code": code, "out": out.getvalue(),
                   "imported": [m for m in heavy if m in sys.modules]}))
 """
@@ -59,7 +59,7 @@ def test_a_second_no_op_plan_says_the_same_without_importing_the_engine(
     assert first["code"] == 0 and "jinja2" in first["imported"]
     again = plan(repo, url)
     assert again["code"] == 0
-    assert again["imported"] == []  # no Jinja, boto3, cfn-lint, moto or FastAPI
+    assert again["imported"] == []  # not even SQLAlchemy or structlog
     assert json.loads(again["out"]) == json.loads(first["out"])
     assert {u["action"] for u in json.loads(again["out"])["units"]} == {"noop"}
 
@@ -105,10 +105,10 @@ def test_nothing_is_marked_or_skipped_while_an_operation_is_in_flight(
             )
         )
         revision = revision_of(str(repo.root), "HEAD")
-        assert noop_key(revision, store) is None
+        assert noop_key(revision, store, url) is None
     plan(repo, url)
     with StateStore.open(url) as store:
-        assert store.cache_get_many(NOOP_RUNS, [noop_key(revision, store) or "-"]) == {}
+        assert store.cache_get_many(NOOP_RUNS, [noop_key(revision, store, url) or "-"]) == {}
 
 
 def test_a_stalled_unit_is_never_skipped(seeded: tuple[PlatformRepo, str]) -> None:
@@ -118,7 +118,7 @@ def test_a_stalled_unit_is_never_skipped(seeded: tuple[PlatformRepo, str]) -> No
         assert record is not None
         now = datetime.now(UTC)
         store.save_units([record.with_condition(Condition("Stalled", True, "Failed", "x", now))])
-        assert noop_key(revision_of(str(repo.root), "HEAD"), store) is None
+        assert noop_key(revision_of(str(repo.root), "HEAD"), store, url) is None
 
 
 def test_refresh_never_uses_a_mark(seeded: tuple[PlatformRepo, str]) -> None:
@@ -137,3 +137,33 @@ def test_a_plan_of_a_folder_that_is_not_a_repository_says_so(tmp_path: Path) -> 
     )
     assert result["code"] == 1
     assert "not a git repository" in json.loads(result["out"])["error"]
+
+
+def test_the_raw_reader_knows_the_state_store_schema_table() -> None:
+    from goldenpath.engine import SCHEMA_TABLE
+    from reconciler.state.migrate import VERSION_TABLE
+
+    assert SCHEMA_TABLE == VERSION_TABLE
+
+
+def test_apply_with_nothing_to_do_skips_the_cloud_after_a_mark(
+    seeded: tuple[PlatformRepo, str],
+) -> None:
+    repo, url = seeded
+    plan(repo, url)  # the plan leaves the mark
+    applied = goldenpath(
+        "apply",
+        str(repo.root),
+        "--yes",
+        "--output",
+        "json",
+        "--state",
+        url,
+        "--cloud",
+        "aws",
+        "--aws-endpoint-url",
+        "http://127.0.0.1:9",
+    )
+    assert applied["code"] == 0 and applied["imported"] == []
+    out = json.loads(applied["out"])
+    assert out["ok"] is True and {u["outcome"] for u in out["units"]} == {"unchanged"}

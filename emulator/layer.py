@@ -38,9 +38,16 @@ def install() -> None:
             for name, action in actions.items():
                 setattr(CloudFormationResponse, name, action)
 
+        stock_outputs: property = Stack.__dict__["outputs"]
+
         def outputs(self: Any) -> list[dict[str, Any]] | None:
-            # Outputs as captured when the last operation completed (see stacks.outputs).
-            return ledger_of(self).outputs
+            # Outputs as captured when the last operation completed (see stacks.outputs);
+            # stacks moto runs by itself (nested, StackSet) keep moto's own evaluation.
+            ledger = ledger_of(self)
+            if not ledger.managed:
+                evaluated: list[dict[str, Any]] | None = stock_outputs.fget(self)  # type: ignore[misc]
+                return evaluated
+            return ledger.outputs
 
         def drift_information(self: Any) -> dict[str, Any]:
             return ledger_of(self).drift_information or NOT_CHECKED

@@ -7,7 +7,8 @@ outputs as text.
 
 The patch reads the attribute from the model's field of the same name (``AvailabilityZone``
 → ``availability_zone``), which moto's models mostly have, and otherwise fails the resource
-with CloudFormation's error for an unknown attribute.
+with CloudFormation's error for an unknown attribute. A nested stack's model has no
+``get_cfn_attribute`` at all; its ``Outputs.<Name>`` attributes are read from its outputs.
 """
 
 from __future__ import annotations
@@ -32,6 +33,19 @@ def _target(argument: Any) -> tuple[str, str] | None:
     return None
 
 
+def _nested_output(stack: Any, name: str, attribute: str) -> Any:
+    from moto.cloudformation.exceptions import ValidationError
+
+    wanted = attribute.removeprefix("Outputs.")
+    for output in getattr(stack, "outputs", None) or []:
+        if attribute.startswith("Outputs.") and output["OutputKey"] == wanted:
+            return output["OutputValue"]
+    raise ValidationError(
+        message=f"Template error: resource {name} does not support attribute type {attribute} "
+        "in Fn::GetAtt"
+    )
+
+
 def install() -> None:
     from botocore import xform_name
     from moto.cloudformation import parsing
@@ -46,9 +60,11 @@ def install() -> None:
             return stock_clean_json(resource_json, resources_map)
         target = _target(resource_json["Fn::GetAtt"])
         resource = resources_map.get(target[0]) if target else None
-        if target is None or resource is None or not hasattr(resource, "get_cfn_attribute"):
+        if target is None or resource is None:
             return stock_clean_json(resource_json, resources_map)
         name, attribute = target
+        if not hasattr(resource, "get_cfn_attribute"):
+            return _nested_output(resource, name, attribute)
         try:
             return resource.get_cfn_attribute(attribute)
         except NotImplementedError:

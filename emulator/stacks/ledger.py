@@ -56,6 +56,8 @@ class StackLedger:
     """The emulator's own record of one stack (see the module docstring)."""
 
     resources: dict[str, ResourceState] = field(default_factory=dict)
+    managed: bool = False
+    """Whether the lifecycle runs this stack (moto itself runs nested and StackSet stacks)."""
     outputs: list[dict[str, Any]] | None = None
     exports: dict[str, str] = field(default_factory=dict)
     imports: set[str] = field(default_factory=set)

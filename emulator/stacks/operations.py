@@ -102,6 +102,7 @@ def finish_pending(stack: Any) -> None:
 
 
 def _new_run(stack: Any, backend: Any, kind: str, finished: Finished | None) -> _Run:
+    ledger_of(stack).managed = True
     plan = FAULTS.plan(backend.account_id, backend.region_name, stack.name, kind)
     operation = Operation(stack=stack, kind=kind, book=FAULTS, failures=plan.failures)
     return _Run(stack, backend, plan, operation, finished)

@@ -175,9 +175,16 @@ class Cloud:
 
     def __init__(self, emulator: EmbeddedEmulator, client: Client) -> None:
         self.emulator = emulator
-        self.client = client
+        self.make_client = client
         self.renderer = Renderer()
-        self.bodies: dict[tuple[str, str], str] = {}
+        self.clients: dict[str, Any] = {}
+
+    def client(self, service: str, account: str) -> Any:
+        """One CloudFormation client per account (assuming a role costs a few calls)."""
+        key = f"{service}@{account}"
+        if key not in self.clients:
+            self.clients[key] = self.make_client(service, account)
+        return self.clients[key]
 
     def render(self, file: TemplateFile, context: Mapping[str, Any]) -> str:
         return self.renderer.render(file, context)
@@ -437,89 +444,83 @@ def chapter_two(bundle: Bundle, kind: InfrastructureKind) -> TemplateFile:
     return TemplateFile(f"{bundle.root}/{kind}/chapter2", source)
 
 
-def test_tutorial_chapters_one_and_two_with_environments_in_two_accounts(deploy: Cloud) -> None:
-    env_bundle = read_bundle_dir(CORPUS / f"{TUTORIAL}/vpc-ecscluster-env/v1")
-    svc_bundle = read_bundle_dir(CORPUS / f"{TUTORIAL}/lb-fargate-svc/v1")
-    accounts = {
-        "VPC-ECSCluster-Env-Test": str(next(_accounts)),
-        "VPC-ECSCluster-Env-Production": str(next(_accounts)),
-    }
-    pipeline_account = str(next(_accounts))
-    env_inputs = _inputs(
-        env_bundle, "environment", _spec(f"{TUTORIAL}/specs/env-spec.yaml")["spec"]
-    )
-    spec = _spec(f"{TUTORIAL}/specs/svc-spec.yaml")
-    service = _service("frontend")
-    instance_names = {
+class Tutorial:
+    """The tutorial's platform: two environments in two accounts, a service, its pipeline."""
+
+    INSTANCES = {
         "VPC-ECSCluster-Env-Test": "frontend-test",
         "VPC-ECSCluster-Env-Production": "frontend-prod",
     }
-    instance_inputs = _inputs(svc_bundle, "service", spec["instances"][0]["spec"])
 
-    def render_all(chapter: int) -> dict[str, tuple[str, str, str]]:
-        """Stack name -> (account, kind, body), deploying nothing."""
-        return {}
+    def __init__(self, deploy: Cloud) -> None:
+        self.deploy = deploy
+        self.env_bundle = read_bundle_dir(CORPUS / f"{TUTORIAL}/vpc-ecscluster-env/v1")
+        self.svc_bundle = read_bundle_dir(CORPUS / f"{TUTORIAL}/lb-fargate-svc/v1")
+        self.accounts = {name: str(next(_accounts)) for name in self.INSTANCES}
+        self.pipeline_account = str(next(_accounts))
+        env_spec = _spec(f"{TUTORIAL}/specs/env-spec.yaml")["spec"]
+        self.env_inputs = _inputs(self.env_bundle, "environment", env_spec)
+        self.spec = _spec(f"{TUTORIAL}/specs/svc-spec.yaml")
+        self.instance_inputs = _inputs(
+            self.svc_bundle, "service", self.spec["instances"][0]["spec"]
+        )
+        self.service = _service("frontend")
+        self.stacks: dict[str, tuple[str, str]] = {}  # stack name -> (account, last body)
 
-    environments: dict[str, EnvironmentInfo] = {}
-    bodies: dict[str, tuple[str, str]] = {}
-    for chapter in (1, 2):
-        for env_name, account in accounts.items():
-            file = (
-                _file(env_bundle, "infrastructure", env_bundle.root)
-                if chapter == 1
-                else chapter_two(env_bundle, "infrastructure")
-            )
-            body = deploy.render(
-                file, environment_context(name=env_name, account_id=account, inputs=env_inputs)
-            )
-            stack = f"{env_name}-env"
-            outputs = (deploy.create if chapter == 1 else deploy.update)(account, stack, body)
-            if chapter == 2:
-                assert body != bodies[stack][1]
-            environments[env_name] = EnvironmentInfo(env_name, account, outputs)
-            bodies[stack] = (account, body)
+    def _file(self, bundle: Bundle, kind: InfrastructureKind, chapter: int) -> TemplateFile:
+        return _file(bundle, kind, bundle.root) if chapter == 1 else chapter_two(bundle, kind)
+
+    def _apply(self, account: str, stack: str, body: str, chapter: int) -> dict[str, str]:
+        if chapter == 2:
+            assert body != self.stacks[stack][1], f"chapter 2 changes nothing in {stack}"
+        self.stacks[stack] = (account, body)
+        step = self.deploy.create if chapter == 1 else self.deploy.update
+        return step(account, stack, body)
+
+    def chapter(self, chapter: int) -> dict[str, str]:
+        """Deploy (chapter 1) or update (chapter 2) everything; returns the rendered bodies."""
+        bodies: dict[str, str] = {}
         instances = []
-        for env_name, account in accounts.items():
-            file = (
-                _file(svc_bundle, "instance_infrastructure", svc_bundle.root)
-                if chapter == 1
-                else chapter_two(svc_bundle, "instance_infrastructure")
+        for env_name, account in self.accounts.items():
+            context = environment_context(name=env_name, account_id=account, inputs=self.env_inputs)
+            body = self.deploy.render(
+                self._file(self.env_bundle, "infrastructure", chapter), context
             )
+            outputs = self._apply(account, f"{env_name}-env", body, chapter)
+            environment = EnvironmentInfo(env_name, account, outputs)
+            instance = self.INSTANCES[env_name]
             context = service_instance_context(
-                service=service,
-                instance_name=instance_names[env_name],
-                inputs=instance_inputs,
-                environment=environments[env_name],
-            )
-            body = deploy.render(file, context)
-            stack = f"frontend-{instance_names[env_name]}"
-            outputs = (deploy.create if chapter == 1 else deploy.update)(account, stack, body)
-            bodies[stack] = (account, body)
-            instances.append(
-                InstanceInfo(
-                    instance_names[env_name], instance_inputs, environments[env_name], outputs
-                )
-            )
-            if chapter == 2:
-                exec_enabled = "EnableExecuteCommand: true" in body
-                assert exec_enabled == (env_name == "VPC-ECSCluster-Env-Test")
-        file = (
-            _file(svc_bundle, "pipeline_infrastructure", svc_bundle.root)
-            if chapter == 1
-            else chapter_two(svc_bundle, "pipeline_infrastructure")
+                service=self.service, instance_name=instance, inputs=self.instance_inputs,
+                environment=environment,
+            )  # fmt: skip
+            file = self._file(self.svc_bundle, "instance_infrastructure", chapter)
+            bodies[instance] = self.deploy.render(file, context)
+            outputs = self._apply(account, f"frontend-{instance}", bodies[instance], chapter)
+            instances.append(InstanceInfo(instance, self.instance_inputs, environment, outputs))
+        pipeline_inputs = _inputs(self.svc_bundle, "pipeline", self.spec["pipeline"])
+        context = pipeline_context(
+            service=self.service, inputs=pipeline_inputs, instances=instances
         )
-        pipeline_inputs = _inputs(svc_bundle, "pipeline", spec["pipeline"])
-        body = deploy.render(
-            file, pipeline_context(service=service, inputs=pipeline_inputs, instances=instances)
-        )
-        (deploy.create if chapter == 1 else deploy.update)(
-            pipeline_account, "frontend-pipeline", body
-        )
-        assert ("Preproduction_Approval" in body) == (chapter == 2)
-    deploy.delete(pipeline_account, "frontend-pipeline")
-    for stack, (account, _body) in bodies.items():
-        if not stack.endswith("-env"):
-            deploy.delete(account, stack)
-    for stack, (account, _body) in bodies.items():
-        if stack.endswith("-env"):
-            deploy.delete(account, stack)
+        file = self._file(self.svc_bundle, "pipeline_infrastructure", chapter)
+        bodies["pipeline"] = self.deploy.render(file, context)
+        self._apply(self.pipeline_account, "frontend-pipeline", bodies["pipeline"], chapter)
+        return bodies
+
+    def delete_all(self) -> None:
+        """Pipeline and instances first, environments last (their exports, their VPCs)."""
+        for stack, (account, _body) in sorted(
+            self.stacks.items(), key=lambda item: item[0].endswith("-env")
+        ):
+            self.deploy.delete(account, stack)
+
+
+def test_tutorial_chapters_one_and_two_with_environments_in_two_accounts(deploy: Cloud) -> None:
+    tutorial = Tutorial(deploy)
+    first = tutorial.chapter(1)
+    assert "Preproduction_Approval" not in first["pipeline"]
+    second = tutorial.chapter(2)
+    # Chapter 2's Jinja: ECS exec only in the test environment, approval before production.
+    assert "EnableExecuteCommand: true" in second["frontend-test"]
+    assert "EnableExecuteCommand" not in second["frontend-prod"]
+    assert second["pipeline"].count("Name: Preproduction_Approval") == 1
+    tutorial.delete_all()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -488,3 +489,107 @@ def test_stock_moto_still_performs_unchanged_updates(cfn: Any, names: Names) -> 
         stack_of(cfn, name)["StackStatus"] == "UPDATE_COMPLETE",
         "performs an update that changes nothing",
     )
+
+
+# ---- getatt-unimplemented ---------------------------------------------------------------------
+
+ZONE_ATTRIBUTE = template(
+    {
+        "Vpc": VPC,
+        "Subnet": {
+            "Type": "AWS::EC2::Subnet",
+            "Properties": {
+                "VpcId": {"Ref": "Vpc"},
+                "CidrBlock": "10.0.1.0/24",
+                "AvailabilityZone": "us-west-2c",
+            },
+        },
+    },
+    {"Zone": {"Value": {"Fn::GetAtt": ["Subnet", "AvailabilityZone"]}}},
+)
+
+
+def test_attribute_moto_does_not_implement_is_read_from_the_model(cfn: Any, names: Names) -> None:
+    stack = create(cfn, names("zone"), ZONE_ATTRIBUTE)
+    assert outputs_of(stack) == {"Zone": "us-west-2c"}
+
+
+def test_stock_moto_still_leaks_unimplemented_attributes(cfn: Any, names: Names) -> None:
+    with disabled("getatt-unimplemented"):
+        stack = create(cfn, names("zone"), ZONE_ATTRIBUTE)
+    no_longer_needed(
+        "getatt-unimplemented",
+        "Fn::GetAtt" in outputs_of(stack).get("Zone", ""),
+        "leaks an unresolved Fn::GetAtt for an attribute it does not implement",
+    )
+
+
+def test_nested_stack_outputs_are_readable_with_getatt(
+    cfn: Any, client: Client, names: Names
+) -> None:
+    s3 = client("s3")
+    bucket = names("templates")
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    child = template({"Topic": {"Type": "AWS::SNS::Topic"}}, {"Arn": {"Value": {"Ref": "Topic"}}})
+    s3.put_object(Bucket=bucket, Key="child.json", Body=child)
+    parent = template(
+        {
+            "Child": {
+                "Type": "AWS::CloudFormation::Stack",
+                "Properties": {"TemplateURL": f"https://{bucket}.s3.amazonaws.com/child.json"},
+            }
+        },
+        {"ChildTopic": {"Value": {"Fn::GetAtt": ["Child", "Outputs.Arn"]}}},
+    )
+    stack = create(cfn, names("parent"), parent)
+    assert stack["StackStatus"] == "CREATE_COMPLETE"
+    assert ":sns:us-west-2:" in outputs_of(stack)["ChildTopic"]
+
+
+# ---- resource-without-properties --------------------------------------------------------------
+
+BARE_TOPIC = template({"Topic": {"Type": "AWS::SNS::Topic"}})
+BARE_TOPIC_WITH_OUTPUT = template(
+    {"Topic": {"Type": "AWS::SNS::Topic"}}, {"Arn": {"Value": {"Ref": "Topic"}}}
+)
+
+
+def _changed_resources(cfn: Any, name: str) -> list[str]:
+    cfn.create_change_set(
+        StackName=name, ChangeSetName="outputs", TemplateBody=BARE_TOPIC_WITH_OUTPUT
+    )
+    cfn.execute_change_set(StackName=name, ChangeSetName="outputs")
+    events = cfn.describe_stack_events(StackName=name)["StackEvents"]
+    return [e["LogicalResourceId"] for e in events if e["ResourceStatus"] == "UPDATE_IN_PROGRESS"]
+
+
+def test_resource_without_properties_is_not_changed_by_an_output_change(
+    cfn: Any, names: Names
+) -> None:
+    name = names("bare")
+    create(cfn, name, BARE_TOPIC)
+    assert _changed_resources(cfn, name) == [name]  # only the stack itself
+    assert outputs_of(stack_of(cfn, name))["Arn"].startswith("arn:aws:sns:")
+
+
+def test_stock_moto_still_sees_resources_without_properties_as_changed(
+    cfn: Any, names: Names
+) -> None:
+    name = names("bare")
+    create(cfn, name, BARE_TOPIC)
+    with disabled("resource-without-properties"):
+        changed = _changed_resources(cfn, name)
+    no_longer_needed(
+        "resource-without-properties",
+        "Topic" in changed,
+        "counts a resource without Properties as modified",
+    )
+
+
+def test_every_fix_has_a_stock_moto_canary() -> None:
+    here = Path(__file__).parent
+    sources = "".join(
+        path.read_text() for path in (here / "test_fixes.py", here / "test_concurrency.py")
+    )
+    missing = [fix.name for fix in FIXES if f'disabled("{fix.name}")' not in sources]
+    assert missing == []

@@ -239,6 +239,7 @@ def install_hooks() -> None:
                 raise operation.fail(
                     logical_id, resource_type, "CREATE_FAILED", handler_message(fault.reason)
                 )
+        properties: dict[str, Any] = {}
         try:
             properties = resolved(resource_json, resources_map)
             resource = stock_create(

@@ -16,7 +16,16 @@ def arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from emulator import FaultError
     from emulator import run as serve_emulator
+    from goldenpath.output import say
 
-    serve_emulator(args.host, args.port)
+    try:
+        serve_emulator(args.host, args.port)
+    except FaultError as exc:
+        say(f"error: GOLDENPATH_EMULATOR_FAULTS: {exc}")
+        return 1
+    except OSError as exc:
+        say(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
+        return 1
     return 0

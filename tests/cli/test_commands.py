@@ -107,3 +107,26 @@ def test_apply_requires_yes(tmp_path: Path) -> None:
                            f"sqlite:///{tmp_path / 's.db'}"], cwd=tmp_path, capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 1 and "--yes" in done.stdout
+
+
+def test_emulator_on_a_busy_port_says_so(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = subprocess.run([GOLDENPATH, "emulator", "--port", str(port)], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    said = done.stdout + done.stderr
+    assert str(port) in said and "in use" in said
+
+
+def test_emulator_with_malformed_faults_says_so(tmp_path: Path) -> None:
+    import os
+
+    done = subprocess.run([GOLDENPATH, "emulator", "--port", "0"], cwd=tmp_path,
+                          env={**os.environ, "GOLDENPATH_EMULATOR_FAULTS": "[{\"kind\": 1"},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "GOLDENPATH_EMULATOR_FAULTS" in done.stdout

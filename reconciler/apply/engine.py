@@ -126,7 +126,10 @@ class Reconciler:
             moved = (
                 set().union(*(r.moving for r in planned.rollouts)) if planned.rollouts else set()
             )
-            if not moved or not report.ok or self.stop.is_set():
+            # The next wave goes when this one's units all made it; a failure elsewhere in
+            # the repo does not hold a rollout back.
+            landed = all(report.outcomes.get(u, _MISSING).kind == "applied" for u in moved)
+            if not moved or not landed or self.stop.is_set():
                 break
         assert applied is not None
         if any(r.moving for r in applied.planned.rollouts):
@@ -185,6 +188,9 @@ class Reconciler:
         }
         if found:
             self.store.cache_put_many(RECOMMENDED, found)
+
+
+_MISSING = Outcome("blocked", "NotReached")
 
 
 def _planned(change: ResourceChange) -> PlannedChange:

@@ -10,7 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from tests.engine.conftest import Build, Harness
-from tests.engine.platforms import Accounts, bump_service_template, three_environments
+from tests.engine.platforms import (
+    Accounts,
+    bump_service_template,
+    three_environments,
+    write_service,
+)
 from tests.support.platform_repo import PlatformRepo
 
 MakeHarness = Callable[[Build], Harness]
@@ -189,3 +194,26 @@ def test_a_manual_unit_shows_outdated_until_its_spec_moves(harness: MakeHarness)
     for unit_id in WEB:
         assert (units[unit_id]["version"], units[unit_id]["outdated"]) == ("1.1", False)
     assert all(has_audit_topic(made, env) for env in ("test", "staging", "production"))
+
+
+def test_a_failure_elsewhere_does_not_hold_a_rollout_back(harness: MakeHarness) -> None:
+    made = harness(automatic)
+    assert made.apply().report.ok
+    write_service(made.repo, "api", {"test": "test"})
+    made.repo.commit("api in test")
+    bump_service_template(made.repo)
+    made.aws.add_fault(
+        {
+            "kind": "fail",
+            "operation": "create",
+            "stackName": "goldenpath-service-api-test",
+            "account": made.accounts.test,
+        }
+    )
+
+    applied = made.apply()
+
+    assert applied.report.outcomes["service/api/test"].kind == "failed"
+    assert versions(made) == dict.fromkeys(WEB, "1.1")
+    rollouts = {r["to_version"]: r["status"] for r in status(made)["rollouts"]}
+    assert rollouts == {"1.1": "complete"}

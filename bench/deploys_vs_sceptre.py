@@ -62,6 +62,8 @@ REGION = "us-east-1"
 EMULATOR_START_S = 60
 # Seconds one tool run may take before the benchmark gives up on it.
 RUN_TIMEOUT_S = 1800
+# Connections the counting proxy queues before it accepts them.
+PROXY_BACKLOG = 1024
 TARGETS = {"first_deploy_ratio": 2.0, "noop_ratio": 20.0, "one_change_ratio": 20.0}
 CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -125,6 +127,8 @@ def counting_proxy(target_port: int, counter: CallCounter) -> Iterator[int]:
         def log_message(self, format: str, *args: Any) -> None:
             return
 
+    # Sceptre opens hundreds of connections at once: a deep accept queue, or resets.
+    ThreadingHTTPServer.request_queue_size = PROXY_BACKLOG
     server = ThreadingHTTPServer(("127.0.0.1", 0), Forward)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -77,3 +77,74 @@ class StoredContent:
 def stored_memo(store: StateStore | None) -> ContentMemo:
     """A content memo kept in ``store``, or in this process only when there is none."""
     return ContentMemo(StoredContent(store) if store is not None else None)
+
+
+# Bodies handed to a lint worker at a time: few round trips, still an even spread.
+POOL_CHUNK = 4
+LintJob = tuple[str, tuple[str, ...], str, str]  # body, suppressed checks, region, file
+
+
+class LintPool:
+    """cfn-lint in worker processes, one per core, that fill a linter's cache.
+
+    cfn-lint is CPU bound: building its rules takes about a second and each body tens of
+    milliseconds, all under one interpreter lock. The workers are forked at ``start``
+    and build their rules at once, while the command goes on reading the repo and
+    planning; ``lint_ahead`` then lints every body the cache lacks (identical bodies
+    once), and the engine's own lint gate finds them all cached.
+    """
+
+    def __init__(self, workers: int) -> None:
+        import multiprocessing
+
+        self.workers = workers
+        self.closed = False
+        # Forked now; each worker builds its rules as it starts (the initializer).
+        self.pool = multiprocessing.get_context("fork").Pool(workers, initializer=_warm_up)
+
+    def lint_ahead(self, linter: Any, jobs: Iterable[LintJob]) -> int:
+        """Lint the jobs whose results ``linter``'s cache lacks; returns how many ran."""
+        from reconciler.render import Linter, LintReport
+
+        todo: dict[str, LintJob] = {}
+        for job in jobs:
+            body, ignore, region, _template = job
+            key = Linter.cache_key(body, ignore, [region])
+            if key not in todo and linter.cache.get(key) is None:
+                todo[key] = job
+        reports = self.pool.map(_worker_lint, list(todo.values()), chunksize=POOL_CHUNK)
+        for key, text in zip(todo, reports, strict=True):
+            linter.cache.put(key, LintReport.from_json(text))
+        return len(todo)
+
+    def close(self) -> None:
+        """Stop the workers at once: whatever they were warming up is no longer needed."""
+        if not self.closed:
+            self.closed = True
+            self.pool.terminate()
+            self.pool.join()
+
+    def __enter__(self) -> LintPool:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+_WORKER_LINTER: Any = None
+
+
+def _warm_up() -> None:
+    _worker_lint(("Resources: {}\n", (), "us-east-1", "warm-up"))
+
+
+def _worker_lint(job: LintJob) -> str:
+    global _WORKER_LINTER
+    from reconciler.render import Linter
+
+    if _WORKER_LINTER is None:
+        _WORKER_LINTER = Linter()
+    body, ignore, region, template = job
+    report = _WORKER_LINTER.lint(body, file=template, ignore_checks=ignore, regions=(region,))
+    text: str = report.to_json()
+    return text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any
 
 from goldenpath.engine import add_ref_arguments
@@ -15,6 +16,12 @@ def arguments(parser: argparse.ArgumentParser) -> None:
     add_ref_arguments(parser)
     parser.add_argument("--yes", action="store_true", help="apply without asking")
     parser.add_argument("--workers", type=int, default=8, help="API calls at once (default 8)")
+    parser.add_argument(
+        "--lint-workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="processes that run cfn-lint on the bodies to deploy (default: one per core)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -47,6 +54,18 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _apply(args: argparse.Namespace, store: Any, revision: Any) -> int:
+    from goldenpath.workspace import LintPool
+
+    # Workers start building cfn-lint's rules now, while the repo is read and planned.
+    pool = LintPool(args.lint_workers) if args.lint_workers > 1 else None
+    try:
+        return _apply_with(args, store, revision, pool)
+    finally:
+        if pool is not None:
+            pool.close()
+
+
+def _apply_with(args: argparse.Namespace, store: Any, revision: Any, pool: Any) -> int:
     from goldenpath.cloud import open_cloud
     from goldenpath.engine import committed_snapshot, lint_cache, open_source, source_error
     from goldenpath.report import ApplyProgressView, print_apply
@@ -63,6 +82,9 @@ def _apply(args: argparse.Namespace, store: Any, revision: Any) -> int:
         lint_cache(store) as linter,
         ApplyProgressView(enabled=args.output != "json") as view,
     ):
+        if pool is not None:
+            pool.lint_ahead(linter, _bodies_to_deploy(store, snapshot))
+            pool.close()
         engine = Reconciler(
             store,
             cloud,
@@ -76,6 +98,23 @@ def _apply(args: argparse.Namespace, store: Any, revision: Any) -> int:
         _mark_if_settled(store, revision, snapshot, applied, args.state)
     print_apply(applied, args.output)
     return 0 if ok else 1
+
+
+def _bodies_to_deploy(store: Any, snapshot: Any) -> list[tuple[str, tuple[str, ...], str, str]]:
+    """What the engine's lint gate will see first: the complete bodies it creates or updates."""
+    from goldenpath.engine import OfflineCloud
+    from reconciler.apply.engine import Reconciler
+
+    planned = Reconciler(store, OfflineCloud()).plan(snapshot)
+    ignore = planned.build.specs.platform.lint_ignore_checks
+    jobs = []
+    for item in planned.plan.units:
+        rendered = item.rendered
+        if item.action in ("create", "update") and rendered is not None and rendered.complete:
+            unit = rendered.unit
+            template = unit.bundle.infrastructure[unit.infrastructure].path
+            jobs.append((rendered.body, ignore, unit.target.region, template))
+    return jobs
 
 
 def _mark_if_settled(store: Any, revision: Any, snapshot: Any, applied: Any, url: str) -> None:

@@ -12,12 +12,10 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from goldenpath.workspace import add_repo_argument
+from goldenpath.workspace import LintPool, add_repo_argument
 
 # Below this many bodies to lint, starting worker processes costs more than it saves.
 MIN_POOL_JOBS = 16
-# Bodies handed to a worker at a time: few round trips, still an even spread.
-POOL_CHUNK = 8
 
 
 def arguments(parser: argparse.ArgumentParser) -> None:
@@ -112,40 +110,16 @@ def _lint_in_pool(workers: int) -> Any:
     """A ``LintAhead`` that lints the bodies missing from the cache in worker processes."""
 
     def ahead(linter: Any, jobs: Sequence[tuple[str, tuple[str, ...], str, str]]) -> None:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+        from reconciler.render import Linter
 
-        from reconciler.render import Linter, LintReport
-
-        todo: dict[str, tuple[str, tuple[str, ...], str, str]] = {}
-        for job in jobs:
-            body, ignore, region, _template = job
-            key = Linter.cache_key(body, ignore, [region])
-            if key not in todo and linter.cache.get(key) is None:
-                todo[key] = job
-        if len(todo) < MIN_POOL_JOBS:
+        missing = {
+            key
+            for body, ignore, region, _template in jobs
+            if linter.cache.get(key := Linter.cache_key(body, ignore, [region])) is None
+        }
+        if len(missing) < MIN_POOL_JOBS:
             return
-        # Rules are built once here, before the fork, so every worker starts warm.
-        _worker_lint(("Resources: {}\n", (), "us-east-1", "warm-up"))
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            reports = pool.map(_worker_lint, todo.values(), chunksize=POOL_CHUNK)
-            for key, text in zip(todo, reports, strict=True):
-                linter.cache.put(key, LintReport.from_json(text))
+        with LintPool(workers) as pool:
+            pool.lint_ahead(linter, jobs)
 
     return ahead
-
-
-_WORKER_LINTER: Any = None
-
-
-def _worker_lint(job: tuple[str, tuple[str, ...], str, str]) -> str:
-    global _WORKER_LINTER
-    from reconciler.render import Linter
-
-    if _WORKER_LINTER is None:
-        _WORKER_LINTER = Linter()
-    body, ignore, region, template = job
-    report = _WORKER_LINTER.lint(body, file=template, ignore_checks=ignore, regions=(region,))
-    text: str = report.to_json()
-    return text

@@ -24,8 +24,8 @@ from reconciler.desired.reuse import (
     repo_key,
     service_keys,
 )
+from reconciler.desired.rules import at_field, check_team, resolve_bindings, stack_name_problems
 from reconciler.desired.units import (
-    STACK_NAME,
     DesiredState,
     InstanceRef,
     Unit,
@@ -92,7 +92,7 @@ def build_desired(
         unit_keys = _build_services(snapshot, builder, memo)
     order, cycles = order_units(builder.units)
     problems += cycles
-    problems += _stack_name_problems(builder.units)
+    problems += stack_name_problems(builder.units)
     errors = any(p.severity == "error" for p in problems)
     state = DesiredState(
         snapshot.revision,
@@ -201,7 +201,7 @@ class _Builder:
         if env is None:
             known = ", ".join(sorted(self.specs.environments)) or "none"
             self.problems.append(
-                _at(
+                at_field(
                     origin,
                     f"{at}.environment",
                     f"environment {instance.environment!r} does not exist; defined: {known}",
@@ -254,7 +254,7 @@ class _Builder:
         version, bundle = chosen
         if not bundle.has_pipeline:
             self.problems.append(
-                _at(
+                at_field(
                     origin,
                     "spec.pipeline",
                     f"template {version.name} {version.version} has no "
@@ -309,7 +309,7 @@ class _Builder:
         if not index.majors(ref.name):
             known = ", ".join(index.names()) or "none"
             self.problems.append(
-                _at(
+                at_field(
                     ref.origin,
                     ref.origin.field + ".name",
                     f"template {ref.name!r} does not exist under templates/; defined: {known}",
@@ -327,7 +327,7 @@ class _Builder:
                 or "none"
             )
             self.problems.append(
-                _at(
+                at_field(
                     ref.origin,
                     field_,
                     f"template {ref.name} has no version {ref.version!r}; versions: {have}",
@@ -340,7 +340,7 @@ class _Builder:
             return None
         if bundle.kind != kind:
             self.problems.append(
-                _at(
+                at_field(
                     ref.origin,
                     ref.origin.field + ".name",
                     f"template {ref.name!r} is an {bundle.kind} template; "
@@ -363,7 +363,7 @@ class _Builder:
                 or "none"
             )
             self.problems.append(
-                _at(
+                at_field(
                     origin,
                     f"{at}.environment",
                     f"{bundle.name} v{bundle.major} is not compatible with "
@@ -374,84 +374,10 @@ class _Builder:
         return ok
 
     def _bindings(self, service: Service, instance: Instance, at: str) -> dict[str, str]:
-        out = {}
-        for binding in instance.bindings:
-            target = self.specs.services.get(binding.service)
-            where = f"{at}.bindings.{binding.alias}"
-            if target is None:
-                self.problems.append(
-                    _at(
-                        binding.origin,
-                        where,
-                        f"binds service {binding.service!r}, which does not exist",
-                    )
-                )
-                continue
-            peers = [i for i in target.instances if i.environment == instance.environment]
-            if not peers:
-                self.problems.append(
-                    _at(
-                        binding.origin,
-                        where,
-                        f"service {binding.service!r} has no instance in "
-                        f"environment {instance.environment!r}",
-                    )
-                )
-                continue
-            if len(peers) > 1:
-                names = ", ".join(p.name for p in peers)
-                self.problems.append(
-                    _at(
-                        binding.origin,
-                        where,
-                        f"service {binding.service!r} has several instances "
-                        f"in {instance.environment!r} ({names}); a binding "
-                        "needs exactly one",
-                    )
-                )
-                continue
-            out[binding.alias] = instance_id(target.name, peers[0].name)
-        return out
+        return resolve_bindings(self.specs, instance, at, self.problems)
 
     def _check_team(self, service: Service) -> list[tuple[str, str]]:
-        """Report entitlement problems; return (unit id, reason) for each denied unit."""
-        teams = self.specs.teams
-        if teams is None:
-            return []
-        origin = service.origin
-        everything = [instance_id(service.name, i.name) for i in service.instances]
-        everything.append(pipeline_id(service.name))
-        if service.team is None:
-            reason = "missing: every service names its owning team (teams.yaml exists)"
-            self.problems.append(_at(origin, "metadata.team", reason))
-            return [(u, reason) for u in everything]
-        team = teams.teams.get(service.team)
-        if team is None:
-            known = ", ".join(sorted(teams.teams))
-            reason = f"team {service.team!r} is not in teams.yaml; teams: {known}"
-            self.problems.append(_at(origin, "metadata.team", reason))
-            return [(u, reason) for u in everything]
-        denials: list[tuple[str, str]] = []
-        if not team.may_use_template(service.template.name):
-            allowed = ", ".join(team.templates) or "none"
-            reason = (
-                f"team {team.name!r} may not use template {service.template.name!r}; "
-                f"allowed: {allowed}"
-            )
-            self.problems.append(_at(service.template.origin, "spec.template.name", reason))
-            denials += [(u, reason) for u in everything]
-        for index, instance in enumerate(service.instances):
-            if not team.may_use_environment(instance.environment):
-                allowed = ", ".join(team.environments) or "none"
-                reason = (
-                    f"team {team.name!r} may not deploy to environment "
-                    f"{instance.environment!r}; allowed: {allowed}"
-                )
-                self.problems.append(
-                    _at(instance.origin, f"spec.instances[{index}].environment", reason)
-                )
-                denials.append((instance_id(service.name, instance.name), reason))
-        return denials
+        return check_team(self.specs, service, self.problems)
 
     def _inputs(
         self, bundle: Bundle, namespace: str, given: Mapping[str, Any], origin: Origin, field_: str
@@ -460,10 +386,6 @@ class _Builder:
         values, found = check_inputs(schema, given, origin=Origin(origin.file, origin.line, field_))
         self.problems += found
         return values
-
-
-def _at(origin: Origin, field_: str, message: str) -> Problem:
-    return Problem(origin.file, origin.line, field_, message)
 
 
 def _repository(service: Service) -> dict[str, str | None]:
@@ -476,31 +398,3 @@ def _repository(service: Service) -> dict[str, str | None]:
         "connection_arn": repo.connection_arn,
         "provider": repo.provider,
     }
-
-
-def _stack_name_problems(units: Mapping[str, Unit]) -> list[Problem]:
-    problems = []
-    seen: dict[tuple[str, str, str], str] = {}
-    for unit in units.values():
-        if not STACK_NAME.match(unit.stack_name):
-            problems.append(
-                _at(
-                    unit.origin,
-                    unit.origin.field,
-                    f"stack name {unit.stack_name!r} of {unit.id} is not valid for "
-                    "CloudFormation: a letter, then letters, digits and hyphens, "
-                    "at most 128 characters; use shorter names",
-                )
-            )
-        key = (unit.target.id, unit.target.region, unit.stack_name)
-        if key in seen:
-            problems.append(
-                _at(
-                    unit.origin,
-                    unit.origin.field,
-                    f"{unit.id} and {seen[key]} would both be stack "
-                    f"{unit.stack_name!r} in account {unit.target.id}; rename one",
-                )
-            )
-        seen.setdefault(key, unit.id)
-    return problems

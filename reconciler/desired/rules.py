@@ -1,0 +1,129 @@
+"""The cross-spec rules a build checks: bindings, team entitlements, stack names.
+
+Each takes specs or units and appends what is wrong to ``problems`` (or returns it), with
+the file, line and field, so the build can report everything at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from reconciler.desired.units import STACK_NAME, Unit, instance_id, pipeline_id
+from reconciler.errors import Problem
+from reconciler.specs.model import Instance, Origin, Service, Specs
+
+
+def at_field(origin: Origin, field_: str, message: str) -> Problem:
+    return Problem(origin.file, origin.line, field_, message)
+
+
+def resolve_bindings(
+    specs: Specs, instance: Instance, at: str, problems: list[Problem]
+) -> dict[str, str]:
+    """Binding alias → the unit id it reads, in the instance's environment; problems else."""
+    out = {}
+    for binding in instance.bindings:
+        target = specs.services.get(binding.service)
+        where = f"{at}.bindings.{binding.alias}"
+        if target is None:
+            problems.append(
+                at_field(
+                    binding.origin,
+                    where,
+                    f"binds service {binding.service!r}, which does not exist",
+                )
+            )
+            continue
+        peers = [i for i in target.instances if i.environment == instance.environment]
+        if not peers:
+            problems.append(
+                at_field(
+                    binding.origin,
+                    where,
+                    f"service {binding.service!r} has no instance in "
+                    f"environment {instance.environment!r}",
+                )
+            )
+            continue
+        if len(peers) > 1:
+            names = ", ".join(p.name for p in peers)
+            problems.append(
+                at_field(
+                    binding.origin,
+                    where,
+                    f"service {binding.service!r} has several instances "
+                    f"in {instance.environment!r} ({names}); a binding "
+                    "needs exactly one",
+                )
+            )
+            continue
+        out[binding.alias] = instance_id(target.name, peers[0].name)
+    return out
+
+
+def check_team(specs: Specs, service: Service, problems: list[Problem]) -> list[tuple[str, str]]:
+    """Report entitlement problems; return (unit id, reason) for each denied unit."""
+    teams = specs.teams
+    if teams is None:
+        return []
+    origin = service.origin
+    everything = [instance_id(service.name, i.name) for i in service.instances]
+    everything.append(pipeline_id(service.name))
+    if service.team is None:
+        reason = "missing: every service names its owning team (teams.yaml exists)"
+        problems.append(at_field(origin, "metadata.team", reason))
+        return [(u, reason) for u in everything]
+    team = teams.teams.get(service.team)
+    if team is None:
+        known = ", ".join(sorted(teams.teams))
+        reason = f"team {service.team!r} is not in teams.yaml; teams: {known}"
+        problems.append(at_field(origin, "metadata.team", reason))
+        return [(u, reason) for u in everything]
+    denials: list[tuple[str, str]] = []
+    if not team.may_use_template(service.template.name):
+        allowed = ", ".join(team.templates) or "none"
+        reason = (
+            f"team {team.name!r} may not use template {service.template.name!r}; allowed: {allowed}"
+        )
+        problems.append(at_field(service.template.origin, "spec.template.name", reason))
+        denials += [(u, reason) for u in everything]
+    for index, instance in enumerate(service.instances):
+        if not team.may_use_environment(instance.environment):
+            allowed = ", ".join(team.environments) or "none"
+            reason = (
+                f"team {team.name!r} may not deploy to environment "
+                f"{instance.environment!r}; allowed: {allowed}"
+            )
+            problems.append(
+                at_field(instance.origin, f"spec.instances[{index}].environment", reason)
+            )
+            denials.append((instance_id(service.name, instance.name), reason))
+    return denials
+
+
+def stack_name_problems(units: Mapping[str, Unit]) -> list[Problem]:
+    problems = []
+    seen: dict[tuple[str, str, str], str] = {}
+    for unit in units.values():
+        if not STACK_NAME.match(unit.stack_name):
+            problems.append(
+                at_field(
+                    unit.origin,
+                    unit.origin.field,
+                    f"stack name {unit.stack_name!r} of {unit.id} is not valid for "
+                    "CloudFormation: a letter, then letters, digits and hyphens, "
+                    "at most 128 characters; use shorter names",
+                )
+            )
+        key = (unit.target.id, unit.target.region, unit.stack_name)
+        if key in seen:
+            problems.append(
+                at_field(
+                    unit.origin,
+                    unit.origin.field,
+                    f"{unit.id} and {seen[key]} would both be stack "
+                    f"{unit.stack_name!r} in account {unit.target.id}; rename one",
+                )
+            )
+        seen.setdefault(key, unit.id)
+    return problems

@@ -59,14 +59,14 @@ def run(args: argparse.Namespace) -> int:
         memo.flush()
         if cache is not None:
             cache.flush()
-    units = [_unit_json(result.build.state.units[u]) for u in result.build.state.order]
+    order = result.build.state.order
     if args.output == "json":
         emit_json(
             {
                 "ok": result.ok,
                 "errors": [_problem_json(p) for p in result.errors],
                 "warnings": [_problem_json(p) for p in result.problems if p.severity == "warning"],
-                "units": units,
+                "units": [_unit_json(result.build.state.units[u]) for u in order],
             }
         )
     else:
@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         errors = len(result.errors)
         warnings = len(result.problems) - errors
         verdict = "valid" if result.ok else f"invalid: {errors} error(s)"
-        say(f"{args.repo}: {verdict}, {warnings} warning(s), {len(units)} unit(s)")
+        say(f"{args.repo}: {verdict}, {warnings} warning(s), {len(order)} unit(s)")
     return 0 if result.ok else 1
 
 

@@ -7,6 +7,8 @@ and the content memo the same way.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -101,19 +103,27 @@ class LintPool:
         self.closed = False
         # Forked now; each worker builds its rules as it starts (the initializer).
         self.pool = multiprocessing.get_context("fork").Pool(workers, initializer=_warm_up)
+        # cfn-lint's version is part of every cache key; asking a worker for it keeps
+        # this process from importing cfn-lint (a second) just to name its results.
+        self.version = self.pool.apply_async(_worker_version)
 
     def lint_ahead(self, linter: Any, jobs: Iterable[LintJob]) -> int:
-        """Lint the jobs whose results ``linter``'s cache lacks; returns how many ran."""
-        from reconciler.render import Linter, LintReport
+        """Lint the jobs whose results ``linter``'s cache lacks; returns how many ran.
 
+        Which results are missing is judged with keys made here as ``Linter.cache_key``
+        makes them; each result is stored under the key the worker's own ``Linter`` gave
+        it, so a key made differently here costs a lint, never a wrong answer.
+        """
+        from reconciler.render import LintReport
+
+        version = self.version.get()
         todo: dict[str, LintJob] = {}
         for job in jobs:
             body, ignore, region, _template = job
-            key = Linter.cache_key(body, ignore, [region])
+            key = _lint_key(body, ignore, region, version)
             if key not in todo and linter.cache.get(key) is None:
                 todo[key] = job
-        reports = self.pool.map(_worker_lint, list(todo.values()), chunksize=POOL_CHUNK)
-        for key, text in zip(todo, reports, strict=True):
+        for key, text in self.pool.imap_unordered(_worker_lint_keyed, todo.values(), POOL_CHUNK):
             linter.cache.put(key, LintReport.from_json(text))
         return len(todo)
 
@@ -136,6 +146,26 @@ _WORKER_LINTER: Any = None
 
 def _warm_up() -> None:
     _worker_lint(("Resources: {}\n", (), "us-east-1", "warm-up"))
+
+
+def _worker_version() -> str:
+    # What reconciler.render's Linter puts in its keys: cfn-lint's own version.
+    from cfnlint.version import __version__
+
+    return str(__version__)
+
+
+def _lint_key(body: str, ignore: tuple[str, ...], region: str, version: str) -> str:
+    """``Linter.cache_key`` with cfn-lint's version given (see ``LintPool.lint_ahead``)."""
+    settings = json.dumps([sorted(set(ignore)), [region], version])
+    return hashlib.sha256(settings.encode() + b"\0" + body.encode()).hexdigest()
+
+
+def _worker_lint_keyed(job: LintJob) -> tuple[str, str]:
+    from reconciler.render import Linter
+
+    body, ignore, region, _template = job
+    return Linter.cache_key(body, ignore, [region]), _worker_lint(job)
 
 
 def _worker_lint(job: LintJob) -> str:

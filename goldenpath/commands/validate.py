@@ -110,14 +110,7 @@ def _lint_in_pool(workers: int) -> Any:
     """A ``LintAhead`` that lints the bodies missing from the cache in worker processes."""
 
     def ahead(linter: Any, jobs: Sequence[tuple[str, tuple[str, ...], str, str]]) -> None:
-        from reconciler.render import Linter
-
-        missing = {
-            key
-            for body, ignore, region, _template in jobs
-            if linter.cache.get(key := Linter.cache_key(body, ignore, [region])) is None
-        }
-        if len(missing) < MIN_POOL_JOBS:
+        if len(jobs) < MIN_POOL_JOBS:
             return
         with LintPool(workers) as pool:
             pool.lint_ahead(linter, jobs)

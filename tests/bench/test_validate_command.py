@@ -66,3 +66,32 @@ def test_a_second_run_reuses_the_first_and_sees_a_change(tmp_path: Path) -> None
     code, out = validate(repo.root, state, "--no-lint")
     assert code == 1
     assert any("environment 'nowhere' does not exist" in e["message"] for e in out["errors"])
+
+
+def test_the_lint_pool_names_results_as_the_linter_does() -> None:
+    from cfnlint.version import __version__
+
+    from goldenpath.workspace import _lint_key
+    from reconciler.render import Linter
+
+    body = "Resources:\n  T: {Type: 'AWS::SNS::Topic'}\n"
+    for ignore in ((), ("W3005", "E1041", "E1041")):
+        assert _lint_key(body, ignore, "eu-west-1", __version__) == Linter.cache_key(
+            body, ignore, ["eu-west-1"]
+        )
+
+
+def test_the_lint_pool_fills_the_cache_under_the_linters_keys() -> None:
+    from goldenpath.workspace import LintPool
+    from reconciler.render import Linter
+
+    linter = Linter()
+    bodies = [f"Resources:\n  T{i}: {{Type: 'AWS::SNS::Topic'}}\n" for i in range(3)]
+    jobs = [(b, (), "us-east-1", "t.yaml") for b in [*bodies, bodies[0]]]
+    with LintPool(2) as pool:
+        assert pool.lint_ahead(linter, jobs) == 3  # the repeated body once
+        assert pool.lint_ahead(linter, jobs) == 0  # all cached now
+    runs = linter.runs
+    for body in bodies:
+        assert linter.lint(body, file="t.yaml", regions=("us-east-1",)).ok
+    assert linter.runs == runs  # every answer came from the pool

@@ -100,6 +100,7 @@ def build_desired(
         tuple(order),
         builder.denied,
         incomplete=errors or not specs.environments,
+        invalid=builder.invalid,
     )
     return Build(state, specs, catalog, problems, unit_keys)
 
@@ -140,16 +141,19 @@ class _Builder:
     problems: list[Problem]
     units: dict[str, Unit] = field(default_factory=dict)
     denied: dict[str, str] = field(default_factory=dict)
+    # Units whose own spec has errors: never built, so never applied; the plan blocks them.
+    invalid: dict[str, str] = field(default_factory=dict)
     added: list[Unit] = field(default_factory=list)  # by the service being built
 
     def environment(self, env: Environment) -> None:
+        since = len(self.problems)
         unit_id = environment_id(env.name)
         chosen = self._version(env.template, unit_id, "environment")
         if chosen is None:
             return
         version, bundle = chosen
         inputs = self._inputs(bundle, "environment", env.inputs, env.origin, "spec.inputs")
-        self.units[unit_id] = Unit(
+        unit = Unit(
             id=unit_id,
             kind="environment",
             target=env.account,
@@ -164,10 +168,16 @@ class _Builder:
             pinned=env.template.minor is not None,
             holds_data=version.name in self.specs.platform.data_templates,
         )
+        errors = [p for p in self.problems[since:] if p.severity == "error"]
+        if errors:
+            self.invalid[unit_id] = str(errors[0])
+        else:
+            self.units[unit_id] = unit
 
     def service(self, service: Service) -> Built:
         """Add the units of ``service``; returns what was added, for the memo."""
         problems_before = len(self.problems)
+        invalid_before = set(self.invalid)
         self.added = []
         denials = self._check_team(service)
         for index, instance in enumerate(service.instances):
@@ -179,7 +189,8 @@ class _Builder:
             if unit_id in self.units and unit_id not in self.denied:
                 self.denied[unit_id] = reason
                 denied.append((unit_id, reason))
-        return Built(self.added, self.problems[problems_before:], denied)
+        invalid = [(u, why) for u, why in self.invalid.items() if u not in invalid_before]
+        return Built(self.added, self.problems[problems_before:], denied, invalid)
 
     def replay(self, built: Built) -> None:
         """Add what building a service added before, as ``service`` would."""
@@ -188,12 +199,19 @@ class _Builder:
         self.problems += built.problems
         for unit_id, reason in built.denied:
             self.denied.setdefault(unit_id, reason)
+        self.invalid.update(built.invalid)
 
-    def _add(self, unit: Unit) -> None:
+    def _add(self, unit: Unit, since: int) -> None:
+        """Add ``unit`` unless problems were found while building it (from ``since`` on)."""
+        errors = [p for p in self.problems[since:] if p.severity == "error"]
+        if errors:
+            self.invalid[unit.id] = str(errors[0])
+            return
         self.units[unit.id] = unit
         self.added.append(unit)
 
     def _instance(self, service: Service, instance: Instance, index: int) -> None:
+        since = len(self.problems)
         unit_id = instance_id(service.name, instance.name)
         at = f"spec.instances[{index}]"
         origin = instance.origin
@@ -241,10 +259,12 @@ class _Builder:
                 updates=service.updates,
                 pinned=ref.minor is not None,
                 holds_data=version.name in self.specs.platform.data_templates,
-            )
+            ),
+            since,
         )
 
     def _pipeline(self, service: Service) -> None:
+        since = len(self.problems)
         unit_id = pipeline_id(service.name)
         chosen = self._version(service.template, unit_id, "service")
         assert service.pipeline is not None
@@ -291,7 +311,8 @@ class _Builder:
                 repository=_repository(service),
                 updates=service.updates,
                 pinned=service.template.minor is not None,
-            )
+            ),
+            since,
         )
 
     def _first_instance_account(self, service: Service) -> Any:

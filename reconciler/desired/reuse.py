@@ -46,6 +46,7 @@ class Built:
     units: list[Unit] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     denied: list[tuple[str, str]] = field(default_factory=list)
+    invalid: list[tuple[str, str]] = field(default_factory=list)
 
 
 def repo_key(snapshot: Snapshot, in_use: Mapping[str, str]) -> str:

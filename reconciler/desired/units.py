@@ -114,6 +114,8 @@ class DesiredState:
     # True when the repo had errors: then nothing recorded may be deleted, since a unit
     # missing from ``units`` may only be missing because its spec failed to load.
     incomplete: bool = False
+    # Units whose spec has errors, with the first one: not built, so never applied.
+    invalid: Mapping[str, str] = field(default_factory=dict)
 
     def dependants(self, unit_id: str) -> list[str]:
         return [u for u in self.order if unit_id in self.units[u].depends_on]

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from reconciler.desired.rendering import OutputSource, RenderedUnit, render_unit
-from reconciler.desired.units import DesiredState, Unit
+from reconciler.desired.units import DesiredState, Unit, stack_name
 from reconciler.errors import RenderError
 from reconciler.plan.model import Action, Live, Plan, Recorded, UnitPlan
 from reconciler.render import PendingOutputs, Renderer
@@ -32,6 +32,7 @@ def make_plan(
     live: Mapping[str, Live | None] | None = None,
 ) -> Plan:
     planner = _Planner(desired, recorded, renderer, live)
+    planner.invalid()
     for unit_id in desired.order:
         planner.visit(desired.units[unit_id])
     planner.deletions(prune)
@@ -157,8 +158,31 @@ class _Planner:
             )
         return _with(plan, "update", "rendered template changed" + _after(known))
 
+    def invalid(self) -> None:
+        """Units whose spec has errors: blocked, and kept as they are (never deleted)."""
+        for unit_id, why in sorted(self.desired.invalid.items()):
+            record = self.recorded.get(unit_id)
+            kind = unit_id.split("/", 1)[0]
+            target = Account(record.account, record.region) if record else Account("", "")
+            self.add(
+                UnitPlan(
+                    unit_id,
+                    kind,
+                    "blocked",
+                    f"invalid spec: {why}",
+                    record.stack_name if record else "",
+                    target,
+                    from_version=record.version if record else None,
+                    template=record.template if record else None,
+                )
+            )
+
     def deletions(self, prune: PruneRules) -> None:
-        gone = [r for uid, r in sorted(self.recorded.items()) if uid not in self.desired.units]
+        gone = [
+            r
+            for uid, r in sorted(self.recorded.items())
+            if uid not in self.desired.units and uid not in self.desired.invalid
+        ]
         # Dependants go first: a pipeline before its instances, instances before the env.
         rank = {"pipeline": 0, "component": 1, "service": 2, "environment": 3}
         for record in sorted(gone, key=lambda r: (rank.get(r.kind, 9), r.id)):

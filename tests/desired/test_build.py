@@ -229,3 +229,67 @@ def test_incompatible_minor_bump_names_the_input(tmp_path: Path) -> None:
         and "'label' changed type from string to number" in p.message
         for p in errors
     )
+
+
+def test_a_unit_whose_spec_has_errors_is_not_built_and_its_dependants_wait(
+    tmp_path: Path,
+) -> None:
+    from reconciler.plan.diff import make_plan
+    from reconciler.render import Renderer
+    from reconciler.specs.model import PruneRules
+
+    repo = small_platform(tmp_path)
+    write_service(
+        repo,
+        "orders",
+        instances="""
+        - name: test
+          environment: test
+          inputs: {size: big}
+    """,
+    )
+    result = build(repo)
+    assert "service/orders/test" not in result.state.units
+    assert "expected a number" in result.state.invalid["service/orders/test"]
+    plan = make_plan(result.state, {}, renderer=Renderer(), prune=PruneRules(service=True))
+    orders, web = plan.of("service/orders/test"), plan.of("service/web/test")
+    assert orders is not None and orders.action == "blocked"
+    assert orders.reason.startswith("invalid spec: services/orders.yaml")
+    assert web is not None and web.action == "blocked" and "service/orders/test" in web.reason
+
+
+def test_a_deployed_unit_with_a_broken_spec_is_kept(tmp_path: Path) -> None:
+    from reconciler.plan.diff import make_plan
+    from reconciler.plan.model import Recorded
+    from reconciler.render import Renderer
+    from reconciler.specs.model import PruneRules
+
+    repo = small_platform(tmp_path)
+    write_service(
+        repo,
+        "web",
+        instances="""
+        - name: test
+          environment: test
+          bindings: {orders: {service: nope}}
+    """,
+    )
+    recorded = {
+        "service/web/test": Recorded(
+            "service/web/test",
+            "service",
+            "goldenpath-service-web-test",
+            "111111111111",
+            "us-west-2",
+            "svc",
+            "1.0",
+            "f",
+            {},
+        )
+    }
+    plan = make_plan(
+        build(repo).state, recorded, renderer=Renderer(), prune=PruneRules(service=True)
+    )
+    web = plan.of("service/web/test")
+    assert web is not None and web.action == "blocked" and "nope" in web.reason
+    assert plan.summary["delete"] == 0

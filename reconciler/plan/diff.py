@@ -170,7 +170,7 @@ class _Planner:
                     kind,
                     "blocked",
                     f"invalid spec: {why}",
-                    record.stack_name if record else "",
+                    record.stack_name if record else stack_name(unit_id),
                     target,
                     from_version=record.version if record else None,
                     template=record.template if record else None,

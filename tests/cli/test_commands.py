@@ -130,3 +130,9 @@ def test_emulator_with_malformed_faults_says_so(tmp_path: Path) -> None:
                           env={**os.environ, "GOLDENPATH_EMULATOR_FAULTS": "[{\"kind\": 1"},
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 1 and "GOLDENPATH_EMULATOR_FAULTS" in done.stdout
+
+
+def test_refresh_against_a_new_embedded_emulator_is_refused(tmp_path: Path) -> None:
+    repo = small_platform(tmp_path / "repo")
+    code, out = run("plan", str(repo.root), "--refresh", "--cloud", "embedded", cwd=tmp_path)
+    assert code == 1 and isinstance(out, dict) and "--aws-endpoint-url" in out["error"]

@@ -186,8 +186,10 @@ class Reconciler:
             for name in catalog.index.names()
             if (best := catalog.recommended(name)) is not None
         }
-        if found:
-            self.store.cache_put_many(RECOMMENDED, found)
+        known = self.store.cache_get_many(RECOMMENDED, found)
+        changed = {name: v for name, v in found.items() if known.get(name) != v}
+        if changed:  # a plan that finds nothing new writes nothing
+            self.store.cache_put_many(RECOMMENDED, changed)
 
 
 _MISSING = Outcome("blocked", "NotReached")

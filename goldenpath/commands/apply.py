@@ -83,8 +83,12 @@ def _apply_with(args: argparse.Namespace, store: Any, revision: Any, pool: Any) 
         ApplyProgressView(enabled=args.output != "json") as view,
     ):
         if pool is not None:
-            pool.lint_ahead(linter, _bodies_to_deploy(store, snapshot))
+            linted = pool.lint_ahead(linter, _bodies_to_deploy(store, snapshot))
             pool.close()
+            if linted:
+                # The gate still names each body by cfn-lint's version: load cfn-lint
+                # here, once, not in every worker thread of the engine at the same moment.
+                linter.cache_key("", (), ())
         engine = Reconciler(
             store,
             cloud,

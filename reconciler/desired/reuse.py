@@ -41,7 +41,8 @@ _SERVICES_FOLDER = next(k for k, v in FOLDER_KINDS.items() if v == "Service")
 
 @dataclass
 class Built:
-    """What building one service added: units, problems and policy denials, in order."""
+    """What building one service added, in order: units, problems, policy denials, and
+    the units left out because their own spec has errors."""
 
     units: list[Unit] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
@@ -112,6 +113,7 @@ def built_json(built: Built) -> Any:
         [_unit_json(u) for u in built.units],
         [problem_json(p) for p in built.problems],
         [list(d) for d in built.denied],
+        [list(i) for i in built.invalid],
     ]
 
 
@@ -134,6 +136,7 @@ def rehydrate(data: Any, bundles: Mapping[str, Bundle | None]) -> Built | None:
         units,
         [problem_of(p) for p in data[1]],
         [(d[0], d[1]) for d in data[2]],
+        [(i[0], i[1]) for i in data[3]],
     )
 
 

@@ -34,6 +34,7 @@ def answers(result: Validation) -> tuple[Any, ...]:
         list(result.build.state.order),
         {u: (units[u].version, dict(units[u].inputs), units[u].depends_on) for u in units},
         dict(result.build.state.denied),
+        dict(result.build.state.invalid),
     )
 
 
@@ -73,6 +74,10 @@ def test_an_error_brought_by_a_change_is_reported_and_gone_once_fixed(tmp_path: 
     write_service(repo, "web", instances="- {name: test, environment: nowhere}")
     broken = validate(repo.root, memo)
     assert any("environment 'nowhere' does not exist" in str(p) for p in broken.errors)
+    write_service(repo, "web", instances="- {name: test, environment: test, inputs: {size: x}}")
+    first, again = validate(repo.root, memo), validate(repo.root, memo)
+    assert "service/web/test" in again.build.state.invalid  # replayed, not lost
+    assert answers(again) == answers(first) == answers(validate(repo.root, None))
     write_service(repo, "web", instances="- {name: test, environment: test}")
     assert validate(repo.root, memo).ok
 

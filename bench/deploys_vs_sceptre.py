@@ -338,8 +338,8 @@ def main() -> None:
         runs: dict[str, list[dict[str, Any]]] = {"goldenpath": [], "sceptre": []}
         for number in range(args.trials):
             # Alternate which tool goes first, so neither always meets a warmer machine.
-            tools = [Goldenpath(work, count), Sceptre(work, count)]
-            for tool in tools if number % 2 == 0 else reversed(tools):
+            tools: list[Goldenpath | Sceptre] = [Goldenpath(work, count), Sceptre(work, count)]
+            for tool in tools if number % 2 == 0 else tools[::-1]:
                 runs[tool.name].append(trial(tool))
                 print(count, tool.name, number, json.dumps(runs[tool.name][-1]), flush=True)
         gold, scep = medians(runs["goldenpath"]), medians(runs["sceptre"])

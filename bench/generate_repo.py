@@ -96,7 +96,7 @@ def generate_platform(root: Path, size: Size) -> str:
     env_templates = [_variant(ENV_BASES[0], i) for i in range(size.environment_templates)]
     data, compute = _service_template_names(size.service_templates)
     for i, name in enumerate(env_templates):
-        _copy_bundle(root, ENV_BASES[0], name, i, ())
+        _copy_bundle(root, ENV_BASES[0], name, i, [])
     for i, name in enumerate(data + compute):
         base = _base_of(name)
         _copy_bundle(root, base, name, i, env_templates)

@@ -30,9 +30,13 @@ def run(args: argparse.Namespace) -> int:
     from reconciler.errors import SourceError
 
     if args.refresh and args.cloud == "embedded" and not args.aws_endpoint_url:
-        return source_error(args, SourceError(
-            "--refresh compares with live stacks, and a new embedded emulator has none: give "
-            "the running emulator's --aws-endpoint-url (see `goldenpath emulator`)"))
+        return source_error(
+            args,
+            SourceError(
+                "--refresh compares with live stacks, and a new embedded emulator has none: give "
+                "the running emulator's --aws-endpoint-url (see `goldenpath emulator`)"
+            ),
+        )
     try:
         revision = revision_of(args.repo, args.ref)
     except SourceError as exc:

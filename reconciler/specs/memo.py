@@ -8,8 +8,8 @@ derived; ``flush()`` writes the new entries in one batch.
 
 Entries live at two levels:
 
-- live objects, in this process: a long-running process (``serve``) re-validates a push
-  without decoding anything it already holds;
+- live objects, in this process: a long-running process that keeps one memo re-validates
+  a push without decoding anything it already holds;
 - JSON values in a ``ContentStore`` (the state store's cache table), so that a new
   process (``goldenpath validate``) starts from the previous run's work.
 

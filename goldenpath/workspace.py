@@ -90,8 +90,8 @@ class LintPool:
     """cfn-lint in worker processes, one per core, that fill a linter's cache.
 
     cfn-lint is CPU bound: building its rules takes about a second and each body tens of
-    milliseconds, all under one interpreter lock. The workers are forked at ``start``
-    and build their rules at once, while the command goes on reading the repo and
+    milliseconds, all under one interpreter lock. The workers are forked when the pool is
+    made and build their rules at once, while the command goes on reading the repo and
     planning; ``lint_ahead`` then lints every body the cache lacks (identical bodies
     once), and the engine's own lint gate finds them all cached.
     """

@@ -3,7 +3,12 @@
 Schemas, bundles, versions, compatibility, access, rendering and, optionally, cfn-lint.
 Rendering runs in dependency order. Without lint, outputs of dependencies are visible
 placeholders; with lint they are synthesized in AWS formats from the dependency's own
-template, because cfn-lint judges values by their format.
+template, because cfn-lint judges values by their format. Every unit is rendered before
+any is linted, so that the bodies can be linted all at once (in a pool of processes).
+
+With a content memo, what a unit's checks found is kept under its service key (see
+``reconciler.desired.reuse``): a unit whose inputs have not changed is not rendered or
+linted again.
 """
 
 from __future__ import annotations

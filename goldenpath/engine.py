@@ -94,9 +94,34 @@ class Revision(NamedTuple):
 
 
 def revision_of(repo: str, ref: str) -> Revision:
-    """Resolve ``ref`` with one ``git rev-parse``: cheaper than opening the repository."""
+    """Resolve ``ref`` with one ``git rev-parse``: cheaper than opening the repository.
+
+    Raises ``SourceError`` when it cannot.
+    """
+    found = _rev_parse(repo, ref)
+    if isinstance(found, str):
+        from reconciler.errors import SourceError
+
+        raise SourceError(found)
+    return found
+
+
+def resolved(args: argparse.Namespace) -> Revision | None:
+    """``revision_of`` the command's repo and ref; None once the error is reported.
+
+    The error tree is imported only when there is an error: a marked run has none.
+    """
+    found = _rev_parse(args.repo, args.ref)
+    if not isinstance(found, str):
+        return found
     from reconciler.errors import SourceError
 
+    source_error(args, SourceError(found))
+    return None
+
+
+def _rev_parse(repo: str, ref: str) -> Revision | str:
+    """The revision, or why there is none."""
     try:
         done = subprocess.run(
             [
@@ -115,11 +140,11 @@ def revision_of(repo: str, ref: str) -> Revision:
             check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise SourceError(f"cannot run git in {repo}: {exc}") from exc
+        return f"cannot run git in {repo}: {exc}"
     lines = done.stdout.splitlines()
     if done.returncode != 0 or len(lines) != 3:
         reason = done.stderr.strip().splitlines()[-1:] or ["not a git repository"]
-        raise SourceError(f"no revision {ref!r} in {repo}: {reason[0]}")
+        return f"no revision {ref!r} in {repo}: {reason[0]}"
     git_dir, prefix, commit = lines
     return Revision(git_dir, prefix.rstrip("/"), commit)
 
@@ -219,6 +244,15 @@ class OfflineCloud:
         raise AssertionError(f"a plan without --refresh must not call the cloud ({name})")
 
 
+def say_json(document: Any) -> None:
+    """``goldenpath.output.emit_json``'s form, for a marked run: that module imports the
+    error tree (dataclasses and all), a third of what such a run would import."""
+    import sys
+
+    json.dump(document, sys.stdout, indent=2, sort_keys=False, default=str)
+    sys.stdout.write("\n")
+
+
 def _stalled(record: UnitRecord) -> bool:
     stalled = record.condition("Stalled")
     return stalled is not None and stalled.status
@@ -276,6 +310,8 @@ __all__ = [
     "marked",
     "noop_key",
     "open_source",
+    "resolved",
     "revision_of",
+    "say_json",
     "source_error",
 ]

@@ -25,17 +25,16 @@ def arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from goldenpath.engine import fast_noop, marked, noop_key, revision_of, source_error
-    from goldenpath.output import say
-    from reconciler.errors import SourceError
+    from goldenpath.engine import fast_noop, marked, noop_key, resolved
 
     if not args.yes:
+        from goldenpath.output import say
+
         say("error: apply changes infrastructure; run it with --yes (see `goldenpath plan`)")
         return 1
-    try:
-        revision = revision_of(args.repo, args.ref)
-    except SourceError as exc:
-        return source_error(args, exc)
+    revision = resolved(args)
+    if revision is None:
+        return 1
     found = fast_noop(args.state, revision)
     if found is not None and _all_noop(found["plan"]):
         _say_unchanged(found["plan"], args.output)
@@ -145,11 +144,13 @@ def _all_noop(plan: dict[str, Any]) -> bool:
 
 
 def _say_unchanged(plan: dict[str, Any], output: str) -> None:
-    from goldenpath.output import emit_json, say
+    import sys
+
+    from goldenpath.engine import say_json
 
     units = sorted(u["id"] for u in plan["units"])
     if output == "json":
-        emit_json(
+        say_json(
             {
                 "revision": plan["revision"],
                 "passes": 0,
@@ -162,4 +163,6 @@ def _say_unchanged(plan: dict[str, Any], output: str) -> None:
             }
         )
         return
-    say(f"apply: 0 applied, {len(units)} up to date, 0 failed, 0 blocked, 0 denied, 0 to retry")
+    sys.stdout.write(
+        f"apply: 0 applied, {len(units)} up to date, 0 failed, 0 blocked, 0 denied, 0 to retry\n"
+    )

@@ -26,10 +26,11 @@ def arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from goldenpath.engine import fast_noop, marked, noop_key, revision_of, source_error
-    from reconciler.errors import SourceError
+    from goldenpath.engine import fast_noop, marked, noop_key, resolved, source_error
 
     if args.refresh and args.cloud == "embedded" and not args.aws_endpoint_url:
+        from reconciler.errors import SourceError
+
         return source_error(
             args,
             SourceError(
@@ -37,10 +38,9 @@ def run(args: argparse.Namespace) -> int:
                 "the running emulator's --aws-endpoint-url (see `goldenpath emulator`)"
             ),
         )
-    try:
-        revision = revision_of(args.repo, args.ref)
-    except SourceError as exc:
-        return source_error(args, exc)
+    revision = resolved(args)
+    if revision is None:
+        return 1
     # --refresh asks the cloud what is live: a mark of the recorded state cannot answer.
     found = None if args.refresh else fast_noop(args.state, revision)
     if found is not None:
@@ -120,9 +120,9 @@ def _say_again(found: dict[str, Any], output: str) -> None:
     """What the marked plan said: nothing has changed since, so it still holds."""
     import sys
 
-    from goldenpath.output import emit_json
+    from goldenpath.engine import say_json
 
     if output == "json":
-        emit_json(found["plan"])
+        say_json(found["plan"])
     else:
         sys.stdout.write(found["text"])

@@ -24,7 +24,7 @@ import goldenpath.cli
 out = io.StringIO()
 with contextlib.redirect_stdout(out):
     code = goldenpath.cli.main(sys.argv[1:])
-heavy = ("boto3", "botocore", "cfnlint", "moto", "fastapi", "jinja2", "sqlalchemy", "structlog")
+heavy = ("boto3", "botocore", "cfnlint", "moto", "fastapi", "jinja2", "sqlalchemy", "structlog", "dataclasses")
 print(json.dumps({"code": code, "out": out.getvalue(),
                   "imported": [m for m in heavy if m in sys.modules]}))
 """
@@ -59,7 +59,7 @@ def test_a_second_no_op_plan_says_the_same_without_importing_the_engine(
     assert first["code"] == 0 and "jinja2" in first["imported"]
     again = plan(repo, url)
     assert again["code"] == 0
-    assert again["imported"] == []  # not even SQLAlchemy or structlog
+    assert again["imported"] == []  # not even SQLAlchemy, structlog or dataclasses
     assert json.loads(again["out"]) == json.loads(first["out"])
     assert {u["action"] for u in json.loads(again["out"])["units"]} == {"noop"}
 

@@ -163,16 +163,16 @@ class Executor:
                 state = self._readiness(unit_id, plans[unit_id])
                 if state == "wait":
                     continue
+                if state == "go" and not self._capacity(self.units[unit_id], issuing.values()):
+                    # Its account and region are at their limit: it waits, and the loop
+                    # sleeps until a call is answered (counting this as progress would spin).
+                    continue
                 todo.remove(unit_id)
                 progressed = True
-                if state != "go":
-                    continue
-                if not self._capacity(self.units[unit_id], issuing.values()):
-                    todo.insert(0, unit_id)
-                    break
-                issuing[pool.submit(self._prepare_and_issue, unit_id, plans[unit_id], desired)] = (
-                    unit_id
-                )
+                if state == "go":
+                    issuing[
+                        pool.submit(self._prepare_and_issue, unit_id, plans[unit_id], desired)
+                    ] = unit_id
             for future in [f for f in issuing if f.done()]:
                 unit_id = issuing.pop(future)
                 if self._collect(unit_id, future):

@@ -40,6 +40,7 @@ from reconciler.templates.model import Bundle, InfrastructureKind, TemplateFile
 from tests.conftest import CORPUS
 from tests.emulator.conftest import Client
 from tests.emulator.probes import admin, outputs_of, stack_of
+from tests.support.tutorial import chapter_two_edit
 
 pytestmark = [pytest.mark.corpus, pytest.mark.slow]
 
@@ -339,108 +340,10 @@ def test_service_bundle_deploys_on_its_deployed_environment(
 
 # ---- the tutorial, chapters 1 and 2 ----------------------------------------------------------
 
-FLOW_LOG = """
-  VPCFlowLog:
-    Type: AWS::EC2::FlowLog
-    Properties:
-      DeliverLogsPermissionArn: !GetAtt FlowLogRole.Arn
-      LogGroupName: !Ref FlowLogsGroup
-      ResourceId: !Ref VPC
-      ResourceType: VPC
-      TrafficType: ALL
-  FlowLogRole:
-    Type: AWS::IAM::Role
-    Properties:
-      AssumeRolePolicyDocument:
-        Statement:
-        - Effect: Allow
-          Principal:
-            Service: [vpc-flow-logs.amazonaws.com]
-          Action: ['sts:AssumeRole']
-      Path: /
-      ManagedPolicyArns:
-        - 'arn:aws:iam::aws:policy/CloudWatchLogsFullAccess'
-  FlowLogsGroup:
-    Type: AWS::Logs::LogGroup
-    Properties:
-      RetentionInDays: 7
-"""
-TASK_ROLE = """
-  ECSTaskRole:
-      Type: AWS::IAM::Role
-      Properties:
-          AssumeRolePolicyDocument:
-              Statement:
-              - Effect: Allow
-                Principal:
-                   Service: [ecs-tasks.amazonaws.com]
-                Action: ['sts:AssumeRole']
-          Path: /
-          Policies:
-              - PolicyName: SSMMessagesPolicy
-                PolicyDocument:
-                  Statement:
-                      - Effect: Allow
-                        Action:
-                          - 'ssmmessages:CreateControlChannel'
-                          - 'ssmmessages:CreateDataChannel'
-                          - 'ssmmessages:OpenControlChannel'
-                          - 'ssmmessages:OpenDataChannel'
-                        Resource: '*'
-"""
-EXEC_COMMAND = """    Properties:
-      {% if 'VPC-ECSCluster-Env-Test' in environment.name %}
-      EnableExecuteCommand: true
-      {% endif %}
-      ServiceName:"""
-APPROVAL = """{% if 'Production' in service_instance.environment.name %}
-        - Actions:
-            - ActionTypeId:
-                Category: Approval
-                Owner: AWS
-                Provider: Manual
-                Version: '1'
-              InputArtifacts: []
-              Name: Approval
-              RunOrder: 1
-          Name: Preproduction_Approval
-{% endif %}
-"""
-
-
-def _edit(source: str, anchor: str, replacement: str) -> str:
-    """One chapter-2 edit; fails loudly if the corpus no longer has the anchor."""
-    assert source.count(anchor) == 1, f"chapter 2 anchor not found once: {anchor!r}"
-    return source.replace(anchor, replacement)
-
 
 def chapter_two(bundle: Bundle, kind: InfrastructureKind) -> TemplateFile:
     """The tutorial's chapter-2 version of a template file, edited as the README says."""
-    source = bundle.infrastructure[kind].source
-    if kind == "infrastructure":
-        source = _edit(
-            source,
-            "\n  # Setup networking resources",
-            FLOW_LOG + "\n  # Setup networking resources",
-        )
-    elif kind == "instance_infrastructure":
-        source = _edit(source, "\nResources:\n", "\nResources:\n" + TASK_ROLE)
-        source = _edit(
-            source, 'TaskRoleArn: !Ref "AWS::NoValue"', "TaskRoleArn: !Ref 'ECSTaskRole'"
-        )
-        source = _edit(
-            source,
-            "    DependsOn: LoadBalancerRule\n    Properties:\n      ServiceName:",
-            "    DependsOn: LoadBalancerRule\n" + EXEC_COMMAND,
-        )
-    else:
-        source = _edit(
-            source,
-            "{%- for service_instance in service_instances %}\n        - Actions: # TODO",
-            "{%- for service_instance in service_instances %}\n"
-            + APPROVAL
-            + "        - Actions: # TODO",
-        )
+    source = chapter_two_edit(kind, bundle.infrastructure[kind].source)
     return TemplateFile(f"{bundle.root}/{kind}/chapter2", source)
 
 

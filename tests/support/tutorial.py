@@ -191,24 +191,31 @@ EXEC = """      {% if 'VPC-ECSCluster-Env-Test' in environment.name %}
 def chapter2(repo: PlatformRepo) -> tuple[str, str]:
     """Chapter 2's admin commits; returns (environment 1.1 commit, service 1.1 commit)."""
     env = repo.root / ENV_TEMPLATE
-    env.write_text(_insert_before(env.read_text(), "Outputs:", FLOW_LOGS))
+    env.write_text(chapter_two_edit("infrastructure", env.read_text()))
     env_commit = repo.commit("Chapter 2: VPC flow logs in the environment template")
-
-    pipeline = repo.root / PIPELINE_TEMPLATE
-    loop = "{%- for service_instance in service_instances %}"
-    pipeline.write_text(pipeline.read_text().replace(loop, loop + APPROVAL, 1))
-    instance = repo.root / INSTANCE_TEMPLATE
-    text = instance.read_text().replace(
-        'TaskRoleArn: !Ref "AWS::NoValue"', "TaskRoleArn: !Ref 'ECSTaskRole'"
-    )
-    text = _insert_before(text, "  Service:", TASK_ROLE)
-    text = text.replace(
-        "      ServiceName: '{{service.name}}_{{service_instance.name}}'",
-        EXEC + "      ServiceName: '{{service.name}}_{{service_instance.name}}'",
-    )
-    instance.write_text(text)
+    for kind, path in (
+        ("pipeline_infrastructure", PIPELINE_TEMPLATE),
+        ("instance_infrastructure", INSTANCE_TEMPLATE),
+    ):
+        target = repo.root / path
+        target.write_text(chapter_two_edit(kind, target.read_text()))
     svc_commit = repo.commit("Chapter 2: production approval in the pipeline, ECS exec in test")
     return env_commit, svc_commit
+
+
+def chapter_two_edit(kind: str, source: str) -> str:
+    """A chapter-1 template file as chapter 2 tells the admin to change it."""
+    if kind == "infrastructure":
+        return _insert_before(source, "Outputs:", FLOW_LOGS)
+    if kind == "pipeline_infrastructure":
+        loop = "{%- for service_instance in service_instances %}"
+        assert source.count(loop) == 1, "the tutorial pipeline's instance loop is gone"
+        return source.replace(loop, loop + APPROVAL, 1)
+    text = source.replace('TaskRoleArn: !Ref "AWS::NoValue"', "TaskRoleArn: !Ref 'ECSTaskRole'")
+    text = _insert_before(text, "  Service:", TASK_ROLE)
+    service = "      ServiceName: '{{service.name}}_{{service_instance.name}}'"
+    assert text.count(service) == 1, "the tutorial service's name line is gone"
+    return text.replace(service, EXEC + service)
 
 
 def _insert_before(text: str, line: str, block: str) -> str:

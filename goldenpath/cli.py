@@ -13,6 +13,9 @@ import os
 import sys
 from collections.abc import Sequence
 
+DESCRIPTION = ("Goldenpath: versioned Proton templates and specs in git, validated, planned and "
+               "applied through CloudFormation.")
+
 COMMANDS = {
     "validate": "offline checks: schemas, templates, versions, access, compatibility, render, lint",
     "render": "print the rendered template of one unit, e.g. service/my-webapp/test",
@@ -64,7 +67,7 @@ def parser(only: str | None = None) -> argparse.ArgumentParser:
     Each command's options come from its module, so setting up all of them imports
     every command; a run of one command imports that one alone.
     """
-    root = argparse.ArgumentParser(prog="goldenpath", description=__doc__.splitlines()[0])
+    root = argparse.ArgumentParser(prog="goldenpath", description=DESCRIPTION)
     sub = root.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, text in COMMANDS.items():
         command = sub.add_parser(name, help=text, description=text)

@@ -24,7 +24,8 @@ import goldenpath.cli
 out = io.StringIO()
 with contextlib.redirect_stdout(out):
     code = goldenpath.cli.main(sys.argv[1:])
-heavy = ("boto3", "botocore", "cfnlint", "moto", "fastapi", "jinja2", "sqlalchemy", "structlog", "dataclasses")
+heavy = ("boto3", "botocore", "cfnlint", "moto", "fastapi", "jinja2", "sqlalchemy", "structlog",
+         "dataclasses")
 print(json.dumps({"code": code, "out": out.getvalue(),
                   "imported": [m for m in heavy if m in sys.modules]}))
 """

@@ -52,7 +52,7 @@ def test_a_sandbox_escape_is_an_error_not_an_exploit(tmp_path: Path) -> None:
     result = validate(repo.root)
     assert not result.ok
     assert any(
-        (p.file == SVC and "not allowed" in p.message.lower()) or "unsafe" in p.message.lower()
+        p.file == SVC and ("not allowed" in p.message.lower() or "unsafe" in p.message.lower())
         for p in result.errors
     ), result.errors
 

@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 # Only what a marked run needs is imported here (no dataclasses, no pathlib): a no-op
 # run is over in tens of milliseconds, and imports were half of them.
 if TYPE_CHECKING:
-    from reconciler.render import Linter
     from reconciler.source.git import GitSource
     from reconciler.source.snapshot import Snapshot
     from reconciler.state import StateStore, UnitRecord
@@ -61,18 +60,6 @@ def committed_snapshot(source: GitSource, ref: str, store: StateStore) -> Snapsh
     from reconciler.caching import committed_snapshot as cached_snapshot
 
     return cached_snapshot(source, ref, store)
-
-
-@contextmanager
-def lint_cache(store: StateStore) -> Iterator[Linter]:
-    from reconciler.caching import StoredLintCache
-    from reconciler.render import Linter
-
-    cache = StoredLintCache(store)
-    try:
-        yield Linter(cache)
-    finally:
-        cache.flush()
 
 
 def source_error(args: argparse.Namespace, exc: Exception) -> int:
@@ -305,7 +292,6 @@ __all__ = [
     "add_ref_arguments",
     "committed_snapshot",
     "fast_noop",
-    "lint_cache",
     "mark",
     "marked",
     "noop_key",

@@ -7,8 +7,7 @@ and the content memo the same way.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -92,8 +91,10 @@ class LintPool:
     cfn-lint is CPU bound: building its rules takes about a second and each body tens of
     milliseconds, all under one interpreter lock. The workers are forked when the pool is
     made and build their rules at once, while the command goes on reading the repo and
-    planning; ``lint_ahead`` then lints every body the cache lacks (identical bodies
-    once), and the engine's own lint gate finds them all cached.
+    planning. ``lint_ahead`` lints every body the cache lacks (identical bodies once) and
+    returns when all are done; ``lint_behind`` only queues them, and the cache it returns
+    waits for a body's result when somebody asks for it: ``apply`` deploys the first
+    stacks while the workers still lint the last ones.
     """
 
     def __init__(self, workers: int) -> None:
@@ -103,28 +104,26 @@ class LintPool:
         self.closed = False
         # Forked now; each worker builds its rules as it starts (the initializer).
         self.pool = multiprocessing.get_context("fork").Pool(workers, initializer=_warm_up)
-        # cfn-lint's version is part of every cache key; asking a worker for it keeps
-        # this process from importing cfn-lint (a second) just to name its results.
-        self.version = self.pool.apply_async(_worker_version)
 
     def lint_ahead(self, linter: Any, jobs: Iterable[LintJob]) -> int:
         """Lint the jobs whose results ``linter``'s cache lacks; returns how many ran.
 
-        Which results are missing is judged with keys made here as ``Linter.cache_key``
-        makes them; each result is stored under the key the worker's own ``Linter`` gave
-        it, so a key made differently here costs a lint, never a wrong answer.
+        Each result is stored under the key the worker's own ``Linter`` gave it (made as
+        ``Linter.cache_key`` makes it here), so a disagreement costs a lint, never a wrong
+        answer.
         """
         from reconciler.render import LintReport
 
-        version = self.version.get()
-        todo: dict[str, LintJob] = {}
-        for job in jobs:
-            body, ignore, region, _template = job
-            key = _lint_key(body, ignore, region, version)
-            if key not in todo and linter.cache.get(key) is None:
-                todo[key] = job
+        todo = _missing(linter.cache, jobs)
         for key, text in self.pool.imap_unordered(_worker_lint_keyed, todo.values(), POOL_CHUNK):
             linter.cache.put(key, LintReport.from_json(text))
+        return len(todo)
+
+    def lint_behind(self, cache: AwaitingLintCache, jobs: Iterable[LintJob]) -> int:
+        """Queue the jobs ``cache`` lacks, in order; returns how many were queued."""
+        todo = _missing(cache, jobs)
+        for key, job in todo.items():
+            cache.expect(key, self.pool.apply_async(_worker_lint, (job,)))
         return len(todo)
 
     def close(self) -> None:
@@ -141,24 +140,76 @@ class LintPool:
         self.close()
 
 
+class AwaitingLintCache:
+    """A ``LintCache`` in front of another that waits for results a pool still works on.
+
+    A result the pool failed to give (a worker died, cfn-lint raised) reads as a miss, so
+    the caller's ``Linter`` lints the body itself.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self._expected: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def expect(self, key: str, result: Any) -> None:
+        """``result`` (an ``AsyncResult`` of report JSON) will answer for ``key``."""
+        with self._lock:
+            self._expected[key] = result
+
+    def known(self, keys: Iterable[str]) -> set[str]:
+        """Which of ``keys`` have a result, or will have one."""
+        with self._lock:
+            expected = {key for key in keys if key in self._expected}
+        return expected | known_of(self.inner, set(keys) - expected)
+
+    def get(self, key: str) -> Any:
+        from reconciler.render import LintReport
+
+        found = self.inner.get(key)
+        if found is not None:
+            return found
+        with self._lock:
+            result = self._expected.pop(key, None)
+        if result is None:
+            return None
+        try:
+            report = LintReport.from_json(result.get())
+        except Exception as exc:  # the worker's failure: lint here instead
+            log.warning("lint.worker_failed", error=str(exc), error_type=type(exc).__name__)
+            return None
+        self.inner.put(key, report)
+        return report
+
+    def put(self, key: str, report: Any) -> None:
+        self.inner.put(key, report)
+
+
+def _missing(cache: Any, jobs: Iterable[LintJob]) -> dict[str, LintJob]:
+    """The jobs whose results ``cache`` lacks, by cache key (identical bodies once)."""
+    from reconciler.render import Linter
+
+    keyed: dict[str, LintJob] = {}
+    for job in jobs:
+        body, ignore, region, _template = job
+        keyed.setdefault(Linter.cache_key(body, ignore, [region]), job)
+    known = known_of(cache, keyed)
+    return {key: job for key, job in keyed.items() if key not in known}
+
+
+def known_of(cache: Any, keys: Iterable[str]) -> set[str]:
+    """Which of ``keys`` ``cache`` has: in one batch where it can, else one by one."""
+    batch = getattr(cache, "known", None)
+    if batch is not None:
+        return set(batch(keys))
+    return {key for key in keys if cache.get(key) is not None}
+
+
 _WORKER_LINTER: Any = None
 
 
 def _warm_up() -> None:
     _worker_lint(("Resources: {}\n", (), "us-east-1", "warm-up"))
-
-
-def _worker_version() -> str:
-    # What reconciler.render's Linter puts in its keys: cfn-lint's own version.
-    from cfnlint.version import __version__
-
-    return str(__version__)
-
-
-def _lint_key(body: str, ignore: tuple[str, ...], region: str, version: str) -> str:
-    """``Linter.cache_key`` with cfn-lint's version given (see ``LintPool.lint_ahead``)."""
-    settings = json.dumps([sorted(set(ignore)), [region], version])
-    return hashlib.sha256(settings.encode() + b"\0" + body.encode()).hexdigest()
 
 
 def _worker_lint_keyed(job: LintJob) -> tuple[str, str]:

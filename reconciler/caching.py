@@ -7,6 +7,8 @@ the rendered body. Lint results are buffered and written in one batch at the end
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from reconciler.render import LintReport
 from reconciler.source.git import GitSource
 from reconciler.source.snapshot import Snapshot
@@ -38,6 +40,17 @@ class StoredLintCache:
             text = self.store.cache_get(LINT, key)
             self.seen[key] = LintReport.from_json(text) if isinstance(text, str) else None
         return self.seen[key]
+
+    def known(self, keys: Iterable[str]) -> set[str]:
+        """Which of ``keys`` have a report: one batched read for those not seen yet."""
+        keys = set(keys)
+        unseen = [key for key in keys if key not in self.pending and key not in self.seen]
+        if unseen:
+            found = self.store.cache_get_many(LINT, unseen)
+            for key in unseen:
+                text = found.get(key)
+                self.seen[key] = LintReport.from_json(text) if isinstance(text, str) else None
+        return {key for key in keys if key in self.pending or self.seen.get(key) is not None}
 
     def put(self, key: str, report: LintReport) -> None:
         self.pending[key] = report.to_json()

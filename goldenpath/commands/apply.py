@@ -40,25 +40,21 @@ def run(args: argparse.Namespace) -> int:
         _say_unchanged(found["plan"], args.output)
         return 0
     from goldenpath.cli import configure_logs
+    from goldenpath.workspace import LintPool
     from reconciler.state import StateStore
 
     configure_logs(args)
-    with StateStore.open(args.state) as store:
-        found = marked(store, noop_key(revision, store, args.state))
-        if found is not None and _all_noop(found["plan"]):
-            # Nothing changed since a run that found nothing to do: no cloud, no call.
-            _say_unchanged(found["plan"], args.output)
-            return 0
-        return _apply(args, store, revision)
-
-
-def _apply(args: argparse.Namespace, store: Any, revision: Any) -> int:
-    from goldenpath.workspace import LintPool
-
-    # Workers start building cfn-lint's rules now, while the repo is read and planned.
+    # Forked first: the workers build cfn-lint's rules (a second) while this process
+    # opens the state, reads the repo and plans.
     pool = LintPool(args.lint_workers) if args.lint_workers > 1 else None
     try:
-        return _apply_with(args, store, revision, pool)
+        with StateStore.open(args.state) as store:
+            found = marked(store, noop_key(revision, store, args.state))
+            if found is not None and _all_noop(found["plan"]):
+                # Nothing changed since a run that found nothing to do: no cloud, no call.
+                _say_unchanged(found["plan"], args.output)
+                return 0
+            return _apply_with(args, store, revision, pool)
     finally:
         if pool is not None:
             pool.close()
@@ -66,36 +62,42 @@ def _apply(args: argparse.Namespace, store: Any, revision: Any) -> int:
 
 def _apply_with(args: argparse.Namespace, store: Any, revision: Any, pool: Any) -> int:
     from goldenpath.cloud import open_cloud
-    from goldenpath.engine import committed_snapshot, lint_cache, open_source, source_error
+    from goldenpath.engine import committed_snapshot, open_source, source_error
     from goldenpath.report import ApplyProgressView, print_apply
+    from goldenpath.workspace import AwaitingLintCache
     from reconciler.apply.engine import Reconciler
     from reconciler.apply.executor import ApplySettings
+    from reconciler.caching import StoredLintCache
     from reconciler.errors import SourceError
+    from reconciler.render import Linter
 
     try:
         snapshot = committed_snapshot(open_source(args.repo), revision.commit, store)
     except SourceError as exc:
         return source_error(args, exc)
-    with (
-        open_cloud(args) as cloud,
-        lint_cache(store) as linter,
-        ApplyProgressView(enabled=args.output != "json") as view,
-    ):
+    stored = StoredLintCache(store)
+    # The engine's lint gate waits only for the body it is about to deploy.
+    cache = AwaitingLintCache(stored)
+
+    def lint_behind(planned: Any) -> None:
         if pool is not None:
-            linted = pool.lint_ahead(linter, _bodies_to_deploy(store, snapshot))
-            pool.close()
-            if linted:
-                # The gate still names each body by cfn-lint's version: load cfn-lint
-                # here, once, not in every worker thread of the engine at the same moment.
-                linter.cache_key("", (), ())
-        engine = Reconciler(
-            store,
-            cloud,
-            linter=linter,
-            settings=ApplySettings(workers=args.workers),
-            progress=view.update,
-        )
-        applied = engine.apply(snapshot)
+            pool.lint_behind(cache, bodies_to_deploy(planned))
+
+    try:
+        with (
+            open_cloud(args) as cloud,
+            ApplyProgressView(enabled=args.output != "json") as view,
+        ):
+            engine = Reconciler(
+                store,
+                cloud,
+                linter=Linter(cache),
+                settings=ApplySettings(workers=args.workers),
+                progress=view.update,
+            )
+            applied = engine.apply(snapshot, on_planned=lint_behind)
+    finally:
+        stored.flush()
     ok = not applied.planned.build.errors and applied.report.ok
     if ok and not engine.stop.is_set():
         _mark_if_settled(store, revision, snapshot, applied, args.state)
@@ -103,12 +105,9 @@ def _apply_with(args: argparse.Namespace, store: Any, revision: Any, pool: Any) 
     return 0 if ok else 1
 
 
-def _bodies_to_deploy(store: Any, snapshot: Any) -> list[tuple[str, tuple[str, ...], str, str]]:
-    """What the engine's lint gate will see first: the complete bodies it creates or updates."""
-    from goldenpath.engine import OfflineCloud
-    from reconciler.apply.engine import Reconciler
-
-    planned = Reconciler(store, OfflineCloud()).plan(snapshot)
+def bodies_to_deploy(planned: Any) -> list[tuple[str, tuple[str, ...], str, str]]:
+    """What the engine's lint gate will see first, in the order it deploys: the complete
+    bodies the plan creates or updates."""
     ignore = planned.build.specs.platform.lint_ignore_checks
     jobs = []
     for item in planned.plan.units:

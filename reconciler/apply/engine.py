@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import structlog
@@ -91,7 +91,14 @@ class Reconciler:
             planned = Planned(planned.build, self._previewed(planned.plan), planned.rollouts)
         return planned, roles
 
-    def apply(self, snapshot: Snapshot) -> Applied:
+    def apply(
+        self, snapshot: Snapshot, on_planned: Callable[[Planned], None] | None = None
+    ) -> Applied:
+        """Make the cloud match ``snapshot``, in passes while a rollout moves on.
+
+        ``on_planned`` sees each pass's plan before its first stack call (``apply`` queues
+        the bodies it will deploy for linting there).
+        """
         ops = StackOps(
             self.store, self.cloud, self.linter, (), retry=self.settings.retry, clock=self.clock
         )
@@ -99,6 +106,8 @@ class Reconciler:
         applied: Applied | None = None
         for number in range(1, MAX_PASSES + 1):
             planned, roles = self._plan(snapshot)
+            if on_planned is not None:
+                on_planned(planned)
             ops.ignore_checks = planned.build.specs.platform.lint_ignore_checks
             executor = Executor(
                 store=self.store,

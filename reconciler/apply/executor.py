@@ -22,7 +22,7 @@ import structlog
 from reconciler.apply.conditions import Outcome
 from reconciler.apply.holders import dead_here
 from reconciler.apply.resume import adopt
-from reconciler.apply.stack_ops import InFlight, StackOps, target_of
+from reconciler.apply.stack_ops import InFlight, StackAction, StackOps, target_of
 from reconciler.cloud import RetryPolicy, StackRef, StackState, Target
 from reconciler.desired.rendering import render_unit
 from reconciler.desired.units import DesiredState, Unit
@@ -92,6 +92,7 @@ class Executor:
         self.outputs: dict[str, Mapping[str, str]] = {}
         self.units: dict[str, Unit] = {}
         self.leased: set[str] = set()
+        self.releasing: set[str] = set()  # settled units whose leases go back in one batch
         self.changed: set[str] = set()  # units whose outputs changed in this run
         self.resumable: dict[str, Operation] = {}  # journalled, never sent: send these tokens
         self._last_renew = time.monotonic()
@@ -119,6 +120,10 @@ class Executor:
             self.inflight[flight.ref] = flight
         adopted = {f.unit_id for f in polling}
         todo = [u for u in desired.order if u in plans and u not in adopted]
+        # The leases of every unit the plan changes, in one transaction; a unit another
+        # process holds is asked for again (and maybe taken over) when its turn comes.
+        changing = [u for u in todo if plans[u].action in ("create", "update")]
+        self.leased |= self.store.acquire_leases(changing, self.holder, self.settings.lease_ttl)
         with ThreadPoolExecutor(self.settings.workers, thread_name_prefix="apply") as pool:
             self._drive(todo, plans, desired, pool)
             deletes = [p for p in plan.units if p.action == "delete"]
@@ -130,8 +135,9 @@ class Executor:
             action = item.action if item else "gone"
             if not self.stop.is_set():
                 self.ops.close_unsent(op, f"the plan says {action}", up_to_date=action == "noop")
-        for unit_id in list(self.leased):
-            self.store.release_lease(unit_id, self.holder)
+        self.releasing |= self.leased
+        self.leased.clear()
+        self._give_back()
         return self.report
 
     def _mine(self, journal: Iterable[Operation]) -> list[Operation]:
@@ -192,6 +198,7 @@ class Executor:
                     self.stop.wait(interval)
                 if self.inflight:
                     interval = min(interval * 2, self.settings.poll_max)
+            self._give_back()
             self._renew_leases()
 
     def _drive_deletes(self, deletes: list[UnitPlan], plan: Plan, pool: ThreadPoolExecutor) -> None:
@@ -218,6 +225,7 @@ class Executor:
             if not self._poll():
                 self.stop.wait(interval)
                 interval = min(interval * 2, self.settings.poll_max)
+            self._give_back()
             self._renew_leases()
 
     # -- one unit --------------------------------------------------------------------
@@ -276,7 +284,8 @@ class Executor:
         fresh = current is None or (item.action == "create" and not moved)
         self.progress(unit_id, "start", "create" if fresh else "update")
         resumed = self.resumable.pop(unit_id, None)  # journalled by a killed process, never sent
-        return self.ops.issue(rendered, "create" if fresh else "update", desired.revision, resumed)
+        action: StackAction = "create" if fresh else "update"
+        return self.ops.issue(rendered, action, desired.revision, record, resumed)
 
     def _collect(self, unit_id: str, future: Future[Any]) -> bool:
         """Take in an issued call's result; True when it put a stack to work."""
@@ -296,8 +305,8 @@ class Executor:
         if outcome.kind in ("unchanged", "blocked", "denied") and self._lease(unit_id):
             self.ops.record_outcome(unit_id, outcome, unit)
         if unit_id in self.leased and outcome.kind != "in_progress":
-            self.store.release_lease(unit_id, self.holder)
             self.leased.discard(unit_id)
+            self.releasing.add(unit_id)
         self.progress(unit_id, outcome.kind, outcome.message or outcome.reason)
 
     def _lookup(self, unit_id: str) -> Mapping[str, str]:
@@ -310,30 +319,35 @@ class Executor:
         by_target: dict[Target, list[StackRef]] = {}
         for ref in self.inflight:
             by_target.setdefault(ref.target, []).append(ref)
-        finished = False
+        ended: list[InFlight] = []
+        states: dict[StackRef, StackState] = {}
         for target, refs in by_target.items():
             try:
-                states = self.ops.cloud.describe(target, [r.name for r in refs])
+                found = self.ops.cloud.describe(target, [r.name for r in refs])
             except (CloudError, Waiting) as exc:
                 log.warning("apply.poll_failed", target=str(target), error=str(exc))
                 continue
             for ref in refs:
-                state = states.get(ref.name)
+                state = found.get(ref.name)
                 if state is not None and state.phase.value == "in_progress":
                     continue
-                finished = True
-                self._finish(self.inflight.pop(ref), state)
-        return finished
+                ended.append(self.inflight.pop(ref))
+                if state is not None:
+                    states[ref] = state
+        if ended:
+            self._finish(ended, states)
+        return bool(ended)
 
-    def _finish(self, flight: InFlight, state: StackState | None) -> None:
-        unit = self.units.get(flight.unit_id)
-        outcome = self.ops.finish(flight, state, unit)
-        if outcome.kind == "applied" and state is not None:
-            outputs = {k: str(v) for k, v in state.outputs.items()}
-            if outputs != self.outputs.get(flight.unit_id):
-                self.changed.add(flight.unit_id)
-            self.outputs[flight.unit_id] = outputs
-        self._settle(flight.unit_id, outcome, unit)
+    def _finish(self, ended: list[InFlight], states: Mapping[StackRef, StackState]) -> None:
+        """Record the ended operations (their states by stack; absent: gone)."""
+        done = [(f, states.get(f.ref), self.units.get(f.unit_id)) for f in ended]
+        for (flight, state, unit), outcome in zip(done, self.ops.finish_many(done), strict=True):
+            if outcome.kind == "applied" and state is not None:
+                outputs = {k: str(v) for k, v in state.outputs.items()}
+                if outputs != self.outputs.get(flight.unit_id):
+                    self.changed.add(flight.unit_id)
+                self.outputs[flight.unit_id] = outputs
+            self._settle(flight.unit_id, outcome, unit)
 
     def _capacity(self, unit: Unit, issuing: Iterable[str]) -> bool:
         """Room for one more operation in the unit's account and region (sent or sending)."""
@@ -344,6 +358,10 @@ class Executor:
 
     def _lease(self, unit_id: str) -> bool:
         if unit_id in self.leased:
+            return True
+        if unit_id in self.releasing:  # settled, not yet given back: still ours
+            self.releasing.discard(unit_id)
+            self.leased.add(unit_id)
             return True
         ttl = self.settings.lease_ttl
         if self.store.acquire_lease(unit_id, self.holder, ttl) or self._take_over(unit_id):
@@ -359,6 +377,12 @@ class Executor:
         log.info("apply.lease_taken_over", unit=unit_id, dead_holder=lease.holder)
         self.store.release_lease(unit_id, lease.holder)
         return self.store.acquire_lease(unit_id, self.holder, self.settings.lease_ttl)
+
+    def _give_back(self) -> None:
+        """Release the leases of the units settled since the last call, in one batch."""
+        if self.releasing:
+            done, self.releasing = self.releasing, set()
+            self.store.release_leases(self.holder, done)
 
     def _renew_leases(self) -> None:
         if time.monotonic() - self._last_renew < self.settings.lease_ttl / 3:

@@ -9,7 +9,7 @@ then written together in one transaction.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal, TypeVar
@@ -71,6 +71,33 @@ class InFlight:
     record: UnitRecord | None
 
 
+# An operation CloudFormation finished: the flight, the stack as it ended (None: gone),
+# and the unit it was for (None: no longer in the repo).
+Ended = tuple[InFlight, StackState | None, Unit | None]
+
+
+def _applied_record(
+    flight: InFlight, state: StackState, unit: Unit | None, now: datetime
+) -> UnitRecord:
+    """The unit's record once ``flight`` succeeded: the stack, its outputs, the version."""
+    outputs = {k: str(v) for k, v in state.outputs.items()}
+    base = flight.record or (new_record(unit, now) if unit else None)
+    assert base is not None
+    record = base.with_stack(state.stack_id, now).with_applied(
+        flight.revision, flight.fingerprint or "", outputs, now
+    )
+    if unit is None:
+        return record
+    return replace(
+        record,
+        version=unit.version.version,
+        template=unit.template,
+        stack_name=unit.stack_name,
+        account=unit.target.id,
+        region=unit.target.region,
+    )
+
+
 @dataclass
 class StackOps:
     store: StateStore
@@ -94,13 +121,16 @@ class StackOps:
         rendered: RenderedUnit,
         action: StackAction,
         revision: str,
+        record: UnitRecord | None,
         resumed: Operation | None = None,
     ) -> InFlight | Outcome:
-        """Record, then start, a create or update of ``rendered``'s stack."""
+        """Record, then start, a create or update of ``rendered``'s stack.
+
+        ``record`` is the unit's record as the caller just read it (under its lease).
+        """
         unit = rendered.unit
         target = target_of(unit.target)
         fingerprint = rendered.fingerprint()
-        record = self.store.unit(unit.id)
         request = StackRequest(unit.stack_name, rendered.body, tags=unit.tags)
         op, deployment = resumed, None
         if op is None:
@@ -193,31 +223,45 @@ class StackOps:
         if state.phase.value != "succeeded":
             reason = self._failure(flight, state)
             return self._fail(flight, Outcome("failed", "StackFailed", reason), unit, now)
-        outputs = {k: str(v) for k, v in state.outputs.items()}
-        base = flight.record or (new_record(unit, now) if unit else None)
-        assert base is not None
-        record = base.with_stack(state.stack_id, now).with_applied(
-            flight.revision, flight.fingerprint or "", outputs, now
-        )
-        if unit is not None:
-            record = replace(
-                record,
-                version=unit.version.version,
-                template=unit.template,
-                stack_name=unit.stack_name,
-                account=unit.target.id,
-                region=unit.target.region,
-            )
-        outcome = Outcome(
-            "applied", "Succeeded", f"{flight.action}d {flight.ref.name} at {flight.revision[:12]}"
-        )
-        with self.store.transaction(f"recording {flight.unit_id}") as tx:
-            tx.finish_operation(
-                flight.operation.id, "done", {"stack_id": state.stack_id, "status": state.status}
-            )
-            tx.save_units([summarize(record.with_attempt(flight.revision, now), outcome, now)])
-            tx.finish_deployment(flight.deployment.id, "SUCCEEDED", outcome.message)
-        return outcome
+        return self._record_successes([(flight, state, unit)], now)[0]
+
+    def finish_many(self, ended: Sequence[Ended]) -> list[Outcome]:
+        """``finish`` for many operations; the successful ones in one transaction."""
+        now = self.store.now()
+        outcomes: dict[int, Outcome] = {}
+        succeeded: list[tuple[int, Ended]] = []
+        for index, (flight, state, unit) in enumerate(ended):
+            if flight.action != "delete" and state is not None and state.phase.value == "succeeded":
+                succeeded.append((index, (flight, state, unit)))
+            else:
+                outcomes[index] = self.finish(flight, state, unit, now)
+        recorded = self._record_successes([item for _i, item in succeeded], now)
+        outcomes.update(zip((i for i, _item in succeeded), recorded, strict=True))
+        return [outcomes[i] for i in range(len(ended))]
+
+    def _record_successes(self, ended: Sequence[Ended], now: datetime) -> list[Outcome]:
+        """Record stacks that reached a complete state: outputs, history, journal."""
+        if not ended:
+            return []
+        outcomes = []
+        with self.store.transaction(f"recording {len(ended)} finished stack operations") as tx:
+            for flight, state, unit in ended:
+                assert state is not None
+                record = _applied_record(flight, state, unit, now)
+                outcome = Outcome(
+                    "applied",
+                    "Succeeded",
+                    f"{flight.action}d {flight.ref.name} at {flight.revision[:12]}",
+                )
+                tx.finish_operation(
+                    flight.operation.id,
+                    "done",
+                    {"stack_id": state.stack_id, "status": state.status},
+                )
+                tx.save_units([summarize(record.with_attempt(flight.revision, now), outcome, now)])
+                tx.finish_deployment(flight.deployment.id, "SUCCEEDED", outcome.message)
+                outcomes.append(outcome)
+        return outcomes
 
     def record_invalid(
         self, unit: Unit, outcome: Outcome, revision: str, fingerprint: str | None

@@ -9,8 +9,9 @@ the store (finishing an operation twice, an unknown status) raises ``ValueError`
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
 from types import TracebackType
 from typing import Any
@@ -53,6 +54,13 @@ class StateStore:
         self._settings = settings
         self._clock = clock
         self._closed = False
+        # SQLite has one writer at a time. Threads of this process queue here, in order,
+        # instead of in SQLite's busy handler, which sleeps in growing steps (up to 100 ms)
+        # and made a 16-thread apply spend a third of its time waiting. Other processes
+        # still wait in the busy handler; PostgreSQL needs no gate.
+        self._write_gate: AbstractContextManager[Any] = (
+            threading.RLock() if engine.dialect.name == "sqlite" else nullcontext()
+        )
 
     @classmethod
     def open(
@@ -126,7 +134,11 @@ class StateStore:
     def transaction(self, doing: str = "writing") -> Iterator[StateTransaction]:
         """Group writes: they are committed together when the block ends, or not at all."""
         self._require_open()
-        with translating_errors(self._url, doing), self._engine.connect() as connection:
+        with (
+            self._write_gate,
+            translating_errors(self._url, doing),
+            self._engine.connect() as connection,
+        ):
             connection.execution_options(**{WRITE_OPTION: True})
             with connection.begin():
                 yield StateTransaction(connection, self._settings, self._clock)
@@ -219,6 +231,13 @@ class StateStore:
         log.debug("state.lease", unit=unit_id, holder=holder, acquired=won)
         return won
 
+    def acquire_leases(self, unit_ids: Iterable[str], holder: str, ttl_s: float) -> set[str]:
+        """Take the leases of many units in one transaction; returns the units won."""
+        with self.transaction("taking leases") as tx:
+            won = {u for u in unit_ids if tx.acquire_lease(u, holder, ttl_s)}
+        log.debug("state.leases", holder=holder, acquired=len(won))
+        return won
+
     def renew_lease(self, unit_id: str, holder: str, ttl_s: float) -> bool:
         """Extend ``holder``'s lease to ``ttl_s`` from now; False if it no longer holds it."""
         with self.transaction(f"renewing the lease on {unit_id}") as tx:
@@ -229,10 +248,13 @@ class StateStore:
         with self.transaction(f"releasing the lease on {unit_id}") as tx:
             return tx.release_lease(unit_id, holder)
 
-    def release_leases(self, holder: str) -> int:
-        """Give back every lease ``holder`` holds (on shutdown); returns how many."""
+    def release_leases(self, holder: str, unit_ids: Iterable[str] | None = None) -> int:
+        """Give back the leases ``holder`` holds on ``unit_ids`` (all of them when None,
+        as on shutdown) in one transaction; returns how many."""
         with self.transaction(f"releasing the leases of {holder}") as tx:
-            return tx.release_leases(holder)
+            if unit_ids is None:
+                return tx.release_leases(holder)
+            return sum(tx.release_lease(u, holder) for u in unit_ids)
 
     def leases(self) -> list[Lease]:
         """Every lease row, live or expired, by unit id."""

@@ -68,19 +68,6 @@ def test_a_second_run_reuses_the_first_and_sees_a_change(tmp_path: Path) -> None
     assert any("environment 'nowhere' does not exist" in e["message"] for e in out["errors"])
 
 
-def test_the_lint_pool_names_results_as_the_linter_does() -> None:
-    from cfnlint.version import __version__
-
-    from goldenpath.workspace import _lint_key
-    from reconciler.render import Linter
-
-    body = "Resources:\n  T: {Type: 'AWS::SNS::Topic'}\n"
-    for ignore in ((), ("W3005", "E1041", "E1041")):
-        assert _lint_key(body, ignore, "eu-west-1", __version__) == Linter.cache_key(
-            body, ignore, ["eu-west-1"]
-        )
-
-
 def test_the_lint_pool_fills_the_cache_under_the_linters_keys() -> None:
     from goldenpath.workspace import LintPool
     from reconciler.render import Linter

@@ -156,3 +156,13 @@ def test_the_memory_cache_drops_the_least_recently_used_report() -> None:
         cache.put(key, LintReport())
     assert (cache.get("a"), cache.get("b")) == (LintReport(), None)
     assert len(cache) == 2
+
+
+def test_one_templates_suppressions_do_not_carry_over_to_the_next(linter: Linter) -> None:
+    # The config answers each setting once per template: the answers must be forgotten
+    # when the next template's metadata is read, in either order.
+    other = BROKEN.replace("soon", "later")
+    assert linter.lint(_with_metadata_ignoring("E3012"), file=FILE).errors == ()
+    assert _rules(linter.lint(other, file=FILE).errors) == ["E3012"]
+    assert linter.lint(_with_metadata_ignoring("E3012", other.replace("later", "eh")), file=FILE).ok
+    assert _rules(linter.lint(BROKEN.replace("soon", "now"), file=FILE).errors) == ["E3012"]

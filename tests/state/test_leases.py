@@ -72,6 +72,21 @@ def test_release_leases_frees_everything_a_holder_has(store: StateStore) -> None
     ]
 
 
+def test_many_leases_are_taken_and_given_back_in_one_go(store: StateStore) -> None:
+    store.acquire_lease("environment/prod", "replica-b", 30)
+    wanted = ["environment/test", "service/web/test", "environment/prod"]
+    assert store.acquire_leases(wanted, "replica-a", 30) == {
+        "environment/test",
+        "service/web/test",
+    }
+    # Only the holder's own leases among those named go back.
+    assert store.release_leases("replica-a", ["service/web/test", "environment/prod"]) == 1
+    assert [(lease.unit_id, lease.holder) for lease in store.leases()] == [
+        ("environment/prod", "replica-b"),
+        ("environment/test", "replica-a"),
+    ]
+
+
 @pytest.mark.parametrize("ttl_s", [0, -5])
 def test_a_lease_needs_a_positive_ttl(store: StateStore, ttl_s: float) -> None:
     with pytest.raises(ValueError, match="positive number of seconds"):

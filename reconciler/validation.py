@@ -8,7 +8,9 @@ any is linted, so that the bodies can be linted all at once (in a pool of proces
 
 With a content memo, what a unit's checks found is kept under its service key (see
 ``reconciler.desired.reuse``): a unit whose inputs have not changed is not rendered or
-linted again.
+linted again. The memo also keeps the last validation: when the build was redone from
+the last one (``reconciler.desired.incremental``), only the units it built again are
+looked at, and every other unit's findings are the last validation's, as they stand.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from importlib import metadata
 from typing import Any, Protocol
 
 from reconciler.desired.build import Build, build_desired
+from reconciler.desired.incremental import build_reusing
 from reconciler.desired.rendering import (
     OutputSource,
     RenderedUnit,
@@ -53,6 +56,8 @@ class Validation:
 
 # Memo namespace: a unit's render (and lint) problems, and its synthesized outputs.
 CHECKED_UNITS = "checked-units"
+# Memo slot: the last validation (live only), the base of the next one's delta.
+LAST_VALIDATION = "last-validation"
 
 
 # Bodies to lint ahead, all at once: (body, suppressed checks, region, template file).
@@ -81,36 +86,146 @@ def validate_snapshot(
     its problems come from the memo, and it is absent from ``rendered``. Units are all
     rendered first, then linted, so that ``lint_ahead`` can lint them in parallel.
     """
-    build = build_desired(snapshot, memo=memo)
-    result = Validation(build, problems=list(build.problems))
-    synthesized = SynthesizedOutputs() if linter is not None else None
-    outputs: OutputSource = synthesized if synthesized is not None else pending_source({})
-    wanted = _with_dependencies(build, only) if only is not None else None
+    if memo is None:
+        return _validate(build_desired(snapshot), renderer, linter, only, lint_ahead)
+    rebuilt = build_reusing(snapshot, memo)
     mode = _mode(linter is not None)
-    # The unit key already covers what the unit is built from; the mode is what else.
-    keys = {u: f"{k}/{mode}/{u}" for u, k in build.unit_keys.items()} if memo else {}
-    known = memo.fetch(CHECKED_UNITS, keys.values(), _checked_of) if memo else {}
-    checked: dict[str, _Checked] = {}
-    for unit_id in build.state.order:
-        if wanted is not None and unit_id not in wanted:
-            continue
-        key = keys.get(unit_id)
-        found = known.get(key) if key is not None else None
-        if found is None:
+    last = memo.take_base(LAST_VALIDATION)
+    base = None
+    if (
+        only is None
+        and isinstance(last, _Base)
+        and rebuilt.since is not None
+        and last.build is rebuilt.since
+        and last.mode == mode
+    ):
+        base = last
+    found = _Found.since(base, rebuilt.build, mode, rebuilt.changed, memo)
+    result = _validate(rebuilt.build, renderer, linter, only, lint_ahead, found, memo)
+    if only is None:
+        memo.set_base(LAST_VALIDATION, found.as_base(rebuilt.token, mode))
+    return result
+
+
+def _validate(
+    build: Build,
+    renderer: Renderer,
+    linter: Linter | None,
+    only: Collection[str] | None,
+    lint_ahead: LintAhead | None,
+    found: _Found | None = None,
+    memo: ContentMemo | None = None,
+) -> Validation:
+    """Check the units ``found`` lacks (every unit, without one), in dependency order."""
+    result = Validation(build, problems=list(build.problems))
+    found = found if found is not None else _Found.none(build)
+    wanted = _with_dependencies(build, only) if only is not None else None
+    todo = [u for u in found.todo if wanted is None or u in wanted]
+    known = (
+        memo.fetch(CHECKED_UNITS, [found.keys[u] for u in todo if u in found.keys], _checked_of)
+        if memo is not None
+        else {}
+    )
+    outputs: OutputSource = found.outputs if linter is not None else pending_source({})
+    for unit_id in todo:
+        key = found.keys.get(unit_id)
+        checked = known.get(key) if key is not None else None
+        if checked is None:
             unit = build.state.units[unit_id]
-            found = _render(unit, build, renderer, outputs, result, synthesized is not None)
-        checked[unit_id] = found
-        if synthesized is not None and found.outputs is not None:
-            synthesized.values[unit_id] = dict(found.outputs)
+            checked = _render(unit, build, renderer, outputs, result, linter is not None)
+        found.checked[unit_id] = checked
     if linter is not None:
         _lint(result, linter, lint_ahead)
-    for unit_id, found in checked.items():
+    for unit_id in todo:
+        checked = found.checked[unit_id]
         if unit_id in result.rendered:
-            found = _Checked(found.problems + result.linted.get(unit_id, ()), found.outputs)
-        if memo is not None and unit_id in keys and keys[unit_id] not in known:
-            memo.put(CHECKED_UNITS, keys[unit_id], found, _checked_json)
-        result.problems += found.problems
+            checked = _Checked(checked.problems + result.linted.get(unit_id, ()), checked.outputs)
+            found.checked[unit_id] = checked
+        key = found.keys.get(unit_id)
+        if memo is not None and key is not None and key not in known:
+            memo.put(CHECKED_UNITS, key, checked, _checked_json)
+        if checked.problems:
+            found.noted.add(unit_id)
+    result.problems += found.problems(wanted)
     return result
+
+
+@dataclass
+class _Found:
+    """What the checks of each unit found: taken over from the last validation, or to do.
+
+    ``todo`` are the units to check, in dependency order; ``checked`` fills as they are.
+    """
+
+    order: tuple[str, ...]
+    position: dict[str, int]
+    keys: dict[str, str]  # unit id → its memo key
+    checked: dict[str, _Checked]
+    noted: set[str]  # units whose checks found problems
+    todo: list[str]
+
+    @classmethod
+    def none(cls, build: Build) -> _Found:
+        order = build.state.order
+        return cls(order, {}, {}, {}, set(), list(order))
+
+    @classmethod
+    def since(
+        cls,
+        base: _Base | None,
+        build: Build,
+        mode: str,
+        changed: Collection[str],
+        memo: ContentMemo,
+    ) -> _Found:
+        """From ``base`` when the build was redone from the one it validated."""
+        order = build.state.order
+        if base is None:
+            # The unit key already covers what the unit is built from; the mode is what else.
+            keys = {u: f"{k}/{mode}/{u}" for u, k in build.unit_keys.items()}
+            position = {u: i for i, u in enumerate(order)}
+            return cls(order, position, keys, {}, set(), list(order))
+        position = base.position if order is base.order else {u: i for i, u in enumerate(order)}
+        keys, checked, noted = base.keys, base.checked, base.noted  # taken: changed in place
+        memo.carry_over(CHECKED_UNITS, [keys.pop(u) for u in changed if u in keys])
+        for unit_id in changed:
+            checked.pop(unit_id, None)
+            noted.discard(unit_id)
+            key = build.unit_keys.get(unit_id)
+            if key is not None:
+                keys[unit_id] = f"{key}/{mode}/{unit_id}"
+        todo = sorted((u for u in changed if u in position), key=position.__getitem__)
+        return cls(order, position, keys, checked, noted, todo)
+
+    def outputs(self, unit_id: str) -> Mapping[str, Any] | None:
+        """The outputs synthesized for ``unit_id``, for its dependants' lint."""
+        checked = self.checked.get(unit_id)
+        return checked.outputs if checked is not None else None
+
+    def problems(self, wanted: Collection[str] | None) -> list[Problem]:
+        """The units' problems, in dependency order."""
+        noted = self.noted if wanted is None else [u for u in self.noted if u in wanted]
+        if self.position:
+            ordered = sorted(noted, key=self.position.__getitem__)
+        else:
+            ordered = [u for u in self.order if u in noted]
+        return [p for u in ordered for p in self.checked[u].problems]
+
+    def as_base(self, build: object, mode: str) -> _Base:
+        return _Base(build, mode, self.order, self.position, self.keys, self.checked, self.noted)
+
+
+@dataclass(frozen=True)
+class _Base:
+    """The last validation: the build it checked, how, and what each unit's checks found."""
+
+    build: object  # the token of the build (``Rebuilt.token``)
+    mode: str
+    order: tuple[str, ...]
+    position: dict[str, int]
+    keys: dict[str, str]
+    checked: dict[str, _Checked]
+    noted: set[str]
 
 
 @dataclass(frozen=True)

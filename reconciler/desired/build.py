@@ -15,15 +15,7 @@ from typing import Any
 
 from reconciler.desired.catalog import Catalog
 from reconciler.desired.graph import order_units
-from reconciler.desired.reuse import (
-    BUILT_SERVICES,
-    Built,
-    built_json,
-    built_of,
-    rehydrate,
-    repo_key,
-    service_keys,
-)
+from reconciler.desired.reuse import Built
 from reconciler.desired.rules import at_field, check_team, resolve_bindings, stack_name_problems
 from reconciler.desired.units import (
     DesiredState,
@@ -37,7 +29,6 @@ from reconciler.desired.units import (
 from reconciler.errors import Problem
 from reconciler.source.snapshot import Snapshot
 from reconciler.specs.loader import load_specs
-from reconciler.specs.memo import ContentMemo
 from reconciler.specs.model import Environment, Instance, Origin, Service, Specs, TemplateRef
 from reconciler.templates.inputs import check_inputs
 from reconciler.templates.model import Bundle, TemplateVersion
@@ -52,7 +43,7 @@ class Build:
     catalog: Catalog
     problems: list[Problem] = field(default_factory=list)
     # Unit id → the content key of everything the unit is built from (see reuse.py);
-    # only with a memo, and absent for units on a binding cycle.
+    # only when built with a memo (incremental.py), and absent for units on a binding cycle.
     unit_keys: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -64,32 +55,23 @@ class Build:
         return [p for p in self.problems if p.severity == "warning"]
 
 
-def build_desired(
-    snapshot: Snapshot,
-    *,
-    in_use: Mapping[str, str] | None = None,
-    memo: ContentMemo | None = None,
-) -> Build:
+def build_desired(snapshot: Snapshot, *, in_use: Mapping[str, str] | None = None) -> Build:
     """The desired state of ``snapshot``.
 
     ``in_use`` maps unit ids to the version they run now; a unit whose spec names only a
     major stays on that version (the plan decides when it moves). Without it, each unit
-    gets its major's newest usable minor. With a ``memo``, spec files and services whose
-    inputs are unchanged since an earlier build are not loaded or built again.
+    gets its major's newest usable minor. (``incremental.build_reusing`` gives the same
+    build, redoing only what changed since an earlier one.)
     """
     used = dict(in_use or {})
-    specs, problems = load_specs(snapshot.files, memo)
+    specs, problems = load_specs(snapshot.files)
     catalog = Catalog(snapshot)
     problems += catalog.check_minor_bumps()
-    builder = _Builder(specs, catalog, used, problems)
+    builder = Builder(specs, catalog, used, problems)
     for env in specs.environments.values():
         builder.environment(env)
-    unit_keys: dict[str, str] = {}
-    if memo is None:
-        for service in specs.services.values():
-            builder.service(service)
-    else:
-        unit_keys = _build_services(snapshot, builder, memo)
+    for service in specs.services.values():
+        builder.service(service)
     order, cycles = order_units(builder.units)
     problems += cycles
     problems += stack_name_problems(builder.units)
@@ -102,39 +84,17 @@ def build_desired(
         incomplete=errors or not specs.environments,
         invalid=builder.invalid,
     )
-    return Build(state, specs, catalog, problems, unit_keys)
-
-
-def _build_services(snapshot: Snapshot, builder: _Builder, memo: ContentMemo) -> dict[str, str]:
-    """Build every service, reusing what the memo holds; returns each unit's key."""
-    repo = repo_key(snapshot, builder.in_use)
-    keys = service_keys(builder.specs, snapshot.files, repo, builder.in_use)
-    known = memo.fetch(BUILT_SERVICES, keys.values(), built_of)
-    bundles = {v.tree_id: builder.catalog.bundle(v) for v in _all_versions(builder.catalog)}
-    unit_keys = {u: repo for u in builder.units}
-    for service in builder.specs.services.values():
-        key = keys.get(service.name)
-        built = rehydrate(known[key], bundles) if key in known else None
-        if built is None:
-            built = builder.service(service)
-            if key is not None:
-                memo.put(BUILT_SERVICES, key, built, built_json)
-        else:
-            assert key is not None
-            memo.remember(BUILT_SERVICES, key, built)
-            builder.replay(built)
-        if key is not None:
-            unit_keys.update((u.id, key) for u in built.units)
-    return unit_keys
-
-
-def _all_versions(catalog: Catalog) -> list[TemplateVersion]:
-    index = catalog.index
-    return [v for name in index.names() for m in index.majors(name) for v in index.of(name, m)]
+    return Build(state, specs, catalog, problems)
 
 
 @dataclass
-class _Builder:
+class Builder:
+    """Adds the units of environments and services, collecting what is wrong.
+
+    A service's units depend only on the specs, the catalog and the environment units:
+    never on other services' units, so services may be built in any order, or alone.
+    """
+
     specs: Specs
     catalog: Catalog
     in_use: dict[str, str]
@@ -191,15 +151,6 @@ class _Builder:
                 denied.append((unit_id, reason))
         invalid = [(u, why) for u, why in self.invalid.items() if u not in invalid_before]
         return Built(self.added, self.problems[problems_before:], denied, invalid)
-
-    def replay(self, built: Built) -> None:
-        """Add what building a service added before, as ``service`` would."""
-        for unit in built.units:
-            self.units[unit.id] = unit
-        self.problems += built.problems
-        for unit_id, reason in built.denied:
-            self.denied.setdefault(unit_id, reason)
-        self.invalid.update(built.invalid)
 
     def _add(self, unit: Unit, since: int) -> None:
         """Add ``unit`` unless problems were found while building it (from ``since`` on)."""

@@ -14,7 +14,7 @@ A service on a binding cycle gets no key: it is built afresh every time (and rep
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,23 +69,35 @@ def repo_key(snapshot: Snapshot, in_use: Mapping[str, str]) -> str:
 
 
 def service_keys(
-    specs: Specs, files: Mapping[str, bytes], repo: str, in_use: Mapping[str, str]
+    specs: Specs,
+    files: Mapping[str, bytes],
+    repo: str,
+    in_use: Mapping[str, str],
+    *,
+    names: Iterable[str] | None = None,
+    known: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """Service name → its key; services on a binding cycle (and above one) are absent."""
+    """Service name → its key; services on a binding cycle (and above one) are absent.
+
+    Only ``names`` (default: every service) are keyed; ``known`` holds the keys of services
+    whose inputs did not change, read where the named ones bind them.
+    """
     keys: dict[str, str | None] = {}
+    kept = known or {}
     visiting: set[str] = set()
 
     def key_of(name: str) -> str | None:
         if name in keys:
             return keys[name]
+        if name in kept:
+            return kept[name]
         service = specs.services.get(name)
         if service is None:
             return f"missing:{name}"
         if name in visiting:
             return None  # a cycle: nobody on it is reused
         visiting.add(name)
-        bound = sorted({b.service for i in service.instances for b in i.bindings})
-        below = [key_of(b) for b in bound]
+        below = [key_of(b) for b in sorted(bound_by(service))]
         visiting.discard(name)
         own = files.get(service.origin.file)
         if any(k is None for k in below) or own is None:
@@ -97,9 +109,23 @@ def service_keys(
         )
         return keys[name]
 
-    for name in specs.services:
+    for name in specs.services if names is None else names:
         key_of(name)
     return {name: key for name, key in keys.items() if key is not None}
+
+
+def bound_by(service: Service) -> set[str]:
+    """The services that ``service``'s instances bind."""
+    return {b.service for i in service.instances for b in i.bindings}
+
+
+def binders_of(services: Iterable[Service]) -> dict[str, frozenset[str]]:
+    """Service name → the services that bind it (the name need not exist)."""
+    found: dict[str, set[str]] = {}
+    for service in services:
+        for bound in bound_by(service):
+            found.setdefault(bound, set()).add(service.name)
+    return {name: frozenset(by) for name, by in found.items()}
 
 
 def _unit_ids(service: Service) -> list[str]:

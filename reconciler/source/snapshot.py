@@ -24,8 +24,21 @@ class BundleReader(Protocol):
 
 
 @dataclass(frozen=True)
+class Changes:
+    """Where ``files`` differ from an earlier snapshot's: a hint that spares comparing all.
+
+    ``paths`` are those added, removed or with other bytes than in ``since`` (that
+    snapshot's very mapping); every other path maps to the same bytes object in both.
+    """
+
+    since: Mapping[str, bytes]
+    paths: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Snapshot:
     revision: str  # a commit id, or WORKING_TREE for files on disk
     files: Mapping[str, bytes]
     versions: VersionIndex
     bundles: BundleReader
+    changes: Changes | None = None  # relative to the source's previous snapshot, if known

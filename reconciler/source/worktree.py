@@ -4,24 +4,27 @@ Files come from the working tree. Template versions come from git history when t
 folder is in a git repository; a template folder whose content differs from the last
 commit becomes a draft version labelled ``working-tree``, so an uncommitted minor bump
 is checked (compatibility, rendering) exactly as a commit would be.
+
+A ``WorkingTree`` kept by a long-running process looks again at every ``snapshot()``,
+but reads only the files whose stat changed (``FileIndex``), walks history only when
+HEAD moved, and derives draft versions again only when a template file changed.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from pathlib import Path
 
 from reconciler.errors import SourceError
+from reconciler.source.fileindex import FileIndex, Look
 from reconciler.source.git import TEMPLATES, GitSource
-from reconciler.source.snapshot import WORKING_TREE, Snapshot
+from reconciler.source.snapshot import WORKING_TREE, Changes, Snapshot
 from reconciler.source.treehash import tree_id
 from reconciler.templates.bundle import MAJOR_FOLDER
 from reconciler.templates.model import TemplateKind, TemplateVersion
 from reconciler.templates.versions import MajorKey, VersionIndex, with_uncommitted
 
-# Folders that are never part of a platform repo.
-_SKIPPED = {".git", ".goldenpath", "__pycache__", "node_modules"}
+_TEMPLATE_FILES = TEMPLATES + "/"
 
 
 class WorkingTree:
@@ -35,25 +38,42 @@ class WorkingTree:
             self.git: GitSource | None = GitSource.open(path)
         except SourceError:
             self.git = None
-        self._files: dict[str, bytes] | None = None
+        self.index = FileIndex(path)
+        self._committed: VersionIndex | None = None
+        # The last drafts, and what they were derived from (the committed index).
+        self._drafts: tuple[VersionIndex, VersionIndex] | None = None
 
     def files(self) -> dict[str, bytes]:
-        if self._files is None:
-            self._files = dict(_read(self.path))
-        return self._files
+        """Every file on disk now (only changed ones are read again)."""
+        return self._look().files
+
+    def _look(self) -> Look:
+        look = self.index.look()
+        if any(p.startswith(_TEMPLATE_FILES) for p in look.changed):
+            self._drafts = None
+        return look
 
     def committed_versions(self, cached: VersionIndex | None = None) -> VersionIndex:
         """Versions from history up to HEAD (none outside git or before a first commit)."""
         if self.git is None or not self.git.repo.head.is_valid():
             return VersionIndex()
-        return self.git.versions(self.git.resolve("HEAD"), cached)
+        self._committed = self.git.versions(
+            self.git.resolve("HEAD"), cached if cached is not None else self._committed
+        )
+        return self._committed
 
     def snapshot(self, committed: VersionIndex | None = None) -> Snapshot:
         """The files on disk; templates changed since HEAD become draft versions."""
-        files = self.files()
+        look = self._look()
+        files = look.files
         index = committed if committed is not None else self.committed_versions()
-        drafts = with_uncommitted(index, _majors(files), WORKING_TREE)
-        return Snapshot(WORKING_TREE, files, drafts, _Reader(self, files))
+        if self._drafts is not None and self._drafts[0] == index:
+            drafts = self._drafts[1]
+        else:
+            drafts = with_uncommitted(index, _majors(files), WORKING_TREE)
+            self._drafts = (index, drafts)
+        changes = Changes(look.since, look.changed) if look.since is not None else None
+        return Snapshot(WORKING_TREE, files, drafts, _Reader(self, files), changes)
 
 
 class _Reader:
@@ -68,29 +88,13 @@ class _Reader:
         return self.tree.git.files_of(version)
 
 
-def _read(root: Path) -> dict[str, bytes]:
-    # os.walk rather than Path.rglob: it prunes skipped folders instead of walking them,
-    # and costs a third as much per file (the repo may hold thousands of spec files).
-    out = {}
-    for folder, dirs, names in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in _SKIPPED)
-        rel = os.path.relpath(folder, root)
-        prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
-        for name in names:
-            if name in _SKIPPED:
-                continue
-            path = os.path.join(folder, name)
-            if os.path.isfile(path):
-                with open(path, "rb") as handle:
-                    out[prefix + name] = handle.read()
-    return out
-
-
 def _majors(files: Mapping[str, bytes]) -> dict[MajorKey, tuple[str, TemplateKind]]:
     grouped: dict[MajorKey, dict[str, bytes]] = {}
     for path, data in files.items():
+        if not path.startswith(_TEMPLATE_FILES):
+            continue
         parts = path.split("/", 3)
-        if len(parts) < 4 or parts[0] != TEMPLATES:
+        if len(parts) < 4:
             continue
         match = MAJOR_FOLDER.match(parts[2])
         if match:

@@ -64,7 +64,7 @@ class _Collected:
 
 # Memo namespace: a spec file's specs and problems, by the hash of its path and bytes.
 SPEC_FILES = "spec-files"
-_Loaded = list[tuple[Any, list[Problem]]]  # per document: the spec (or None) and its problems
+Loaded = list[tuple[Any, list[Problem]]]  # per document: the spec (or None) and its problems
 
 
 def load_specs(
@@ -75,24 +75,57 @@ def load_specs(
     With a ``memo``, environment and service files whose bytes were loaded before are
     not parsed again.
     """
-    found = _Collected()
-    paths = sorted(p for p in files if is_spec_path(p))
+    loaded, _keys = load_spec_files(files, spec_paths(files), memo)
+    specs, by_file = collect_specs(loaded)
+    return specs, [p for found in by_file.values() for p in found]
+
+
+def spec_paths(files: Mapping[str, bytes]) -> list[str]:
+    """The spec files among ``files``, in the order they are loaded (sorted)."""
+    return sorted(p for p in files if is_spec_path(p))
+
+
+def load_spec_files(
+    files: Mapping[str, bytes], paths: Iterable[str], memo: ContentMemo | None = None
+) -> tuple[dict[str, Loaded], dict[str, str]]:
+    """What each of ``paths`` holds; and the content key of each (with a ``memo``).
+
+    ``goldenpath.yaml`` and ``teams.yaml`` are read every time (they are small, and their
+    specs have no JSON form); other files come from the memo when their bytes did.
+    """
+    paths = list(paths)
     keys: dict[str, str] = {}
-    known: dict[str, _Loaded] = {}
+    known: dict[str, Loaded] = {}
     if memo is not None:
         keys = {p: content_key(p, files[p]) for p in paths if p not in FILE_KINDS}
         known = memo.fetch(SPEC_FILES, keys.values(), _decode_loaded)
+    loaded: dict[str, Loaded] = {}
     for path in paths:
         key = keys.get(path)
-        loaded = known.get(key) if key is not None else None
-        if loaded is None:
-            loaded = _load_file(path, files[path])
+        found = known.get(key) if key is not None else None
+        if found is None:
+            found = _load_file(path, files[path])
             if memo is not None and key is not None:
-                memo.put(SPEC_FILES, key, loaded, _encode_loaded)
-        for spec, problems in loaded:
+                memo.put(SPEC_FILES, key, found, _encode_loaded)
+        loaded[path] = found
+    return loaded, keys
+
+
+def collect_specs(loaded: Mapping[str, Loaded]) -> tuple[Specs, dict[str, list[Problem]]]:
+    """``Specs`` from what each file held (in load order); the problems of each file.
+
+    A name defined twice is a problem of the later file; the first definition stands.
+    """
+    found = _Collected()
+    by_file: dict[str, list[Problem]] = {}
+    for path, documents in loaded.items():
+        found.problems = []
+        for spec, problems in documents:
             found.problems.extend(problems)
             if spec is not None:
                 _collect(spec, found)
+        if found.problems:
+            by_file[path] = found.problems
     platform = found.platform or Platform()
     specs = Specs(
         platform=platform,
@@ -103,28 +136,28 @@ def load_specs(
         },
         services=found.services,
     )
-    return specs, found.problems
+    return specs, by_file
 
 
-def _load_file(path: str, data: bytes) -> _Loaded:
+def _load_file(path: str, data: bytes) -> Loaded:
     """Each document of one spec file: its spec, or the problems that kept it out."""
     problems: list[Problem] = []
     docs = _documents(path, data, problems)
-    loaded: _Loaded = [(None, problems)] if problems else []
+    loaded: Loaded = [(None, problems)] if problems else []
     expected = _expected_kind(path)
     for doc in docs:
         loaded.append(_load_document(doc, expected))
     return loaded
 
 
-def _encode_loaded(loaded: _Loaded) -> Any:
+def _encode_loaded(loaded: Loaded) -> Any:
     return [
         [spec_json(spec) if spec is not None else None, [problem_json(p) for p in problems]]
         for spec, problems in loaded
     ]
 
 
-def _decode_loaded(data: Any) -> _Loaded:
+def _decode_loaded(data: Any) -> Loaded:
     return [
         (spec_of(spec) if spec is not None else None, [problem_of(p) for p in problems])
         for spec, problems in data

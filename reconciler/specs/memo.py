@@ -13,8 +13,12 @@ Entries live at two levels:
 - JSON values in a ``ContentStore`` (the state store's cache table), so that a new
   process (``goldenpath validate``) starts from the previous run's work.
 
-Live entries not used by the last run are dropped at ``end_run()``, so a long-running
-process holds about one repo's worth.
+Live entries not used by the last run are dropped at ``end_run()`` once they are a fair
+share of those it used, so a long-running process holds about one repo's worth.
+
+A long-running process also keeps, live only, what its last run made (``take_base``): the
+next run takes only the delta against it (``reconciler.desired.incremental``), and says which
+entries it still uses with ``carry_over`` rather than by looking each one up.
 """
 
 from __future__ import annotations
@@ -46,6 +50,10 @@ def content_key(*parts: str | bytes) -> str:
 
 
 _FORMAT = MEMO_FORMAT.encode()
+# Unused live entries are dropped once they outnumber this share of the used ones (or
+# ``MIN_UNUSED``): a run that changed a few entries does not pay for a sweep of them all.
+UNUSED_SHARE = 4
+MIN_UNUSED = 256
 
 
 class ContentMemo:
@@ -55,7 +63,9 @@ class ContentMemo:
         self.store = store
         self._live: dict[str, dict[str, Any]] = {}
         self._used: dict[str, set[str]] = {}
+        self._last_used: dict[str, set[str]] = {}
         self._pending: dict[str, dict[str, Any]] = {}
+        self._bases: dict[str, Any] = {}
         self.hits = 0
         self.misses = 0
 
@@ -82,6 +92,33 @@ class ContentMemo:
         if self.store is not None:
             self._pending.setdefault(namespace, {})[key] = encode(value)
 
+    def carry_over(self, namespace: str, dropped: Iterable[str]) -> None:
+        """This run uses every entry of ``namespace`` the last run used, except ``dropped``.
+
+        For a run that reuses the last run's outcome (``base``) as a whole: it looks up
+        only what changed, and the entries behind the rest stay live.
+        """
+        last = self._last_used.pop(namespace, None)
+        if last is None:
+            return  # taken already in this run: what it carried is in ``_used``
+        last.difference_update(dropped)
+        used = self._used.get(namespace)
+        if used is not None:
+            last |= used
+        self._used[namespace] = last
+
+    def take_base(self, slot: str) -> Any:
+        """What a run left in ``slot`` for the next to take a delta against, or None.
+
+        The slot is emptied: the taker owns the value and may change its parts in place,
+        and a run that fails halfway leaves no half-changed base behind.
+        """
+        return self._bases.pop(slot, None)
+
+    def set_base(self, slot: str, value: Any) -> None:
+        """Keep ``value`` (live only, never written) as the base of the next run's delta."""
+        self._bases[slot] = value
+
     def remember(self, namespace: str, key: str, value: Any) -> None:
         """Replace a live entry by a better-decoded form of the same content (not written)."""
         self._live.setdefault(namespace, {})[key] = value
@@ -95,9 +132,12 @@ class ContentMemo:
         self._pending = {}
 
     def end_run(self) -> None:
-        """Flush, then forget live entries the run did not use."""
+        """Flush, then forget live entries the run did not use (once they are many)."""
         self.flush()
         for namespace, live in self._live.items():
             used = self._used.get(namespace, set())
-            self._live[namespace] = {k: v for k, v in live.items() if k in used}
+            if len(live) - len(used) > max(MIN_UNUSED, len(used) // UNUSED_SHARE):
+                for key in live.keys() - used:
+                    del live[key]
+        self._last_used = self._used
         self._used = {}

@@ -1,0 +1,133 @@
+"""What the working tree held at the last look, so that the next look reads only changes.
+
+Like git's index, each file is remembered with its stat signature (modification and
+change times, size, inode) and its bytes. A later look stats every file (a few
+microseconds each) and reads only those whose signature changed, or that are new.
+
+A signature can hide a change: two writes within one tick of the filesystem's clock, of
+the same size, leave mtime, ctime, size and inode as they were. Git calls such entries
+"racily clean". A file whose timestamps were within ``RACY_WINDOW_NS`` of the clock when
+it was read is therefore read again at the next look, until a look finds it older than
+that; only then is its signature trusted.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+# Folders that are never part of a platform repo.
+SKIPPED = frozenset({".git", ".goldenpath", "__pycache__", "node_modules"})
+# How close to "now" a timestamp must be for its file to be read again at the next look.
+# Filesystem clocks tick coarsely (Linux: a scheduler tick, a few milliseconds; FAT: two
+# seconds), and a network filesystem's clock may run ahead of ours: three seconds covers
+# those. It costs little: only files written in the last three seconds are read again.
+RACY_WINDOW_NS = 3_000_000_000
+
+Signature = tuple[int, int, int, int]  # mtime_ns, ctime_ns, size, inode
+
+
+@dataclass(frozen=True)
+class _Entry:
+    signature: Signature
+    data: bytes
+    trusted: bool  # False: written too close to the look to trust the signature
+
+
+@dataclass(frozen=True)
+class Look:
+    """One look at the tree: every file's bytes, and the paths that differ from the last.
+
+    A file unchanged since the last look maps to the very bytes object it did then.
+    """
+
+    files: dict[str, bytes]
+    changed: frozenset[str]  # added, removed, or with other bytes than at the last look
+    since: dict[str, bytes] | None  # the last look's files (None: this is the first)
+    read: int  # files read from disk (the rest came from the index)
+
+
+class FileIndex:
+    """The files under one folder, as of the last ``look()``."""
+
+    def __init__(self, root: Path, clock: Callable[[], int] = time.time_ns) -> None:
+        self.root = root
+        self.clock = clock
+        self._entries: dict[str, _Entry] = {}
+        self._files: dict[str, bytes] | None = None
+
+    def look(self) -> Look:
+        """The files under the root now; unchanged ones (by stat) are not read again."""
+        # Taken before any stat: a write after it is "recent" by any reading of the clock.
+        horizon = self.clock() - RACY_WINDOW_NS
+        before = self._entries
+        entries: dict[str, _Entry] = {}
+        files: dict[str, bytes] = {}
+        changed: set[str] = set()
+        read = 0
+        for path, full, st in _walk(str(self.root)):
+            signature = (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
+            known = before.get(path)
+            if known is not None and known.trusted and known.signature == signature:
+                entries[path] = known
+                files[path] = known.data
+                continue
+            data = _read(full)
+            if data is None:
+                continue  # gone between the listing and the read
+            read += 1
+            if known is None or known.data != data:
+                changed.add(path)
+            else:
+                data = known.data  # the same bytes: keep one object, compared by identity
+            trusted = max(st.st_mtime_ns, st.st_ctime_ns) < horizon
+            entries[path] = _Entry(signature, data, trusted)
+            files[path] = data
+        changed.update(before.keys() - entries.keys())
+        since, self._entries, self._files = self._files, entries, files
+        return Look(files, frozenset(changed), since, read)
+
+
+def _walk(root: str) -> list[tuple[str, str, os.stat_result]]:
+    """(repo-relative path, full path, stat) of every regular file, folders sorted.
+
+    Symbolic links to files count as files; links to folders are not followed.
+    """
+    found: list[tuple[str, str, os.stat_result]] = []
+    folders = [("", root)]
+    while folders:
+        prefix, folder = folders.pop()
+        try:
+            with os.scandir(folder) as listing:
+                items = list(listing)
+        except (FileNotFoundError, NotADirectoryError, PermissionError):
+            continue
+        below = []
+        for item in items:
+            name = item.name
+            if name in SKIPPED:
+                continue
+            if item.is_dir(follow_symlinks=False):
+                below.append((f"{prefix}{name}/", item.path))
+                continue
+            try:
+                st = item.stat()
+            except OSError:
+                continue  # a dangling link, or gone since the listing
+            if stat.S_ISREG(st.st_mode):
+                found.append((prefix + name, item.path, st))
+        # Depth first, folders in name order (popped from the end, so pushed reversed).
+        folders.extend(sorted(below, reverse=True))
+    return found
+
+
+def _read(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except (FileNotFoundError, IsADirectoryError):
+        return None

@@ -8,7 +8,7 @@ Measured, each as a real ``goldenpath`` subprocess (wall time, CPU time and peak
 3. with cfn-lint, second run (same database: lint results and the content memo reused);
 4. re-validation after ONE service file changes, no lint, at two repo sizes (1,000 and
    5,000 instances), both as a new process (memo read from the state store) and in a
-   long-running process (memo held live, as ``serve`` holds it).
+   long-running process (in-process; memo, renderer and working tree kept between runs).
 
     .venv/bin/python bench/validate_5000.py                     # everything (lint: minutes)
     .venv/bin/python bench/validate_5000.py --skip-cold-lint    # without the slow first lint

@@ -68,36 +68,40 @@ class FileIndex:
         entries: dict[str, _Entry] = {}
         files: dict[str, bytes] = {}
         changed: set[str] = set()
-        read = 0
-        for path, full, st in _walk(str(self.root)):
+        read = added = 0
+        for path, item, st in _walk(str(self.root)):
             signature = (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
             known = before.get(path)
             if known is not None and known.trusted and known.signature == signature:
                 entries[path] = known
                 files[path] = known.data
                 continue
-            data = _read(full)
+            data = _read(item.path)
             if data is None:
                 continue  # gone between the listing and the read
             read += 1
-            if known is None or known.data != data:
+            if known is None:
+                added += 1
+                changed.add(path)
+            elif known.data != data:
                 changed.add(path)
             else:
                 data = known.data  # the same bytes: keep one object, compared by identity
             trusted = max(st.st_mtime_ns, st.st_ctime_ns) < horizon
             entries[path] = _Entry(signature, data, trusted)
             files[path] = data
-        changed.update(before.keys() - entries.keys())
+        if len(entries) - added != len(before):
+            changed.update(before.keys() - entries.keys())  # some are gone
         since, self._entries, self._files = self._files, entries, files
         return Look(files, frozenset(changed), since, read)
 
 
-def _walk(root: str) -> list[tuple[str, str, os.stat_result]]:
-    """(repo-relative path, full path, stat) of every regular file, folders sorted.
+def _walk(root: str) -> list[tuple[str, os.DirEntry[str], os.stat_result]]:
+    """(repo-relative path, entry, stat) of every regular file, folders sorted.
 
     Symbolic links to files count as files; links to folders are not followed.
     """
-    found: list[tuple[str, str, os.stat_result]] = []
+    found: list[tuple[str, os.DirEntry[str], os.stat_result]] = []
     folders = [("", root)]
     while folders:
         prefix, folder = folders.pop()
@@ -119,7 +123,7 @@ def _walk(root: str) -> list[tuple[str, str, os.stat_result]]:
             except OSError:
                 continue  # a dangling link, or gone since the listing
             if stat.S_ISREG(st.st_mode):
-                found.append((prefix + name, item.path, st))
+                found.append((prefix + name, item, st))
         # Depth first, folders in name order (popped from the end, so pushed reversed).
         folders.extend(sorted(below, reverse=True))
     return found

@@ -83,8 +83,10 @@ def validate_snapshot(
 
     With a ``memo``, a unit whose inputs are unchanged since an earlier validation (its
     service key, see ``reconciler.desired.reuse``) is neither rendered nor linted again:
-    its problems come from the memo, and it is absent from ``rendered``. Units are all
-    rendered first, then linted, so that ``lint_ahead`` can lint them in parallel.
+    its problems come from the memo, and it is absent from ``rendered``. When the memo
+    holds the last validation and the build was redone from the build it checked, only
+    the units built again are even looked up. Units are all rendered first, then
+    linted, so that ``lint_ahead`` can lint them in parallel.
     """
     if memo is None:
         return _validate(build_desired(snapshot), renderer, linter, only, lint_ahead)

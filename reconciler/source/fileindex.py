@@ -24,8 +24,9 @@ from pathlib import Path
 SKIPPED = frozenset({".git", ".goldenpath", "__pycache__", "node_modules"})
 # How close to "now" a timestamp must be for its file to be read again at the next look.
 # Filesystem clocks tick coarsely (Linux: a scheduler tick, a few milliseconds; FAT: two
-# seconds), and a network filesystem's clock may run ahead of ours: three seconds covers
-# those. It costs little: only files written in the last three seconds are read again.
+# seconds), and a file server's clock may differ from ours: three seconds covers a tick
+# and that much skew (a timestamp ahead of our clock is never trusted). It costs little:
+# only files written in the last three seconds are read again.
 RACY_WINDOW_NS = 3_000_000_000
 
 Signature = tuple[int, int, int, int]  # mtime_ns, ctime_ns, size, inode

@@ -11,6 +11,7 @@ pretends to run. All bodies are JSON; errors are ``{"error": "..."}`` with a 4xx
 | DELETE | ``/_goldenpath/faults/<id>`` | remove one fault |
 | GET | ``/_goldenpath/simulated`` | simulated resources (``?stackName=&account=&region=``) |
 | GET, POST, DELETE | ``/_goldenpath/drift`` | list, declare, clear out-of-band changes |
+| GET, DELETE | ``/_goldenpath/calls`` | the AWS API calls answered, by action; DELETE also clears |
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
 
+from emulator.calls import CALLS, action_of
 from emulator.faults import FAULTS, FaultError, parse_fault
 from emulator.fixes import MOTO_VERSION, describe_fixes
 
@@ -169,6 +171,12 @@ def _drift(method: str, environ: dict[str, Any]) -> tuple[int, Any]:
 def handle(method: str, path: str, environ: dict[str, Any]) -> tuple[int, Any]:
     """Answer one admin request: (HTTP status, JSON-able body)."""
     route, _, rest = path.partition("/")
+    if route == "calls" and not rest:
+        if method == "GET":
+            return 200, {"calls": CALLS.counts()}
+        if method == "DELETE":
+            return 200, {"calls": CALLS.take()}
+        raise AdminError(405, f"{method} is not allowed on calls")
     if route == "fixes":
         return 200, {"fixes": describe_fixes()}
     if route == "faults":
@@ -191,6 +199,8 @@ class AdminApplication:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if not path.startswith(PREFIX):
+            if not path.startswith("/moto-api/"):
+                CALLS.count(action_of(environ))
             return self._moto(environ, start_response)
         try:
             if path == PREFIX + "health":

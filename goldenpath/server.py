@@ -172,6 +172,8 @@ def serve(
     server = _server(config)
     worker = threading.Thread(target=loop.run, args=(stop,), name="reconcile", daemon=True)
     with watching(tracked.worktree, queue):
+        # cfn-lint's rules are built now, not when the first change is waiting for them.
+        threading.Thread(target=linter.warm_up, name="lint-warm-up", daemon=True).start()
         worker.start()
         if on_ready is not None:
             threading.Thread(target=_when_listening, args=(server, on_ready), daemon=True).start()

@@ -209,7 +209,7 @@ _WORKER_LINTER: Any = None
 
 
 def _warm_up() -> None:
-    _worker_lint(("Resources: {}\n", (), "us-east-1", "warm-up"))
+    _worker_linter().warm_up()
 
 
 def _worker_lint_keyed(job: LintJob) -> tuple[str, str]:
@@ -219,13 +219,17 @@ def _worker_lint_keyed(job: LintJob) -> tuple[str, str]:
     return Linter.cache_key(body, ignore, [region]), _worker_lint(job)
 
 
-def _worker_lint(job: LintJob) -> str:
+def _worker_linter() -> Any:
     global _WORKER_LINTER
     from reconciler.render import Linter
 
     if _WORKER_LINTER is None:
         _WORKER_LINTER = Linter()
+    return _WORKER_LINTER
+
+
+def _worker_lint(job: LintJob) -> str:
     body, ignore, region, template = job
-    report = _WORKER_LINTER.lint(body, file=template, ignore_checks=ignore, regions=(region,))
+    report = _worker_linter().lint(body, file=template, ignore_checks=ignore, regions=(region,))
     text: str = report.to_json()
     return text

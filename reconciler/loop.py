@@ -102,7 +102,9 @@ class ReconcileLoop:
             log.warning("loop.unknown_commit", commit=commit, head=head)
         seen = self.store.seen_revision(self.tracked.branch)
         if head == seen and not self.retry_pending and not self.store.in_flight():
-            log.debug("loop.unchanged", head=head, reason=reason)
+            # Quiet for the timer; said aloud when a push or an edit asked for the work.
+            say = log.debug if reason == "poll" else log.info
+            say("loop.unchanged", head=head, reason=reason)
             return
         log.info("loop.reconcile", head=head, reason=reason)
         self.reconciles += 1

@@ -36,6 +36,18 @@ from reconciler.errors import Problem
 
 log = structlog.get_logger(__name__)
 
+# What ``Linter.warm_up`` lints: enough to load cfn-lint's rules and its common schemas.
+WARM_UP_BODY = """AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  Name: {Type: String}
+Resources:
+  Topic:
+    Type: AWS::SNS::Topic
+    Properties: {TopicName: !Ref Name}
+Outputs:
+  TopicArn: {Value: !Ref Topic}
+"""
+
 # Entries kept by MemoryLintCache; a report is small (a few hundred bytes when clean).
 DEFAULT_MEMORY_CACHE_ENTRIES = 100_000
 
@@ -140,6 +152,11 @@ class Linter:
         # cfn-lint's config is mutated per template (set_template_args), and its rules keep
         # per-run state: one run at a time.
         self._lock = threading.Lock()
+
+    def warm_up(self) -> None:
+        """Build cfn-lint's rules and lint a small body now, not on the first real one
+        (about a second). A long-running process calls it as it starts."""
+        self._run(WARM_UP_BODY, "warm-up", (), ("us-east-1",))
 
     @staticmethod
     def cache_key(body: str, ignore_checks: Collection[str], regions: Sequence[str]) -> str:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -184,3 +185,24 @@ def test_one_fault_can_be_removed_by_id(cloud: EmbeddedEmulator) -> None:
 def test_health_names_the_moto_version(cloud: EmbeddedEmulator) -> None:
     cloud.wait_until_loaded()
     assert admin(cloud, "GET", "health").json() == {"status": "ok", "moto": "5.2.5", "loaded": True}
+
+
+# ---- calls answered, by action --------------------------------------------------------------
+
+
+def test_the_calls_answered_are_counted_by_action(
+    cloud: EmbeddedEmulator, cfn: Any, client: Any, names: Any, cfn_template: str
+) -> None:
+    admin(cloud, "DELETE", "calls")
+    name = names("counted")
+    cfn.create_stack(StackName=name, TemplateBody=cfn_template)  # a form body (query API)
+    cfn.describe_stacks(StackName=name)
+    cfn.describe_stacks(StackName=name)
+    client("sts").get_caller_identity()
+    assert admin(cloud, "GET", "calls").json() == {
+        "calls": {"CreateStack": 1, "DescribeStacks": 2, "GetCallerIdentity": 1}
+    }
+    # DELETE hands over the counts and starts again; admin requests are never counted.
+    assert admin(cloud, "DELETE", "calls").json()["calls"]["DescribeStacks"] == 2
+    assert admin(cloud, "GET", "calls").json() == {"calls": {}}
+    assert admin(cloud, "POST", "calls").status_code == 405

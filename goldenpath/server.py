@@ -29,6 +29,7 @@ from reconciler.forges import ForgeSettings, RedactSecrets, SystemClock, open_fo
 from reconciler.loop import LoopSettings, ReconcileLoop
 from reconciler.render import Linter, Renderer
 from reconciler.source.tracked import TrackedRepo
+from reconciler.specs.memo import ContentMemo
 from reconciler.specs.model import Platform
 from reconciler.state import StateStore
 
@@ -151,7 +152,9 @@ def serve(
     renderer = Renderer()
     cache = StoredLintCache(store, write_through=True)
     linter = Linter(cache)
-    engine = Reconciler(store, cloud, renderer=renderer, linter=linter, stop=stop)
+    engine = Reconciler(
+        store, cloud, renderer=renderer, linter=linter, stop=stop, memo=ContentMemo()
+    )
     checks = ChangeChecks(
         tracked, store, forge, renderer=renderer, linter=linter, public_url=public_url
     )
@@ -172,8 +175,9 @@ def serve(
     server = _server(config)
     worker = threading.Thread(target=loop.run, args=(stop,), name="reconcile", daemon=True)
     with watching(tracked.worktree, queue):
-        # cfn-lint's rules are built now, not when the first change is waiting for them.
-        threading.Thread(target=linter.warm_up, name="lint-warm-up", daemon=True).start()
+        # cfn-lint's rules and boto3's API models are loaded now, not when the first
+        # change is waiting for them.
+        threading.Thread(target=_warm_up, args=(linter, cloud), name="warm-up", daemon=True).start()
         worker.start()
         if on_ready is not None:
             threading.Thread(target=_when_listening, args=(server, on_ready), daemon=True).start()
@@ -189,6 +193,16 @@ def serve(
         stop.set()
         worker.join(timeout=120)
     return 0
+
+
+def _warm_up(linter: Linter, cloud: Cloud) -> None:
+    linter.warm_up()
+    warm = getattr(cloud, "warm_up", None)  # the AWS cloud has one; test doubles need none
+    if warm is not None:
+        try:
+            warm()
+        except Exception as exc:  # only a head start: the first real call reports problems
+            log.warning("serve.warm_up_failed", error=str(exc), error_type=type(exc).__name__)
 
 
 def platform_of(tracked: TrackedRepo) -> Platform:

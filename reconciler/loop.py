@@ -55,6 +55,7 @@ class ReconcileLoop:
             self.latest_heads[(event.forge, event.repo, event.number)] = event.head_sha
 
     def run(self, stop: threading.Event) -> None:
+        self.prime()
         next_poll = time.monotonic()
         while not stop.is_set():
             wait = max(0.0, min(next_poll - time.monotonic(), 1.0))
@@ -72,6 +73,16 @@ class ReconcileLoop:
             except Exception:  # one bad event must not stop the reconciler
                 log.exception("loop.unexpected_error")
         log.info("loop.stopped", reconciles=self.reconciles)
+
+    def prime(self) -> None:
+        """Read and plan the head once, so that the first change finds the repo's files,
+        parsed specs and statements in memory (the plan makes no cloud call)."""
+        try:
+            self.engine.plan(
+                committed_snapshot(self.tracked.source, self.tracked.head(), self.store)
+            )
+        except GoldenpathError as exc:
+            log.warning("loop.prime_failed", error=str(exc), error_type=type(exc).__name__)
 
     def handle(self, item: Any) -> None:
         if isinstance(item, Push):
@@ -107,11 +118,22 @@ class ReconcileLoop:
             say("loop.unchanged", head=head, reason=reason)
             return
         log.info("loop.reconcile", head=head, reason=reason)
+        started = time.perf_counter()
         self.reconciles += 1
         self._status(head, wording.pending(wording.APPLY, "applying"))
         snapshot = committed_snapshot(self.tracked.source, head, self.store)
+        read = time.perf_counter()
         applied = self.engine.apply(snapshot)
         report = applied.report
+        log.info(
+            "loop.reconciled",
+            head=head,
+            applied=report.count("applied"),
+            unchanged=report.count("unchanged"),
+            not_done=len(report.outcomes) - report.count("applied", "unchanged"),
+            read_s=round(read - started, 3),
+            apply_s=round(time.perf_counter() - read, 3),
+        )
         failed = sorted(u for u, o in report.outcomes.items() if o.kind in ("failed", "invalid"))
         failed += [str(p) for p in applied.planned.build.errors][:3]
         self._status(

@@ -30,6 +30,7 @@ from reconciler.plan.planning import Planned, plan_snapshot
 from reconciler.render import Linter, Renderer
 from reconciler.source.snapshot import Snapshot
 from reconciler.specs.loader import load_specs
+from reconciler.specs.memo import ContentMemo
 from reconciler.state import StateStore
 
 log = structlog.get_logger(__name__)
@@ -57,6 +58,7 @@ class Reconciler:
         progress: Progress | None = None,
         stop: threading.Event | None = None,
         clock: Clock = SYSTEM_CLOCK,
+        memo: ContentMemo | None = None,
     ) -> None:
         self.store = store
         self.cloud = cloud
@@ -67,6 +69,9 @@ class Reconciler:
         self.progress = progress
         self.stop = stop or threading.Event()
         self.clock = clock  # paces re-sent calls (tests pass a fake one)
+        # A long-running process keeps one between plans (see plan_snapshot); one thread
+        # plans at a time.
+        self.memo = memo
 
     def plan(self, snapshot: Snapshot, *, refresh: bool = False, preview: bool = False) -> Planned:
         """Desired against recorded state; with ``refresh`` against live stacks too."""
@@ -83,7 +88,9 @@ class Reconciler:
         if refresh:
             specs, _problems = load_specs(snapshot.files)
             live = self._live(recorded, known_roles(self.store, specs, accounts))
-        planned = plan_snapshot(snapshot, recorded, renderer=self.renderer, live=live)
+        planned = plan_snapshot(
+            snapshot, recorded, renderer=self.renderer, live=live, memo=self.memo
+        )
         roles = known_roles(self.store, planned.build.specs, accounts)
         planned = Planned(planned.build, reachable(planned.plan, roles), planned.rollouts)
         self._record_recommended(planned)

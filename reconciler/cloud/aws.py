@@ -58,6 +58,10 @@ class AwsCloud:
         self._clock = clock
         self._transport = AwsTransport(self.settings, clock, rng or random.Random())
 
+    def warm_up(self) -> None:
+        """Load boto3 and CloudFormation's API model now (see ``AwsTransport.warm_up``)."""
+        self._transport.warm_up()
+
     def api_calls(self) -> dict[str, int]:
         """AWS calls sent so far by ``service:Operation`` (retries included)."""
         return self._transport.api_calls()

@@ -107,6 +107,14 @@ class AwsTransport:
             on_expired_credentials=lambda: self.forget_credentials(target),
         )
 
+    def warm_up(self, service: str = "cloudformation") -> None:
+        """Import boto3 and load ``service``'s API model now, not on the first call: a few
+        hundred milliseconds a long-running process should not spend on its first change.
+        Sends nothing; a client built later for any target reuses the loaded model."""
+        with self._lock:
+            session = self._boto_session()
+            session.client(service, region_name="us-east-1", endpoint_url="http://localhost")
+
     def api_calls(self) -> dict[str, int]:
         """Calls sent so far, by ``service:Operation`` (each retry counts)."""
         with self._lock:

@@ -11,11 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from reconciler.desired.build import Build, build_desired
+from reconciler.desired.incremental import build_reusing
 from reconciler.plan.diff import make_plan
 from reconciler.plan.model import Live, Plan, Recorded
 from reconciler.plan.rollout import RolloutView, plan_rollouts
 from reconciler.render import Renderer
 from reconciler.source.snapshot import Snapshot
+from reconciler.specs.memo import ContentMemo
 
 
 @dataclass(frozen=True)
@@ -31,9 +33,19 @@ def plan_snapshot(
     *,
     renderer: Renderer,
     live: Mapping[str, Live | None] | None = None,
+    memo: ContentMemo | None = None,
 ) -> Planned:
+    """The plan of ``snapshot`` against ``recorded``.
+
+    A long-running process passes the ``memo`` it keeps between plans: spec files,
+    services and the last build are then reused where their inputs did not change.
+    """
     in_use = {uid: r.version for uid, r in recorded.items()}
-    build = build_desired(snapshot, in_use=in_use)
+    if memo is not None:
+        build = build_reusing(snapshot, memo, in_use=in_use).build
+        memo.end_run()
+    else:
+        build = build_desired(snapshot, in_use=in_use)
     # Whether a recorded stack holds data is a platform setting, read at this revision.
     data = set(build.specs.platform.data_templates)
     recorded = {

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import git
 import structlog
@@ -22,6 +23,10 @@ from reconciler.templates.versions import CommitTrees, MajorKey, VersionIndex, e
 
 log = structlog.get_logger(__name__)
 TEMPLATES = "templates"
+Folder = tuple[tuple[str, bytes], ...]  # a git tree's files, by path relative to it
+# Folders and files kept from earlier revisions, as a multiple of those the last used.
+FOLDERS_KEPT = 3
+T = TypeVar("T")
 _MAJOR = re.compile(r"^v([0-9]+)$")
 
 
@@ -32,6 +37,10 @@ class GitSource:
         self.repo = repo
         self.prefix = prefix  # "" or "folder/of/platform/repo"
         self._majors_by_tree: dict[str, dict[MajorKey, tuple[str, TemplateKind]]] = {}
+        # The files of each folder of the last revision read, by git tree id: an unchanged
+        # folder is not read again (a long-running process reads a revision per change).
+        self._folders: dict[str, Folder] = {}
+        self._blobs: dict[str, bytes] = {}
 
     @classmethod
     def open(cls, path: Path) -> GitSource:
@@ -56,7 +65,34 @@ class GitSource:
         tree = self._tree(commit)
         if tree is None:
             return {}
-        return dict(_read_tree(tree, ""))
+        used = _Read()
+        files = dict(self._folder(tree, used))
+        # Kept: what this revision used, and older folders and files while they are few.
+        self._folders = _kept(self._folders, used.folders)
+        self._blobs = _kept(self._blobs, used.blobs)
+        return files
+
+    def _folder(self, tree: Any, used: _Read) -> Folder:
+        """A tree's files, by path relative to it: kept by tree id, read only when new."""
+        found = self._folders.get(tree.hexsha) or used.folders.get(tree.hexsha)
+        if found is None:
+            entries: list[tuple[str, bytes]] = []
+            for item in tree:
+                if item.type == "blob":
+                    entries.append((item.name, self._blob(item, used)))
+                elif item.type == "tree":
+                    entries.extend((f"{item.name}/{p}", d) for p, d in self._folder(item, used))
+            found = tuple(entries)
+        used.folders[tree.hexsha] = found
+        return found
+
+    def _blob(self, blob: Any, used: _Read) -> bytes:
+        """A file's bytes, kept by blob id: a changed folder's unchanged files are not read."""
+        data = self._blobs.get(blob.hexsha) or used.blobs.get(blob.hexsha)
+        if data is None:
+            data = bytes(blob.data_stream.read())
+        used.blobs[blob.hexsha] = data
+        return data
 
     def history(self, head: str, since: str | None) -> list[CommitTrees]:
         """First-parent commits after ``since`` up to ``head``, oldest first."""
@@ -133,6 +169,21 @@ def _majors(templates: Any) -> Iterator[tuple[MajorKey, tuple[str, TemplateKind]
             names = {t.name for t in version.trees}
             kind: TemplateKind = "environment" if "infrastructure" in names else "service"
             yield (folder.name, int(match[1])), (version.hexsha, kind)
+
+
+@dataclass
+class _Read:
+    """The folders and files one revision's read used, by git object id."""
+
+    folders: dict[str, Folder] = field(default_factory=dict)
+    blobs: dict[str, bytes] = field(default_factory=dict)
+
+
+def _kept(before: dict[str, T], used: dict[str, T]) -> dict[str, T]:
+    """What to keep for the next read: ``used``, and ``before`` while it is not many more."""
+    if len(before) > FOLDERS_KEPT * len(used):
+        return used
+    return {**before, **used}
 
 
 def _read_tree(tree: Any, root: str) -> Iterator[tuple[str, bytes]]:

@@ -19,8 +19,11 @@ def arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--lint-workers",
         type=int,
-        default=os.cpu_count() or 1,
-        help="processes that run cfn-lint on the bodies to deploy (default: one per core)",
+        # One core stays with the engine (and, here, the emulator): on two cores one
+        # worker deploys 200 stacks faster than two.
+        default=max(1, (os.cpu_count() or 1) - 1),
+        help="processes that run cfn-lint on the bodies to deploy, 0 for this process "
+        "(default: one per core but one)",
     )
 
 
@@ -46,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     configure_logs(args)
     # Forked first: the workers build cfn-lint's rules (a second) while this process
     # opens the state, reads the repo and plans.
-    pool = LintPool(args.lint_workers) if args.lint_workers > 1 else None
+    pool = LintPool(args.lint_workers) if args.lint_workers > 0 else None
     try:
         with StateStore.open(args.state) as store:
             found = marked(store, noop_key(revision, store, args.state))

@@ -25,6 +25,7 @@ from reconciler.cloud import (
     SYSTEM_CLOCK,
     Clock,
     Cloud,
+    CloudRejected,
     NoChange,
     RetryPolicy,
     StackRef,
@@ -69,6 +70,14 @@ class InFlight:
     version: str
     revision: str
     record: UnitRecord | None
+
+
+def _refused(exc: CloudError) -> Outcome:
+    """A stack call the cloud refused: the unit stalls, unless the refusal was about the
+    credentials (then it is tried again on the next run, once they are fixed)."""
+    if isinstance(exc, CloudRejected) and exc.is_unauthorized:
+        return Outcome("retrying", "Unauthorized", str(exc))
+    return Outcome("failed", "Rejected", str(exc))
 
 
 # An operation CloudFormation finished: the flight, the stack as it ended (None: gone),
@@ -164,7 +173,7 @@ class StackOps:
         except Waiting as exc:
             return self._abandon(flight, Outcome("retrying", "CloudUnavailable", str(exc)))
         except CloudError as exc:
-            return self._abandon(flight, Outcome("failed", "Rejected", str(exc)), unit=unit)
+            return self._abandon(flight, _refused(exc), unit=unit)
         return flight
 
     def issue_delete(
@@ -201,7 +210,7 @@ class StackOps:
         except Waiting as exc:
             return self._abandon(flight, Outcome("retrying", "CloudUnavailable", str(exc)))
         except CloudError as exc:
-            return self._abandon(flight, Outcome("failed", "Rejected", str(exc)))
+            return self._abandon(flight, _refused(exc))
         return flight
 
     def finish(

@@ -51,6 +51,17 @@ _TRANSIENT_CODES = frozenset(
     {"InternalFailure", "InternalError", "ServiceUnavailable", "RequestTimeout"}
 )
 _EXPIRED_CODES = frozenset({"ExpiredToken", "ExpiredTokenException"})
+# AWS's codes, and botocore's error classes, for a caller without usable credentials.
+_UNAUTHORIZED_CODES = frozenset(
+    {
+        "InvalidClientTokenId",
+        "UnrecognizedClientException",
+        "SignatureDoesNotMatch",
+        "NoCredentialsError",
+        "PartialCredentialsError",
+        "CredentialRetrievalError",
+    }
+)
 _THROTTLING_STATUSES = frozenset({429, 503})
 _SERVER_ERROR_STATUSES = frozenset({500, 502, 504})
 
@@ -92,6 +103,15 @@ class CloudRejected(CloudError):
         self.aws_message = aws_message
         self.attempts = attempts
         super().__init__(f"{site.describe()}: {code}: {aws_message}")
+
+    @property
+    def is_unauthorized(self) -> bool:
+        """The call was refused for whose it was, not for what it asked: no credentials,
+        credentials AWS does not know, or a role that cannot be assumed. Fixing that
+        fixes every call, so it says nothing against the stack's template."""
+        return self.code in _UNAUTHORIZED_CODES or (
+            self.code == "AccessDenied" and self.site.operation == "AssumeRole"
+        )
 
     @property
     def is_no_updates(self) -> bool:

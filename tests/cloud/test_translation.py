@@ -137,3 +137,21 @@ def test_a_refused_role_is_rejected_naming_assume_role_and_the_target(
     assert str(caught.value).startswith(f"AssumeRole in {target}: AccessDenied: User is not")
     assert isinstance(caught.value.__cause__, ClientError)
     assert proxy.count("CreateStack") == 0
+
+
+@pytest.mark.parametrize(
+    ("operation", "code", "unauthorized"),
+    [
+        ("UpdateStack", "NoCredentialsError", True),
+        ("UpdateStack", "InvalidClientTokenId", True),
+        ("UpdateStack", "SignatureDoesNotMatch", True),
+        ("AssumeRole", "AccessDenied", True),  # the environment's role cannot be assumed
+        ("UpdateStack", "AccessDenied", False),  # what the stack asks for is denied
+        ("UpdateStack", "ValidationError", False),
+    ],
+)
+def test_a_refusal_for_whose_call_it_was_is_told_apart_from_one_for_what_it_asked(
+    operation: str, code: str, unauthorized: bool
+) -> None:
+    refused = CloudRejected(CallSite(operation, "svc-web-prod", TARGET), code, "no", 1)
+    assert refused.is_unauthorized is unauthorized

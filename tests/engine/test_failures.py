@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.cloud import Fault, FaultyCloud, RetryPolicy
+from reconciler.cloud import AwsCloud, CloudSettings, Fault, FaultyCloud, RetryPolicy
 from reconciler.render import Linter
 from reconciler.state import UnitRecord
 from tests.engine.conftest import Build, FakeClock, Harness
@@ -280,3 +280,25 @@ def test_a_template_cfn_lint_rejects_stalls_before_any_stack_call(harness: MakeH
     stalled = condition(made.store.unit("environment/test"), "Stalled")
     assert stalled[:2] == (True, "LintFailed")
     assert applied.report.outcomes["service/orders/test"].kind == "blocked"
+
+
+def test_missing_credentials_stall_nothing_and_the_next_apply_with_them_deploys(
+    cycle: Harness, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # The ambient chain finds nothing: no variables, no files, no instance metadata.
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    anonymous = AwsCloud(CloudSettings(endpoint_url=cycle.cloud.settings.endpoint_url))
+
+    first = cycle.engine(anonymous).apply(cycle.snapshot())
+
+    outcome = first.report.outcomes["environment/test"]
+    assert (outcome.kind, outcome.reason) == ("retrying", "Unauthorized")
+    assert "NoCredentialsError" in outcome.message
+    assert condition(cycle.store.unit("environment/test"), "Stalled")[0] is False
+    second = cycle.apply()  # credentials fixed: no new commit is needed
+    assert second.report.ok, second.report.outcomes
+    assert "goldenpath-environment-test" in cycle.aws.stacks(cycle.accounts.test)

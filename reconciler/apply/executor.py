@@ -43,7 +43,10 @@ class ApplySettings:
     """How hard apply pushes the cloud."""
 
     workers: int = 8  # threads issuing API calls at once
-    per_target: int = 16  # stack operations in flight per account and region
+    # Stack operations in flight per account and region. CloudFormation works on stacks
+    # in parallel and throttles the API, not the stacks (throttled calls are re-sent
+    # with backoff); 32 deploys 200 small stacks ~20% faster than 16 did here.
+    per_target: int = 32
     poll_first: float = 0.05  # seconds before the first poll of a round of operations
     poll_max: float = 5.0  # the poll interval grows to this
     lease_ttl: float = 900.0  # seconds a unit's lease lasts; renewed while polling

@@ -23,6 +23,7 @@ from reconciler.apply.rollouts import save_rollouts
 from reconciler.apply.stack_ops import StackOps, target_of
 from reconciler.caching import RECOMMENDED
 from reconciler.cloud import SYSTEM_CLOCK, Clock, Cloud, ResourceChange, StackRequest, Target
+from reconciler.desired.render_memo import RenderMemo
 from reconciler.errors import CloudError, Waiting
 from reconciler.plan.model import Live, Plan, Recorded
 from reconciler.plan.model import ResourceChange as PlannedChange
@@ -72,6 +73,7 @@ class Reconciler:
         # A long-running process keeps one between plans (see plan_snapshot); one thread
         # plans at a time.
         self.memo = memo
+        self.renders = RenderMemo() if memo is not None else None
 
     def plan(self, snapshot: Snapshot, *, refresh: bool = False, preview: bool = False) -> Planned:
         """Desired against recorded state; with ``refresh`` against live stacks too."""
@@ -89,7 +91,12 @@ class Reconciler:
             specs, _problems = load_specs(snapshot.files)
             live = self._live(recorded, known_roles(self.store, specs, accounts))
         planned = plan_snapshot(
-            snapshot, recorded, renderer=self.renderer, live=live, memo=self.memo
+            snapshot,
+            recorded,
+            renderer=self.renderer,
+            live=live,
+            memo=self.memo,
+            renders=self.renders,
         )
         roles = known_roles(self.store, planned.build.specs, accounts)
         planned = Planned(planned.build, reachable(planned.plan, roles), planned.rollouts)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
+from reconciler.desired.render_memo import RenderMemo
 from reconciler.desired.rendering import OutputSource, RenderedUnit, render_unit
 from reconciler.desired.units import DesiredState, Unit, stack_name
 from reconciler.errors import RenderError
@@ -30,12 +31,18 @@ def make_plan(
     renderer: Renderer,
     prune: PruneRules,
     live: Mapping[str, Live | None] | None = None,
+    renders: RenderMemo | None = None,
 ) -> Plan:
-    planner = _Planner(desired, recorded, renderer, live)
+    """Each unit's action against its record. ``renders``: the renders of earlier plans,
+    kept by a long-running process; a unit whose inputs did not change is not rendered
+    again."""
+    planner = _Planner(desired, recorded, renderer, live, renders)
     planner.invalid()
     for unit_id in desired.order:
         planner.visit(desired.units[unit_id])
     planner.deletions(prune)
+    if renders is not None:
+        renders.end_plan()
     return Plan(desired.revision, tuple(planner.plans))
 
 
@@ -46,7 +53,9 @@ class _Planner:
         recorded: Mapping[str, Recorded],
         renderer: Renderer,
         live: Mapping[str, Live | None] | None,
+        renders: RenderMemo | None = None,
     ) -> None:
+        self.renders = renders
         self.desired = desired
         self.recorded = recorded
         self.renderer = renderer
@@ -103,7 +112,10 @@ class _Planner:
             return
         source: OutputSource = self._source()
         try:
-            rendered = render_unit(unit, self.desired, self.renderer, source)
+            if self.renders is not None:
+                rendered = self.renders.render(unit, self.desired, self.renderer, source)
+            else:
+                rendered = render_unit(unit, self.desired, self.renderer, source)
         except RenderError as exc:
             self.add(_with(base, "blocked", f"render error: {exc}"))
             return

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 from reconciler.desired.build import Build, build_desired
 from reconciler.desired.incremental import build_reusing
+from reconciler.desired.render_memo import RenderMemo
 from reconciler.plan.diff import make_plan
 from reconciler.plan.model import Live, Plan, Recorded
 from reconciler.plan.rollout import RolloutView, plan_rollouts
@@ -34,11 +35,13 @@ def plan_snapshot(
     renderer: Renderer,
     live: Mapping[str, Live | None] | None = None,
     memo: ContentMemo | None = None,
+    renders: RenderMemo | None = None,
 ) -> Planned:
     """The plan of ``snapshot`` against ``recorded``.
 
-    A long-running process passes the ``memo`` it keeps between plans: spec files,
-    services and the last build are then reused where their inputs did not change.
+    A long-running process passes the ``memo`` and ``renders`` it keeps between plans:
+    spec files, services, the last build and units' renders are then reused where their
+    inputs did not change.
     """
     in_use = {uid: r.version for uid, r in recorded.items()}
     if memo is not None:
@@ -57,7 +60,12 @@ def plan_snapshot(
     if moving:
         build = build_desired(snapshot, in_use={k: v for k, v in in_use.items() if k not in moving})
     plan = make_plan(
-        build.state, recorded, renderer=renderer, prune=build.specs.platform.prune, live=live
+        build.state,
+        recorded,
+        renderer=renderer,
+        prune=build.specs.platform.prune,
+        live=live,
+        renders=renders,
     )
     problems = tuple(str(p) for p in build.errors)
     if problems:

@@ -47,7 +47,18 @@ class RenderedUnit:
         return not self.pending
 
     def fingerprint(self) -> str:
-        """Hash of what would be deployed: body, parameters (none) and target."""
+        """Hash of what would be deployed: body, parameters (none) and target.
+
+        Made once per rendered unit (a long-running process keeps renders between plans).
+        """
+        known = self.__dict__.get("_fingerprint")
+        if known is not None:
+            return str(known)
+        made = self._fingerprint()
+        object.__setattr__(self, "_fingerprint", made)
+        return made
+
+    def _fingerprint(self) -> str:
         target = self.unit.target
         material = json.dumps(
             [

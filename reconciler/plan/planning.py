@@ -52,7 +52,7 @@ def plan_snapshot(
     # Whether a recorded stack holds data is a platform setting, read at this revision.
     data = set(build.specs.platform.data_templates)
     recorded = {
-        uid: replace(r, holds_data=r.holds_data or r.template in data)
+        uid: replace(r, holds_data=True) if r.template in data and not r.holds_data else r
         for uid, r in recorded.items()
     }
     rollouts = plan_rollouts(build, recorded, build.specs.platform.rollout_order)

@@ -58,6 +58,9 @@ class StateStore:
         # instead of in SQLite's busy handler, which sleeps in growing steps (up to 100 ms)
         # and made a 16-thread apply spend a third of its time waiting. Other processes
         # still wait in the busy handler; PostgreSQL needs no gate.
+        # Records by raw row, from the last read of every unit (see units.all_units).
+        self._unit_rows: dict[tuple[Any, ...], UnitRecord] = {}
+        self._units_lock = threading.Lock()
         self._write_gate: AbstractContextManager[Any] = (
             threading.RLock() if engine.dialect.name == "sqlite" else nullcontext()
         )
@@ -151,8 +154,8 @@ class StateStore:
 
     def units(self) -> list[UnitRecord]:
         """Every recorded unit, by id."""
-        with self._reading("reading units") as connection:
-            return units.all_units(connection)
+        with self._reading("reading units") as connection, self._units_lock:
+            return units.all_units(connection, self._unit_rows)
 
     def unit(self, unit_id: str) -> UnitRecord | None:
         with self._reading(f"reading unit {unit_id}") as connection:

@@ -199,9 +199,25 @@ class UnitRecord:
             )
 
 
-def all_units(connection: Connection) -> list[UnitRecord]:
+def all_units(
+    connection: Connection, known: dict[tuple[Any, ...], UnitRecord] | None = None
+) -> list[UnitRecord]:
+    """Every unit's record, by id. ``known``: records by their raw row, from an earlier
+    read; an unchanged row is not decoded again, and ``known`` is left holding this read's
+    rows (a long-running process plans thousands of units after every commit)."""
     rows = connection.execute(sa.select(tables.units).order_by(tables.units.c.id))
-    return records(UnitRecord.from_row, rows)
+    if known is None:
+        return records(UnitRecord.from_row, rows)
+    found: dict[tuple[Any, ...], UnitRecord] = {}
+    for row in rows:
+        raw = tuple(row)
+        record = known.get(raw)
+        if record is None:
+            record = UnitRecord.from_row(as_mapping(row))
+        found[raw] = record
+    known.clear()
+    known.update(found)
+    return list(found.values())
 
 
 def get_unit(connection: Connection, unit_id: str) -> UnitRecord | None:

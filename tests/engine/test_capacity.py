@@ -39,5 +39,7 @@ def test_units_beyond_the_limit_wait_without_spinning(
     assert applied.report.ok
     assert applied.report.count("applied") == len(applied.planned.build.state.units)
     # Each look at a waiting unit happens once per answered call or poll, not in a busy
-    # loop: a spinning scheduler looks at them tens of thousands of times.
-    assert len(looks) < 40 * len(applied.planned.build.state.units), len(looks)
+    # loop: a spinning scheduler looks at them tens of thousands of times. (A poll every
+    # 50 ms while stacks take 0.3 s each, one at a time, is a few hundred looks; on a
+    # loaded machine the stacks take longer and the polls are more: hence the margin.)
+    assert len(looks) < 200 * len(applied.planned.build.state.units), len(looks)

@@ -66,6 +66,21 @@ def test_save_units_replaces_records_of_known_units(store: StateStore) -> None:
     }
 
 
+def test_reading_every_unit_again_sees_each_change_and_reuses_the_rest(
+    store: StateStore,
+) -> None:
+    store.save_units([unit("environment/test"), unit("service/web/test"), unit("pipeline/web")])
+    first = {u.id: u for u in store.units()}
+    store.save_units([unit("service/web/test", version="1.3")])
+    store.forget_unit("pipeline/web")
+    second = {u.id: u for u in store.units()}
+    assert second.keys() == {"environment/test", "service/web/test"}
+    assert second["service/web/test"].version == "1.3"
+    assert second["environment/test"] is first["environment/test"]  # not decoded again
+    store.save_units([unit("pipeline/web", version="2.0")])
+    assert {u.id: u.version for u in store.units()}["pipeline/web"] == "2.0"
+
+
 def test_units_are_listed_by_id(store: StateStore) -> None:
     store.save_units([unit("service/b/x"), unit("environment/a"), unit("pipeline/c")])
     assert [u.id for u in store.units()] == ["environment/a", "pipeline/c", "service/b/x"]

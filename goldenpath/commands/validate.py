@@ -31,9 +31,18 @@ def arguments(parser: argparse.ArgumentParser) -> None:
         default=os.cpu_count() or 1,
         help="processes that run cfn-lint on uncached bodies (default: one per core)",
     )
+    parser.add_argument(
+        "--watch",
+        action="store_true",
+        help="stay running and validate again after every change (Ctrl-C stops)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.watch:
+        from goldenpath.commands.validate_watch import watch
+
+        return watch(args, lambda result, seconds: _show(args, result, seconds))
     from goldenpath.output import emit_json, problem_lines, say
     from goldenpath.workspace import state_or_none, stored_memo, working_snapshot
     from reconciler.caching import StoredLintCache
@@ -77,6 +86,29 @@ def run(args: argparse.Namespace) -> int:
         verdict = "valid" if result.ok else f"invalid: {errors} error(s)"
         say(f"{args.repo}: {verdict}, {warnings} warning(s), {len(order)} unit(s)")
     return 0 if result.ok else 1
+
+
+def _show(args: argparse.Namespace, result: Any, seconds: float) -> None:
+    """One result of ``--watch``: a JSON line, or the problems and a timed verdict."""
+    from goldenpath.commands.validate_watch import json_line
+    from goldenpath.output import problem_lines, say
+
+    if args.output == "json":
+        json_line(
+            {
+                "ok": result.ok,
+                "errors": [_problem_json(p) for p in result.errors],
+                "warnings": [_problem_json(p) for p in result.problems if p.severity == "warning"],
+                "units": len(result.build.state.order),
+                "seconds": round(seconds, 4),
+            }
+        )
+        return
+    for line in problem_lines(sorted(result.problems)):
+        say(line)
+    errors = len(result.errors)
+    verdict = "valid" if result.ok else f"invalid: {errors} error(s)"
+    say(f"{args.repo}: {verdict}, {len(result.build.state.order)} unit(s), {seconds * 1000:.0f} ms")
 
 
 def _unreadable(args: argparse.Namespace, reason: str) -> int:

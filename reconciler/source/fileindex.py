@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import stat
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,8 +61,61 @@ class FileIndex:
         self._entries: dict[str, _Entry] = {}
         self._files: dict[str, bytes] | None = None
 
-    def look(self) -> Look:
-        """The files under the root now; unchanged ones (by stat) are not read again."""
+    def look(self, only: Collection[str] | None = None) -> Look:
+        """The files under the root now; unchanged ones (by stat) are not read again.
+
+        ``only``: the paths that may have changed since the last look, as a watcher of
+        the tree saw them (files or folders, relative to the root). Only those, and the
+        files too recent to trust, are looked at; a folder among them, or a path that is
+        gone and was no file, makes it a whole look (a moved folder tells nothing of its
+        files). The first look is always whole.
+        """
+        if only is None or self._files is None:
+            return self._look_at_all()
+        return self._look_at(only)
+
+    def _look_at(self, only: Collection[str]) -> Look:
+        horizon = self.clock() - RACY_WINDOW_NS
+        before = self._entries
+        entries, files = dict(before), dict(self._files or {})
+        changed: set[str] = set()
+        read = 0
+        untrusted = {path for path, entry in before.items() if not entry.trusted}
+        for path in {p for p in only if not _skipped(p)} | untrusted:
+            full = os.path.join(self.root, path)
+            try:
+                st = os.stat(full)
+            except (FileNotFoundError, NotADirectoryError):
+                st = None
+            if st is not None and stat.S_ISDIR(st.st_mode):
+                return self._look_at_all()
+            if st is None or not stat.S_ISREG(st.st_mode):
+                if path not in before:
+                    return self._look_at_all()  # maybe a folder that moved away
+                del entries[path], files[path]
+                changed.add(path)
+                continue
+            signature = (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
+            known = before.get(path)
+            if known is None:
+                return self._look_at_all()  # a new file: keep the whole look's order
+            if known.trusted and known.signature == signature:
+                continue
+            data = _read(full)
+            if data is None:
+                return self._look_at_all()
+            read += 1
+            if known.data != data:
+                changed.add(path)
+            else:
+                data = known.data
+            trusted = max(st.st_mtime_ns, st.st_ctime_ns) < horizon
+            entries[path] = _Entry(signature, data, trusted)
+            files[path] = data
+        since, self._entries, self._files = self._files, entries, files
+        return Look(files, frozenset(changed), since, read)
+
+    def _look_at_all(self) -> Look:
         # Taken before any stat: a write after it is "recent" by any reading of the clock.
         horizon = self.clock() - RACY_WINDOW_NS
         before = self._entries
@@ -128,6 +181,12 @@ def _walk(root: str) -> list[tuple[str, os.DirEntry[str], os.stat_result]]:
         # Depth first, folders in name order (popped from the end, so pushed reversed).
         folders.extend(sorted(below, reverse=True))
     return found
+
+
+def _skipped(path: str) -> bool:
+    """A path the index never holds: under a skipped folder, or outside the root."""
+    parts = path.split("/")
+    return path.startswith("/") or ".." in parts or any(part in SKIPPED for part in parts)
 
 
 def _read(path: str) -> bytes | None:

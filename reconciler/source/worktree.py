@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reconciler.errors import SourceError
 from reconciler.source.fileindex import FileIndex, Look
@@ -24,16 +25,26 @@ from reconciler.templates.bundle import MAJOR_FOLDER
 from reconciler.templates.model import TemplateKind, TemplateVersion
 from reconciler.templates.versions import MajorKey, VersionIndex, with_uncommitted
 
+if TYPE_CHECKING:
+    from reconciler.source.watcher import TreeWatcher
+
 _TEMPLATE_FILES = TEMPLATES + "/"
 
 
 class WorkingTree:
     """Files on disk, with history from the enclosing git repository if there is one."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, watch: bool = False) -> None:
+        """``watch``: a long-running process's tree; a watcher tells each look which
+        paths changed, so a look costs what changed, not a stat of every file."""
         if not path.is_dir():
             raise SourceError(f"{path} is not a folder")
         self.path = path
+        self.watcher: TreeWatcher | None = None
+        if watch:
+            from reconciler.source.watcher import TreeWatcher
+
+            self.watcher = TreeWatcher(path)  # before the first look: no change is missed
         try:
             self.git: GitSource | None = GitSource.open(path)
         except SourceError:
@@ -47,8 +58,14 @@ class WorkingTree:
         """Every file on disk now (only changed ones are read again)."""
         return self._look().files
 
+    def close(self) -> None:
+        """Stop the watcher, if any."""
+        if self.watcher is not None:
+            self.watcher.close()
+            self.watcher = None
+
     def _look(self) -> Look:
-        look = self.index.look()
+        look = self.index.look(self.watcher.changed() if self.watcher is not None else None)
         if any(p.startswith(_TEMPLATE_FILES) for p in look.changed):
             self._drafts = None
         return look

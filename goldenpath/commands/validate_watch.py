@@ -1,0 +1,60 @@
+"""``goldenpath validate --watch``: stay running and validate again after every change.
+
+The working tree is watched (``TreeWatcher``), so each run looks only at the paths that
+changed and the content memo redoes only what they touch: a changed service file is
+validated again in milliseconds, however large the repo. Each result is printed as it
+comes: the problems and a verdict line (human), or one JSON document per line (json).
+Ctrl-C stops it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+# Quiet time that ends a burst of changes (an editor's save, a git checkout).
+QUIET_S = 0.1
+
+
+def watch(args: argparse.Namespace, show: Any) -> int:
+    """Validate now and after every change until interrupted; ``show(result, seconds)``
+    prints one result."""
+    from goldenpath.workspace import state_or_none, stored_memo
+    from reconciler.caching import StoredLintCache
+    from reconciler.errors import SourceError
+    from reconciler.render import Linter, Renderer
+    from reconciler.source.worktree import WorkingTree
+    from reconciler.validation import validate_snapshot
+
+    with state_or_none(args.state) as store:
+        try:
+            tree = WorkingTree(Path(args.repo), watch=True)
+        except SourceError as exc:
+            sys.stderr.write(f"error: {args.repo}: {exc}\n")
+            return 1
+        cache = StoredLintCache(store, write_through=True) if store is not None else None
+        linter = None if args.no_lint else Linter(cache)
+        memo, renderer = stored_memo(store), Renderer()
+        try:
+            while True:
+                started = time.perf_counter()
+                result = validate_snapshot(
+                    tree.snapshot(), renderer=renderer, linter=linter, memo=memo
+                )
+                memo.end_run()
+                show(result, time.perf_counter() - started)
+                sys.stdout.flush()
+                assert tree.watcher is not None
+                tree.watcher.wait(quiet=QUIET_S)
+        except KeyboardInterrupt:
+            return 0
+        finally:
+            tree.close()
+
+
+def json_line(document: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(document, default=str) + "\n")

@@ -83,6 +83,8 @@ class ReconcileLoop:
             )
         except GoldenpathError as exc:
             log.warning("loop.prime_failed", error=str(exc), error_type=type(exc).__name__)
+        except Exception:  # only a head start: it must never stop the reconciler
+            log.exception("loop.prime_failed")
 
     def handle(self, item: Any) -> None:
         if isinstance(item, Push):

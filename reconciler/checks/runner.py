@@ -18,6 +18,7 @@ from reconciler.caching import committed_snapshot
 from reconciler.checks.access import check_access
 from reconciler.checks.blast import Touched, blast_radius
 from reconciler.checks.comment import compose
+from reconciler.desired.render_memo import RenderMemo
 from reconciler.errors import GoldenpathError, Problem, SourceError
 from reconciler.events import ChangeRequest
 from reconciler.forges import (
@@ -32,6 +33,7 @@ from reconciler.plan.planning import plan_snapshot
 from reconciler.render import Linter, Renderer
 from reconciler.source.tracked import TrackedRepo
 from reconciler.specs.loader import load_specs
+from reconciler.specs.memo import ContentMemo
 from reconciler.state import StateStore
 from reconciler.validation import validate_snapshot
 
@@ -75,6 +77,13 @@ class ChangeChecks:
         self.renderer = renderer
         self.linter = linter
         self.public_url = public_url.rstrip("/")
+        # Kept between change requests (one is checked at a time, on the loop's thread):
+        # a push to a pull request redoes only what its commits changed. One memo per
+        # line of builds (validation reads no recorded versions, the plan does), apart
+        # from the engine's, whose last build is the tracked branch's.
+        self.validation_memo = ContentMemo()
+        self.plan_memo = ContentMemo()
+        self.renders = RenderMemo()
 
     def check(self, event: ChangeRequest, superseded: Any = lambda: False) -> CheckOutcome | None:
         """Validate and plan the head; post statuses and the comment unless superseded."""
@@ -155,13 +164,18 @@ class ChangeChecks:
         base = self.tracked.head()
         source = self.tracked.source
         head = committed_snapshot(source, event.head_sha, self.store)
-        validation = validate_snapshot(head, renderer=self.renderer, linter=self.linter)
+        validation = validate_snapshot(
+            head, renderer=self.renderer, linter=self.linter, memo=self.validation_memo
+        )
+        self.validation_memo.end_run()
         changed = self.tracked.changed_files(base, event.head_sha)
         base_specs, _ = load_specs(source.files(base))
         problems = list(validation.problems)
         problems += check_access(event.author, changed, base_specs, validation.build.specs)
         recorded = recorded_views(self.store, self.store.units())
-        planned = plan_snapshot(head, recorded, renderer=self.renderer)
+        planned = plan_snapshot(
+            head, recorded, renderer=self.renderer, memo=self.plan_memo, renders=self.renders
+        )
         base_versions = committed_snapshot(source, base, self.store).versions
         touched = blast_radius(head, base_versions, recorded, self.renderer)
         return CheckOutcome(event.head_sha, problems, planned.plan.to_json(), touched)

@@ -113,7 +113,9 @@ class AwsTransport:
         Sends nothing; a client built later for any target reuses the loaded model."""
         with self._lock:
             session = self._boto_session()
-            session.client(service, region_name="us-east-1", endpoint_url="http://localhost")
+            session.client(
+                service, region_name="us-east-1", endpoint_url=self._settings.endpoint_url
+            )
 
     def api_calls(self) -> dict[str, int]:
         """Calls sent so far, by ``service:Operation`` (each retry counts)."""

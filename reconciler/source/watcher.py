@@ -47,7 +47,10 @@ class TreeWatcher:
         self._cookies = root / COOKIE_FOLDER
         self._lock = threading.Condition()
         self._paths: set[str] = set()
-        self._seen_cookies: set[str] = set()
+        # The cookie ``changed()`` waits for, and whether it has come. Only that one
+        # counts: a cookie's later events (closed, deleted) must not pile up.
+        self._awaited: str | None = None
+        self._arrived = False
         self._broken = False
         self._counter = itertools.count()
         self._last_full = time.monotonic()
@@ -59,6 +62,8 @@ class TreeWatcher:
         """The paths (relative, files or folders) changed since the last call; None: the
         caller should look at everything."""
         cookie = f"{COOKIE_PREFIX}{os.getpid()}-{next(self._counter)}"
+        with self._lock:
+            self._awaited, self._arrived = cookie, False
         try:
             self._cookies.mkdir(exist_ok=True)
             (self._cookies / cookie).write_bytes(b"")
@@ -68,10 +73,8 @@ class TreeWatcher:
             return None
         try:
             with self._lock:
-                arrived = self._lock.wait_for(
-                    lambda: cookie in self._seen_cookies or self._broken, COOKIE_WAIT_S
-                )
-                self._seen_cookies.discard(cookie)
+                arrived = self._lock.wait_for(lambda: self._arrived or self._broken, COOKIE_WAIT_S)
+                self._awaited = None
                 if not arrived or self._broken or self._due_whole():
                     self._broken = False
                     self._whole()
@@ -108,8 +111,8 @@ class TreeWatcher:
         parts = Path(relative).parts
         with self._lock:
             if len(parts) == 2 and parts[0] == COOKIE_FOLDER:
-                if parts[1].startswith(COOKIE_PREFIX):
-                    self._seen_cookies.add(parts[1])
+                if parts[1] == self._awaited:
+                    self._arrived = True
                     self._lock.notify_all()
                 return
             if any(part in SKIPPED for part in parts) or relative.startswith(".."):

@@ -105,3 +105,15 @@ def test_a_write_under_a_skipped_folder_is_no_change(repo: PlatformRepo) -> None
         assert watcher.changed() == {"teams.yaml"}
     finally:
         watcher.close()
+
+
+def test_looks_after_looks_do_not_confuse_one_cookie_with_another(repo: PlatformRepo) -> None:
+    # A cookie's later events (closed, deleted) come after its look: they must neither
+    # answer the next look's wait nor pile up.
+    watcher = TreeWatcher(repo.root)
+    try:
+        for number in range(20):
+            (repo.root / "teams.yaml").write_text(f"kind: Teams\n# {number}\n")
+            assert watcher.changed() == {"teams.yaml"}
+    finally:
+        watcher.close()

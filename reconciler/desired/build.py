@@ -23,8 +23,8 @@ from reconciler.desired.units import (
     Unit,
     environment_id,
     instance_id,
+    named_stack,
     pipeline_id,
-    stack_name,
 )
 from reconciler.errors import Problem
 from reconciler.source.snapshot import Snapshot
@@ -113,11 +113,13 @@ class Builder:
             return
         version, bundle = chosen
         inputs = self._inputs(bundle, "environment", env.inputs, env.origin, "spec.inputs")
+        name, name_origin = named_stack(unit_id, env.stack_name)
         unit = Unit(
             id=unit_id,
             kind="environment",
             target=env.account,
-            stack_name=stack_name(unit_id),
+            stack_name=name,
+            stack_name_origin=name_origin,
             template=version.name,
             version=version,
             bundle=bundle,
@@ -189,12 +191,14 @@ class Builder:
         bindings = self._bindings(service, instance, at)
         inputs = self._inputs(bundle, "service", instance.inputs, origin, f"{at}.inputs")
         env_unit = environment_id(env.name)
+        name, name_origin = named_stack(unit_id, instance.stack_name)
         self._add(
             Unit(
                 id=unit_id,
                 kind="service",
                 target=env.account,
-                stack_name=stack_name(unit_id),
+                stack_name=name,
+                stack_name_origin=name_origin,
                 template=version.name,
                 version=version,
                 bundle=bundle,
@@ -244,12 +248,14 @@ class Builder:
         target = self.specs.platform.pipeline_account or self._first_instance_account(service)
         if target is None:
             return
+        name, name_origin = named_stack(unit_id, service.pipeline.stack_name)
         self._add(
             Unit(
                 id=unit_id,
                 kind="pipeline",
                 target=target,
-                stack_name=stack_name(unit_id),
+                stack_name=name,
+                stack_name_origin=name_origin,
                 template=version.name,
                 version=version,
                 bundle=bundle,

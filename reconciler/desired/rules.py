@@ -102,14 +102,16 @@ def check_team(specs: Specs, service: Service, problems: list[Problem]) -> list[
 
 
 def stack_name_problems(units: Mapping[str, Unit]) -> list[Problem]:
+    """Stack names are valid and unique per account and region, given and derived alike."""
     problems = []
     seen: dict[tuple[str, str, str], str] = {}
-    for unit in units.values():
+    for unit in sorted(units.values(), key=lambda u: (u.external, u.id)):
+        origin = unit.stack_name_origin or unit.origin
         if not STACK_NAME.match(unit.stack_name):
             problems.append(
                 at_field(
-                    unit.origin,
-                    unit.origin.field,
+                    origin,
+                    origin.field,
                     f"stack name {unit.stack_name!r} of {unit.id} is not valid for "
                     "CloudFormation: a letter, then letters, digits and hyphens, "
                     "at most 128 characters; use shorter names",
@@ -119,10 +121,11 @@ def stack_name_problems(units: Mapping[str, Unit]) -> list[Problem]:
         if key in seen:
             problems.append(
                 at_field(
-                    unit.origin,
-                    unit.origin.field,
+                    origin,
+                    origin.field,
                     f"{unit.id} and {seen[key]} would both be stack "
-                    f"{unit.stack_name!r} in account {unit.target.id}; rename one",
+                    f"{unit.stack_name!r} in {unit.target.id}/{unit.target.region}; "
+                    "each stack belongs to one unit",
                 )
             )
         seen.setdefault(key, unit.id)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from reconciler.specs.model import Account, Origin
+from reconciler.specs.model import Account, Origin, StackName
 from reconciler.templates.model import Bundle, InfrastructureKind, TemplateVersion
 
 UnitKind = Literal["environment", "service", "pipeline", "component"]
@@ -42,6 +42,13 @@ def pipeline_id(service: str) -> str:
 def stack_name(unit_id: str) -> str:
     """``service/my_app/test`` → ``goldenpath-service-my-app-test``."""
     return "-".join([STACK_PREFIX, *unit_id.split("/")]).replace("_", "-")
+
+
+def named_stack(unit_id: str, given: StackName | None) -> tuple[str, Origin | None]:
+    """The unit's stack name and, when the spec gave it, where: ``stackName`` wins."""
+    if given is not None:
+        return given.name, given.origin
+    return stack_name(unit_id), None
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,14 @@ class Unit:
     pinned: bool = False
     # The major the spec asked for, and how minor versions move for this unit.
     updates: str = "manual"
+    # Where the spec names the stack (``stackName``, an existing stack to adopt); None when
+    # the stack name is derived from the unit id.
+    stack_name_origin: Origin | None = None
+
+    @property
+    def external(self) -> bool:
+        """The spec names the stack: it is adopted when it exists, never created."""
+        return self.stack_name_origin is not None
 
     @property
     def infrastructure(self) -> InfrastructureKind:

@@ -19,6 +19,7 @@ from reconciler.specs.model import (
     Pipeline,
     Repository,
     Service,
+    StackName,
     TemplateRef,
 )
 
@@ -49,6 +50,14 @@ def account_of(data: Json) -> Account:
     return Account(data[0], data[1], data[2])
 
 
+def _stack_json(n: StackName | None) -> Json:
+    return [n.name, origin_json(n.origin)] if n is not None else None
+
+
+def _stack_of(data: Json) -> StackName | None:
+    return StackName(data[0], origin_of(data[1])) if data is not None else None
+
+
 def _ref_json(t: TemplateRef) -> Json:
     return [t.name, t.version, origin_json(t.origin)]
 
@@ -66,6 +75,7 @@ def environment_json(e: Environment) -> Json:
         e.updates,
         dict(e.inputs),
         origin_json(e.origin),
+        _stack_json(e.stack_name),
     ]
 
 
@@ -77,6 +87,7 @@ def _environment_of(data: Json) -> Environment:
         updates=data[4],
         inputs=data[5],
         origin=origin_of(data[6]),
+        stack_name=_stack_of(data[7]),
     )
 
 
@@ -89,7 +100,7 @@ def service_json(s: Service) -> Json:
         _ref_json(s.template),
         s.updates,
         [repo.provider, repo.id, repo.branch, repo.connection_arn] if repo else None,
-        [dict(s.pipeline.inputs), origin_json(s.pipeline.origin)] if s.pipeline else None,
+        _pipeline_json(s.pipeline) if s.pipeline else None,
         [_instance_json(i) for i in s.instances],
         origin_json(s.origin),
     ]
@@ -103,10 +114,16 @@ def _service_of(data: Json) -> Service:
         template=_ref_of(data[3]),
         updates=data[4],
         repository=Repository(repo[0], repo[1], repo[2], repo[3]) if repo else None,
-        pipeline=Pipeline(pipeline[0], origin_of(pipeline[1])) if pipeline else None,
+        pipeline=Pipeline(pipeline[0], origin_of(pipeline[1]), _stack_of(pipeline[2]))
+        if pipeline
+        else None,
         instances=tuple(_instance_of(i) for i in data[7]),
         origin=origin_of(data[8]),
     )
+
+
+def _pipeline_json(p: Pipeline) -> Json:
+    return [dict(p.inputs), origin_json(p.origin), _stack_json(p.stack_name)]
 
 
 def _instance_json(i: Instance) -> Json:
@@ -117,6 +134,7 @@ def _instance_json(i: Instance) -> Json:
         [[b.alias, b.service, origin_json(b.origin)] for b in i.bindings],
         origin_json(i.origin),
         i.template_version,
+        _stack_json(i.stack_name),
     ]
 
 
@@ -128,6 +146,7 @@ def _instance_of(data: Json) -> Instance:
         bindings=tuple(Binding(b[0], b[1], origin_of(b[2])) for b in data[3]),
         origin=origin_of(data[4]),
         template_version=data[5],
+        stack_name=_stack_of(data[6]),
     )
 
 

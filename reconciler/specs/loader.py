@@ -31,6 +31,7 @@ from reconciler.specs.model import (
     Repository,
     Service,
     Specs,
+    StackName,
     Team,
     Teams,
     TemplateRef,
@@ -281,6 +282,7 @@ def _environment(doc: Document) -> Environment:
         updates=spec.get("updates", {}).get("minor", "manual"),
         inputs=spec.get("inputs", {}),
         origin=_origin(doc, "metadata.name"),
+        stack_name=_stack_name(doc, spec, "spec.stackName"),
     )
 
 
@@ -301,7 +303,11 @@ def _service(doc: Document) -> Service:
         )
         if repo
         else None,
-        pipeline=Pipeline(pipeline.get("inputs", {}), _origin(doc, "spec.pipeline"))
+        pipeline=Pipeline(
+            pipeline.get("inputs", {}),
+            _origin(doc, "spec.pipeline"),
+            _stack_name(doc, pipeline, "spec.pipeline.stackName"),
+        )
         if pipeline is not None
         else None,
         instances=tuple(_instances(doc, spec["instances"])),
@@ -322,7 +328,13 @@ def _instances(doc: Document, items: Iterable[Mapping[str, Any]]) -> Iterable[In
             ),
             origin=_origin(doc, f"{at}.name"),
             template_version=item.get("version"),
+            stack_name=_stack_name(doc, item, f"{at}.stackName"),
         )
+
+
+def _stack_name(doc: Document, data: Mapping[str, Any], path: str) -> StackName | None:
+    name = data.get("stackName")
+    return StackName(name, _origin(doc, path)) if name is not None else None
 
 
 def _teams(doc: Document) -> Teams:

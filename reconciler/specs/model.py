@@ -51,6 +51,18 @@ class Account:
 
 
 @dataclass(frozen=True)
+class StackName:
+    """``stackName``: an existing stack the unit takes over (adopts) instead of a derived name.
+
+    It is kept in git, not only in the state store, so a lost state database can never lead
+    to a second copy (the model is Crossplane's external-name annotation).
+    """
+
+    name: str
+    origin: Origin
+
+
+@dataclass(frozen=True)
 class Environment:
     name: str
     template: TemplateRef
@@ -58,6 +70,7 @@ class Environment:
     updates: UpdatePolicy
     inputs: Mapping[str, Any]
     origin: Origin
+    stack_name: StackName | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +91,7 @@ class Instance:
     origin: Origin
     # An instance may pin its own version; otherwise it follows the service's template.
     template_version: str | None = None
+    stack_name: StackName | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +106,7 @@ class Repository:
 class Pipeline:
     inputs: Mapping[str, Any]
     origin: Origin
+    stack_name: StackName | None = None
 
 
 @dataclass(frozen=True)

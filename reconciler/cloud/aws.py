@@ -7,6 +7,7 @@ are computed and cleaned up, how a retried create recognises its own stack); the
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Collection
 from typing import Any
@@ -89,6 +90,28 @@ class AwsCloud:
             token = page.get("NextToken")
             if not token or len(found) == len(wanted):
                 return found
+
+    def stacks(self, target: Target, prefix: str = "") -> dict[str, StackState]:
+        found: dict[str, StackState] = {}
+        token: str | None = None
+        while True:
+            extra = {"NextToken": token} if token else {}
+            page = self._transport.call(target, "DescribeStacks", None, **extra)
+            for raw in page.get("Stacks", ()):
+                name = raw["StackName"]
+                if name.startswith(prefix) and raw["StackStatus"] != "DELETE_COMPLETE":
+                    found[name] = stack_state(raw)
+            token = page.get("NextToken")
+            if not token:
+                return found
+
+    def template(self, target: Target, name: str) -> str:
+        response = self._transport.call(
+            target, "GetTemplate", name, StackName=name, TemplateStage="Original"
+        )
+        body = response["TemplateBody"]
+        # botocore decodes a JSON body into a dict; give back text either way.
+        return body if isinstance(body, str) else json.dumps(body, indent=2)
 
     def create(self, target: Target, stack: StackRequest, token: str) -> str:
         check_request_token(token)

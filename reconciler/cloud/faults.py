@@ -31,7 +31,17 @@ from reconciler.errors import CloudThrottled, CloudUnreachable, GoldenpathError
 
 T = TypeVar("T")
 
-Operation = Literal["describe", "create", "preview_update", "update", "delete", "events", "wait"]
+Operation = Literal[
+    "describe",
+    "stacks",
+    "template",
+    "create",
+    "preview_update",
+    "update",
+    "delete",
+    "events",
+    "wait",
+]
 FaultKind = Literal["throttle", "unreachable", "reject"]
 
 
@@ -91,6 +101,12 @@ class FaultyCloud:
         return self._run(
             "describe", target, tuple(names), lambda: self.inner.describe(target, names)
         )
+
+    def stacks(self, target: Target, prefix: str = "") -> dict[str, StackState]:
+        return self._run("stacks", target, (), lambda: self.inner.stacks(target, prefix))
+
+    def template(self, target: Target, name: str) -> str:
+        return self._run("template", target, (name,), lambda: self.inner.template(target, name))
 
     def create(self, target: Target, stack: StackRequest, token: str) -> str:
         return self._run(

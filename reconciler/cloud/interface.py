@@ -25,13 +25,29 @@ from reconciler.cloud.waiting import ProgressCallback
 
 
 class Cloud(Protocol):
-    """Stacks in accounts: describe, create, preview, update, delete, watch."""
+    """Stacks in accounts: describe, list, read, create, preview, update, delete, watch."""
 
     def describe(self, target: Target, names: Collection[str]) -> dict[str, StackState]:
         """The current state of the named stacks that exist; absent names do not exist.
 
         Batched: pages through DescribeStacks of the whole target (100 stacks a page)
         rather than asking stack by stack.
+        """
+        ...
+
+    def stacks(self, target: Target, prefix: str = "") -> dict[str, StackState]:
+        """Every live stack of the target whose name starts with ``prefix``, by name.
+
+        Read-only; pages through DescribeStacks (100 stacks a page). Used to find stacks
+        another tool left (Proton's ``AWSProton-*``).
+        """
+        ...
+
+    def template(self, target: Target, name: str) -> str:
+        """The stack's template body as it was deployed (GetTemplate, stage Original).
+
+        Raises ``CloudRejected`` whose ``is_missing_stack`` is true when there is no such
+        stack.
         """
         ...
 

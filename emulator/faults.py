@@ -12,6 +12,10 @@ A fault is JSON, the same shape over HTTP (``POST /_goldenpath/faults``) and in 
     {"kind": "fail", "operation": "create", "stackName": "env-test",
      "resourceType": "AWS::EC2::Subnet", "message": "subnet quota", "count": 1}
     {"kind": "delay", "operation": "update", "stackName": "svc-web", "seconds": 5}
+    {"kind": "fail", "operation": "update", "stackName": "env", "rollback": "fail"}
+
+The last leaves the stack ``UPDATE_ROLLBACK_FAILED``: the update fails, and so does
+undoing it, as when a resource cannot be put back.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ _FIELDS = {
     "seconds": "delay only: how long to hold the stack *_IN_PROGRESS",
     "message": "fail only: the reason reported on the failed resource",
     "count": "how many operations it affects before it is used up (absent: no limit)",
+    "rollback": "fail only, with operation update: 'fail' makes the rollback fail too",
 }
 
 
@@ -61,6 +66,7 @@ class Fault:
     seconds: float = 0.0
     message: str | None = None
     count: int | None = None
+    rollback_fails: bool = False
     id: str = ""
 
     def applies_to(self, account: str, region: str, stack_name: str, operation: str) -> bool:
@@ -97,6 +103,7 @@ class Fault:
             "region": self.region,
             "message": self.message,
             "count": self.count,
+            "rollback": "fail" if self.rollback_fails else None,
         }
         data.update({key: value for key, value in optional.items() if value is not None})
         if self.kind == "delay":
@@ -125,7 +132,12 @@ def parse_fault(data: object, where: str = "fault") -> Fault:
         seconds=_seconds(data, where),
         message=_text(data, "message", where),
         count=_count(data, where),
+        rollback_fails=_choice(data, "rollback", ("fail",), where, required=False) == "fail",
     )
+    if fault.rollback_fails and (fault.kind != "fail" or fault.operation != "update"):
+        raise FaultError(
+            f"{where}.rollback: only a fail fault with operation update can fail its rollback"
+        )
     if fault.kind == "delay":
         if "seconds" not in data:
             raise FaultError(f"{where}.seconds: a delay needs the number of seconds to hold")

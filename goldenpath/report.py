@@ -10,7 +10,15 @@ from goldenpath.output import emit_json, say, table
 from reconciler.apply.engine import Applied
 from reconciler.plan.planning import Planned
 
-SYMBOLS = {"create": "+", "update": "~", "delete": "-", "noop": " ", "blocked": "!", "denied": "x"}
+SYMBOLS = {
+    "create": "+",
+    "adopt": "=",
+    "update": "~",
+    "delete": "-",
+    "noop": " ",
+    "blocked": "!",
+    "denied": "x",
+}
 
 
 def plan_json(planned: Planned) -> dict[str, Any]:
@@ -35,7 +43,9 @@ def print_plan(planned: Planned, output: str) -> None:
     say(table(["UNIT", "ACTION", "VERSION", "WHY"], rows))
     for unit in planned.plan.units:
         for change in unit.changes:
-            flag = "  REPLACEMENT" if change.replacement == "True" else ""
+            flag = {"True": "  REPLACEMENT", "Conditional": "  REPLACEMENT (conditional)"}.get(
+                change.replacement or "", ""
+            )
             say(f"    {unit.unit_id}: {change.action} {change.logical_id} ({change.type}){flag}")
         for kept in unit.retained:
             say(f"    {unit.unit_id}: keeps {kept}")
@@ -49,7 +59,7 @@ def print_plan(planned: Planned, output: str) -> None:
     say(
         "plan: "
         + ", ".join(
-            f"{n} to {a}" if a in ("create", "update", "delete") else f"{n} {a}"
+            f"{n} to {a}" if a in ("create", "adopt", "update", "delete") else f"{n} {a}"
             for a, n in summary.items()
             if n
         )

@@ -48,7 +48,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 # A commit sha is shown by its first characters, as git does.
 SHORT_REVISION = 12
 PIPELINE_COLUMN = "pipeline"
-PLAN_ACTIONS = ("create", "update", "delete", "noop", "blocked", "denied")
+PLAN_ACTIONS = ("create", "adopt", "update", "delete", "noop", "blocked", "denied")
 NOT_FOUND = 404
 UNREADABLE = 500
 UNAVAILABLE = 503

@@ -145,6 +145,11 @@ class Operation:
         self.failed[logical_id] = status
         return ResourceFailure(logical_id, reason)
 
+    @property
+    def rollback_fails(self) -> bool:
+        """A fault that failed this update asks for its rollback to fail as well."""
+        return any(f.rollback_fails and f.id in self.fired for f in self.failures)
+
     def start_rollback(self) -> None:
         """Switch to undoing: the copies this update replaced become restorable."""
         self.rollback = True

@@ -270,6 +270,11 @@ def _rollback_update(run: _Run) -> None:
         for logical_id, status in run.operation.failed.items()
         if status == "CREATE_FAILED"
     ]
+    if run.operation.rollback_fails:
+        reason = "Rollback failed: an injected fault keeps the resources from being put back"
+        set_stack_status(stack, "UPDATE_ROLLBACK_FAILED", reason)
+        run.finish(False)
+        return
     run.operation.start_rollback()
     with running(run.operation):
         try:

@@ -76,10 +76,12 @@ def _plan(args: argparse.Namespace, store: Any, commit: str, key: str | None) ->
     except SourceError as exc:
         return source_error(args, exc)
     planned = Reconciler(store, OfflineCloud()).plan(snapshot)
+    summary = planned.plan.summary
+    reachable = not (args.cloud == "embedded" and not args.aws_endpoint_url)
+    # A stack to adopt is read even with --no-preview: whether it exists and matches is
+    # what that plan is for.
     wants_cloud = args.refresh or (
-        not args.no_preview
-        and planned.plan.summary["update"]
-        and not (args.cloud == "embedded" and not args.aws_endpoint_url)
+        reachable and (summary["adopt"] or (not args.no_preview and summary["update"]))
     )
     if wants_cloud:
         from goldenpath.cloud import open_cloud
@@ -87,7 +89,7 @@ def _plan(args: argparse.Namespace, store: Any, commit: str, key: str | None) ->
         try:
             with open_cloud(args) as cloud:
                 planned = Reconciler(store, cloud).plan(
-                    snapshot, refresh=args.refresh, preview=not args.no_preview
+                    snapshot, refresh=args.refresh, preview=not args.no_preview, read=True
                 )
         except GoldenpathError as exc:
             from goldenpath.output import say

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import structlog
 
+from reconciler.apply.adopting import look_up
 from reconciler.apply.conditions import Outcome
 from reconciler.apply.executor import ApplyReport, ApplySettings, Executor, Progress
 from reconciler.apply.holders import holder_name
@@ -24,8 +25,10 @@ from reconciler.apply.stack_ops import StackOps, target_of
 from reconciler.caching import RECOMMENDED
 from reconciler.cloud import SYSTEM_CLOCK, Clock, Cloud, ResourceChange, StackRequest, Target
 from reconciler.desired.render_memo import RenderMemo
+from reconciler.desired.units import TAG_PREFIX, Unit
 from reconciler.errors import CloudError, Waiting
-from reconciler.plan.model import Live, Plan, Recorded
+from reconciler.plan.adoption import kept_tags, previewed_adoption
+from reconciler.plan.model import Existing, Live, Plan, Recorded
 from reconciler.plan.model import ResourceChange as PlannedChange
 from reconciler.plan.planning import Planned, plan_snapshot
 from reconciler.render import Linter, Renderer
@@ -75,14 +78,33 @@ class Reconciler:
         self.memo = memo
         self.renders = RenderMemo() if memo is not None else None
 
-    def plan(self, snapshot: Snapshot, *, refresh: bool = False, preview: bool = False) -> Planned:
-        """Desired against recorded state; with ``refresh`` against live stacks too."""
-        return self._plan(snapshot, refresh=refresh, preview=preview)[0]
+    def plan(
+        self,
+        snapshot: Snapshot,
+        *,
+        refresh: bool = False,
+        preview: bool = False,
+        read: bool | None = None,
+    ) -> Planned:
+        """Desired against recorded state; with ``refresh`` against live stacks too.
+
+        ``read``: read the stacks of units to adopt (by default when the cloud is asked
+        anyway, with ``refresh`` or ``preview``); without, adoption is planned unseen.
+        """
+        if read is None:
+            read = refresh or preview
+        return self._plan(snapshot, refresh=refresh, preview=preview, read=read)[0]
 
     def _plan(
-        self, snapshot: Snapshot, *, refresh: bool = False, preview: bool = False
+        self,
+        snapshot: Snapshot,
+        *,
+        refresh: bool = False,
+        preview: bool = False,
+        read: bool = True,
     ) -> tuple[Planned, dict[str, str | None]]:
-        """The plan, and the role of every account it may touch."""
+        """The plan, and the role of every account it may touch. ``read``: read the
+        stacks of units to adopt."""
         records = self.store.units()
         recorded = recorded_views(self.store, records)
         accounts = {r.account for r in records}
@@ -97,6 +119,7 @@ class Reconciler:
             live=live,
             memo=self.memo,
             renders=self.renders,
+            look_up=self._look_up if read else None,
         )
         roles = known_roles(self.store, planned.build.specs, accounts)
         planned = Planned(planned.build, reachable(planned.plan, roles), planned.rollouts)
@@ -186,17 +209,35 @@ class Reconciler:
                 )
         return live
 
+    def _look_up(self, units: Sequence[Unit]) -> Mapping[str, Existing | None]:
+        """The stacks of units to adopt; unread (left out) where the cloud cannot say."""
+        try:
+            return look_up(self.cloud, units)
+        except (CloudError, Waiting) as exc:
+            log.warning("plan.adoption_lookup_failed", error=str(exc))
+            return {}
+
     def _previewed(self, plan: Plan) -> Plan:
-        """Attach CloudFormation's resource changes to each update (change sets, cleaned up)."""
+        """Attach CloudFormation's resource changes to each update (change sets, cleaned up).
+
+        An adoption that would change the stack is previewed too, and blocked where the
+        change set says a resource would be replaced.
+        """
         units = []
         for item in plan.units:
-            if item.action == "update" and item.rendered is not None and item.fingerprint:
+            adopting = item.action == "adopt" and item.existing is not None and item.changes
+            if (item.action == "update" or adopting) and item.rendered and item.fingerprint:
                 unit = item.rendered.unit
-                request = StackRequest(unit.stack_name, item.rendered.body, tags=unit.tags)
+                tags = unit.tags
+                if item.existing is not None:
+                    tags = kept_tags(item.existing.tags, unit.tags, TAG_PREFIX)
+                request = StackRequest(unit.stack_name, item.rendered.body, tags=tags)
                 name = f"goldenpath-plan-{uuid.uuid4().hex[:12]}"
                 try:
                     preview = self.cloud.preview_update(target_of(unit.target), request, name)
                     item = item.with_changes(tuple(_planned(c) for c in preview.changes))
+                    if adopting:
+                        item = previewed_adoption(item, holds_data=unit.holds_data)
                 except (CloudError, Waiting) as exc:
                     log.warning("plan.preview_failed", unit=item.unit_id, error=str(exc))
             units.append(item)

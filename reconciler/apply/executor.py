@@ -19,6 +19,7 @@ from typing import Any
 
 import structlog
 
+from reconciler.apply.adopting import adopt_stack
 from reconciler.apply.conditions import Outcome
 from reconciler.apply.holders import dead_here
 from reconciler.apply.resume import adopt
@@ -125,7 +126,7 @@ class Executor:
         todo = [u for u in desired.order if u in plans and u not in adopted]
         # The leases of every unit the plan changes, in one transaction; a unit another
         # process holds is asked for again (and maybe taken over) when its turn comes.
-        changing = [u for u in todo if plans[u].action in ("create", "update")]
+        changing = [u for u in todo if plans[u].action in ("create", "adopt", "update")]
         self.leased |= self.store.acquire_leases(changing, self.holder, self.settings.lease_ttl)
         with ThreadPoolExecutor(self.settings.workers, thread_name_prefix="apply") as pool:
             self._drive(todo, plans, desired, pool)
@@ -280,6 +281,17 @@ class Executor:
         moved = current != item.recorded_fingerprint  # applied elsewhere since the plan
         if current == fingerprint and (moved or item.action != "create"):
             return Outcome("unchanged", "UpToDate", "up to date")
+        if record is not None and record.stack_id and record.stack_name != unit.stack_name:
+            # Another stack for a deployed unit would orphan its stack (the plan says so).
+            message = item.reason or f"its stack is {record.stack_name}, not {unit.stack_name}"
+            outcome = Outcome("invalid", "StackNameChanged", message)
+            self.ops.record_invalid(unit, outcome, desired.revision, fingerprint)
+            return outcome
+        if unit.external and current is None:
+            # Named in the spec, never applied: the stack is taken over, never created.
+            self.progress(unit_id, "start", "adopt")
+            resumed = self.resumable.pop(unit_id, None)
+            return adopt_stack(self.ops, rendered, item.existing, desired.revision, record, resumed)
         gate = self.ops.lint_gate(rendered)
         if gate is not None:
             self.ops.record_invalid(unit, gate, desired.revision, fingerprint)
@@ -299,6 +311,12 @@ class Executor:
         if isinstance(result, InFlight):
             self.inflight[result.ref] = result
             return True
+        if result.kind == "applied":
+            # Adopted with no stack call: its outputs are the stack's, as just recorded.
+            record = self.store.unit(unit_id)
+            if record is not None:
+                self.outputs[unit_id] = dict(record.outputs)
+                self.changed.add(unit_id)
         self._settle(unit_id, result, self.units.get(unit_id))
         return False
 

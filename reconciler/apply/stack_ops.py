@@ -9,7 +9,7 @@ then written together in one transaction.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal, TypeVar
@@ -35,8 +35,9 @@ from reconciler.cloud import (
     failure_message,
 )
 from reconciler.desired.rendering import RenderedUnit
-from reconciler.desired.units import Unit
+from reconciler.desired.units import TAG_PREFIX, Unit
 from reconciler.errors import CloudError, Waiting
+from reconciler.plan.adoption import kept_tags
 from reconciler.render import Linter
 from reconciler.specs.model import Account
 from reconciler.state import (
@@ -132,15 +133,30 @@ class StackOps:
         revision: str,
         record: UnitRecord | None,
         resumed: Operation | None = None,
+        tags: Mapping[str, str] | None = None,
     ) -> InFlight | Outcome:
         """Record, then start, a create or update of ``rendered``'s stack.
 
         ``record`` is the unit's record as the caller just read it (under its lease).
+        ``tags``: the whole tag set to send; by default the unit's own, and for a stack
+        the spec names (adopted), the stack's own tags beside ours.
         """
         unit = rendered.unit
         target = target_of(unit.target)
         fingerprint = rendered.fingerprint()
-        request = StackRequest(unit.stack_name, rendered.body, tags=unit.tags)
+        if unit.external and action == "create":
+            # Defence in depth: the plan adopts such units; a stack named in the spec is
+            # never created, whatever the caller asked for.
+            message = f"{unit.stack_name} is named by stackName: it is adopted, never created"
+            return Outcome("invalid", "NeverCreated", message)
+        if tags is None and unit.external:
+            try:
+                tags = self._kept_tags(unit)
+            except Waiting as exc:
+                return Outcome("retrying", "CloudUnavailable", str(exc))
+            except CloudError as exc:
+                return _refused(exc)
+        request = StackRequest(unit.stack_name, rendered.body, tags=tags or unit.tags)
         op, deployment = resumed, None
         if op is None:
             op, deployment = self._begin(unit, action, revision, fingerprint, record)
@@ -175,6 +191,13 @@ class StackOps:
         except CloudError as exc:
             return self._abandon(flight, _refused(exc), unit=unit)
         return flight
+
+    def _kept_tags(self, unit: Unit) -> dict[str, str]:
+        """An adopted stack's tags as they are now (``proton:*``…) beside ours."""
+        target = target_of(unit.target)
+        states = self.send(lambda: self.cloud.describe(target, [unit.stack_name]))
+        found = states.get(unit.stack_name)
+        return kept_tags(found.tags if found else {}, unit.tags, TAG_PREFIX)
 
     def issue_delete(
         self,

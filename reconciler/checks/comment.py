@@ -12,7 +12,15 @@ from typing import Any
 from reconciler.checks.blast import Touched
 from reconciler.errors import Problem
 
-ICONS = {"create": "+", "update": "~", "delete": "-", "noop": "", "blocked": "!", "denied": "x"}
+ICONS = {
+    "create": "+",
+    "adopt": "=",
+    "update": "~",
+    "delete": "-",
+    "noop": "",
+    "blocked": "!",
+    "denied": "x",
+}
 # Rows of the plan table shown before the rest is summarised.
 MAX_ROWS = 200
 

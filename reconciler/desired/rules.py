@@ -105,7 +105,9 @@ def stack_name_problems(units: Mapping[str, Unit]) -> list[Problem]:
     """Stack names are valid and unique per account and region, given and derived alike."""
     problems = []
     seen: dict[tuple[str, str, str], str] = {}
-    for unit in sorted(units.values(), key=lambda u: (u.external, u.id)):
+    # Derived names first, then given ones in file order: a clash is reported at the name
+    # written last, where it was introduced.
+    for unit in sorted(units.values(), key=_stack_name_order):
         origin = unit.stack_name_origin or unit.origin
         if not STACK_NAME.match(unit.stack_name):
             problems.append(
@@ -130,3 +132,8 @@ def stack_name_problems(units: Mapping[str, Unit]) -> list[Problem]:
             )
         seen.setdefault(key, unit.id)
     return problems
+
+
+def _stack_name_order(unit: Unit) -> tuple[bool, str, int, str]:
+    origin = unit.stack_name_origin or unit.origin
+    return (unit.external, origin.file, origin.line or 0, unit.id)

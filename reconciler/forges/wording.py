@@ -18,6 +18,7 @@ APPLY = "goldenpath/apply"
 # Plan actions in the order a reader wants them: what changes first, then what does not.
 PLAN_ACTIONS = (
     ("create", "to create"),
+    ("adopt", "to adopt"),
     ("update", "to update"),
     ("delete", "to delete"),
     ("blocked", "blocked"),

@@ -16,7 +16,8 @@ from reconciler.desired.render_memo import RenderMemo
 from reconciler.desired.rendering import OutputSource, RenderedUnit, render_unit
 from reconciler.desired.units import DesiredState, Unit, stack_name
 from reconciler.errors import RenderError
-from reconciler.plan.model import Action, Live, Plan, Recorded, UnitPlan
+from reconciler.plan import adoption
+from reconciler.plan.model import Action, Existing, Live, Plan, Recorded, UnitPlan
 from reconciler.render import PendingOutputs, Renderer
 from reconciler.specs.model import Account, PruneRules
 
@@ -32,11 +33,13 @@ def make_plan(
     prune: PruneRules,
     live: Mapping[str, Live | None] | None = None,
     renders: RenderMemo | None = None,
+    existing: Mapping[str, Existing | None] | None = None,
 ) -> Plan:
     """Each unit's action against its record. ``renders``: the renders of earlier plans,
     kept by a long-running process; a unit whose inputs did not change is not rendered
-    again."""
-    planner = _Planner(desired, recorded, renderer, live, renders)
+    again. ``existing``: the stacks that units to adopt name, as read from the cloud
+    (``None`` in it: not found); without it, adoption is planned without knowing them."""
+    planner = _Planner(desired, recorded, renderer, live, renders, existing)
     planner.invalid()
     for unit_id in desired.order:
         planner.visit(desired.units[unit_id])
@@ -54,8 +57,10 @@ class _Planner:
         renderer: Renderer,
         live: Mapping[str, Live | None] | None,
         renders: RenderMemo | None = None,
+        existing: Mapping[str, Existing | None] | None = None,
     ) -> None:
         self.renders = renders
+        self.existing = existing or {}
         self.desired = desired
         self.recorded = recorded
         self.renderer = renderer
@@ -64,6 +69,9 @@ class _Planner:
         self.by_id: dict[str, UnitPlan] = {}
 
     def outputs(self, unit_id: str) -> Mapping[str, str] | None:
+        found_stack = self.existing.get(unit_id)
+        if found_stack is not None and self._adopting(unit_id):
+            return dict(found_stack.outputs)  # the stack it adopts has them already
         if self.live is not None and unit_id in self.live:
             found = self.live[unit_id]
             return dict(found.outputs) if found is not None else None
@@ -142,11 +150,37 @@ class _Planner:
             retained=retained,
         )
         live = self.live.get(unit.id, _Unknown) if self.live is not None else _Unknown
+        if record is not None and record.stack_id and record.stack_name != unit.stack_name:
+            return _with(
+                plan,
+                "blocked",
+                f"its stack is {record.stack_name}, but the spec now names "
+                f"{unit.stack_name}: changing a deployed unit's stack name would orphan "
+                f"{record.stack_name}; put back stackName {record.stack_name}",
+            )
+        if unit.external and (record is None or record.fingerprint is None):
+            if (
+                record is not None
+                and record.stalled_fingerprint is not None
+                and record.stack_name == unit.stack_name
+                and fingerprint == record.stalled_fingerprint
+            ):
+                return _with(
+                    plan, "blocked", f"stalled: {record.stalled_message}; commit a fix to try again"
+                )
+            return self._adopt(unit, plan, fingerprint, rendered)
         if record is None:
             return _with(plan, "create", f"new {unit.kind}" + _after(known))
         if record.fingerprint is not None and (
             live is None or (isinstance(live, Live) and live.status in _GONE)
         ):
+            if unit.external:
+                return _with(
+                    plan,
+                    "blocked",
+                    f"the adopted stack {unit.stack_name} was deleted outside Goldenpath; "
+                    "a stack named by stackName is never created again",
+                )
             return _with(plan, "create", "the stack was deleted outside Goldenpath" + _after(known))
         # Before "never applied": a first create that failed waits for a fix like any other.
         if record.stalled_fingerprint is not None and (
@@ -169,6 +203,47 @@ class _Planner:
                 f"{unit.version.version}" + _after(known),
             )
         return _with(plan, "update", "rendered template changed" + _after(known))
+
+    def _adopting(self, unit_id: str) -> bool:
+        unit = self.desired.units.get(unit_id)
+        record = self.recorded.get(unit_id)
+        return unit is not None and unit.external and (record is None or record.fingerprint is None)
+
+    def _adopt(
+        self, unit: Unit, plan: UnitPlan, fingerprint: str | None, rendered: RenderedUnit
+    ) -> UnitPlan:
+        """A unit that names a stack and has never been applied: take the stack over."""
+        target = f"{unit.target.id}/{unit.target.region}"
+        if unit.id not in self.existing:
+            return _with(
+                plan,
+                "adopt",
+                f"adopt stack {unit.stack_name} in {target}; what adopting changes is "
+                "known once the live stack is read (apply, or plan with credentials)",
+            )
+        found = self.existing[unit.id]
+        plan = replace(plan, existing=found)
+        if found is None:
+            return _with(plan, "blocked", adoption.not_found(unit.stack_name, *target.split("/")))
+        problem = adoption.status_problem(unit.stack_name, found.status)
+        if problem is not None:
+            return _with(plan, "blocked", problem)
+        if fingerprint is None:
+            return _with(
+                plan, "adopt", f"adopt stack {unit.stack_name}" + _after(plan.known_after_apply)
+            )
+        compared = adoption.compare(found.body, rendered.body)
+        if compared.error is not None:
+            return _with(plan, "blocked", f"stack {unit.stack_name}: {compared.error}")
+        if compared.same:
+            return _with(plan, "adopt", "adopt, no changes")
+        stopping = adoption.blocking(compared.changes)
+        plan = plan.with_changes(compared.changes)
+        if stopping:
+            why = adoption.describe_blocking(stopping, holds_data=unit.holds_data)
+            return _with(plan, "blocked", why)
+        changed = adoption.describe_changes(compared.changes, compared.sections)
+        return _with(plan, "adopt", f"adopt, then update in place: {changed}")
 
     def invalid(self) -> None:
         """Units whose spec has errors: blocked, and kept as they are (never deleted)."""

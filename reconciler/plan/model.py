@@ -16,8 +16,8 @@ from typing import Any, Literal
 from reconciler.desired.rendering import RenderedUnit
 from reconciler.specs.model import Account
 
-Action = Literal["create", "update", "delete", "noop", "blocked", "denied"]
-ACTIONS: tuple[Action, ...] = ("create", "update", "delete", "noop", "blocked", "denied")
+Action = Literal["create", "adopt", "update", "delete", "noop", "blocked", "denied"]
+ACTIONS: tuple[Action, ...] = ("create", "adopt", "update", "delete", "noop", "blocked", "denied")
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,17 @@ class Live:
     status: str
     outputs: Mapping[str, str]
     last_updated: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Existing:
+    """The stack a unit's ``stackName`` names, as the cloud has it before adoption."""
+
+    status: str
+    stack_id: str
+    outputs: Mapping[str, str]
+    tags: Mapping[str, str]
+    body: str  # GetTemplate's body, as the earlier tool (Proton) rendered it
 
 
 @dataclass(frozen=True)
@@ -89,6 +100,8 @@ class UnitPlan:
     # The recorded fingerprint this plan compared against (None: none recorded), so apply
     # can tell when another process applied the unit since.
     recorded_fingerprint: str | None = None
+    # The stack an ``adopt`` takes over, as the plan read it (None: not read).
+    existing: Existing | None = field(default=None, compare=False, repr=False)
 
     def with_changes(self, changes: tuple[ResourceChange, ...]) -> UnitPlan:
         return replace(self, changes=changes)
@@ -124,7 +137,7 @@ class Plan:
 
     @property
     def has_changes(self) -> bool:
-        return any(u.action in ("create", "update", "delete") for u in self.units)
+        return any(u.action in ("create", "adopt", "update", "delete") for u in self.units)
 
     def of(self, unit_id: str) -> UnitPlan | None:
         return next((u for u in self.units if u.unit_id == unit_id), None)

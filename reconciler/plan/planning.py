@@ -7,18 +7,22 @@ state is built a second time only when a rollout moves something.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from reconciler.desired.build import Build, build_desired
 from reconciler.desired.incremental import build_reusing
 from reconciler.desired.render_memo import RenderMemo
+from reconciler.desired.units import Unit
 from reconciler.plan.diff import make_plan
-from reconciler.plan.model import Live, Plan, Recorded
+from reconciler.plan.model import Existing, Live, Plan, Recorded
 from reconciler.plan.rollout import RolloutView, plan_rollouts
 from reconciler.render import Renderer
 from reconciler.source.snapshot import Snapshot
 from reconciler.specs.memo import ContentMemo
+
+# Reads the stacks that units to adopt name: unit id → the stack, or None when missing.
+LookUp = Callable[[Sequence[Unit]], Mapping[str, Existing | None]]
 
 
 @dataclass(frozen=True)
@@ -36,12 +40,14 @@ def plan_snapshot(
     live: Mapping[str, Live | None] | None = None,
     memo: ContentMemo | None = None,
     renders: RenderMemo | None = None,
+    look_up: LookUp | None = None,
 ) -> Planned:
     """The plan of ``snapshot`` against ``recorded``.
 
     A long-running process passes the ``memo`` and ``renders`` it keeps between plans:
     spec files, services, the last build and units' renders are then reused where their
-    inputs did not change.
+    inputs did not change. ``look_up`` reads the stacks of units to adopt (a plan
+    without it, as a pull request's, adopts without having seen them).
     """
     in_use = {uid: r.version for uid, r in recorded.items()}
     if memo is not None:
@@ -59,6 +65,9 @@ def plan_snapshot(
     moving = set().union(*(r.moving for r in rollouts)) if rollouts else set()
     if moving:
         build = build_desired(snapshot, in_use={k: v for k, v in in_use.items() if k not in moving})
+    existing = None
+    if look_up is not None:
+        existing = look_up(adoptable(build, recorded))
     plan = make_plan(
         build.state,
         recorded,
@@ -66,8 +75,19 @@ def plan_snapshot(
         prune=build.specs.platform.prune,
         live=live,
         renders=renders,
+        existing=existing,
     )
     problems = tuple(str(p) for p in build.errors)
     if problems:
         plan = Plan(plan.revision, plan.units, problems)
     return Planned(build, plan, tuple(rollouts))
+
+
+def adoptable(build: Build, recorded: Mapping[str, Recorded]) -> list[Unit]:
+    """Units that name a stack and were never applied: their stacks are to be adopted."""
+    found = []
+    for unit in build.state.units.values():
+        record = recorded.get(unit.id)
+        if unit.external and (record is None or record.fingerprint is None):
+            found.append(unit)
+    return found

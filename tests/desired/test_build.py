@@ -293,3 +293,74 @@ def test_a_deployed_unit_with_a_broken_spec_is_kept(tmp_path: Path) -> None:
     web = plan.of("service/web/test")
     assert web is not None and web.action == "blocked" and "nope" in web.reason
     assert plan.summary["delete"] == 0
+
+
+def test_a_stack_name_from_the_spec_names_the_units_stack(tmp_path: Path) -> None:
+    repo = small_platform(tmp_path)
+    write_service(
+        repo,
+        "web",
+        instances="- {name: test, environment: test, stackName: AWSProton-web-cloudformation-Q}\n",
+    )
+    result = build(repo)
+    assert result.errors == []
+    web = result.state.units["service/web/test"]
+    assert web.stack_name == "AWSProton-web-cloudformation-Q"
+    assert web.external
+    assert not result.state.units["service/orders/test"].external
+
+
+def test_two_units_naming_one_stack_is_an_error_at_the_second_name(tmp_path: Path) -> None:
+    repo = small_platform(tmp_path)
+    write_service(
+        repo,
+        "web",
+        instances="""
+        - {name: test, environment: test, stackName: AWSProton-shared-cloudformation-Q}
+        - {name: again, environment: test, stackName: AWSProton-shared-cloudformation-Q}
+        """,
+    )
+    [problem] = build(repo).errors
+    assert problem.file == "services/web.yaml"
+    assert problem.field == "spec.instances[1].stackName"
+    assert problem.line == 8  # the second instance's line, after the header's seven
+    assert "service/web/again and service/web/test would both be stack" in problem.message
+    assert "'AWSProton-shared-cloudformation-Q' in 111111111111/us-west-2" in problem.message
+
+
+def test_a_stack_name_may_not_take_a_derived_name_in_its_account(tmp_path: Path) -> None:
+    repo = small_platform(tmp_path)
+    write_service(
+        repo,
+        "web",
+        instances="- {name: test, environment: test, stackName: goldenpath-service-orders-test}\n",
+    )
+    [problem] = build(repo).errors
+    assert problem.field == "spec.instances[0].stackName"
+    assert "service/orders/test" in problem.message
+
+
+def test_the_same_stack_name_in_another_account_is_fine(tmp_path: Path) -> None:
+    repo = small_platform(tmp_path)
+    write_service(
+        repo,
+        "web",
+        instances="""
+        - {name: test, environment: test, stackName: AWSProton-web-cloudformation-Q}
+        - {name: production, environment: production, stackName: AWSProton-web-cloudformation-Q}
+        """,
+    )
+    assert build(repo).errors == []
+
+
+def test_a_stack_name_that_cloudformation_refuses_is_a_schema_error(tmp_path: Path) -> None:
+    repo = small_platform(tmp_path)
+    write_service(
+        repo,
+        "web",
+        instances="- {name: test, environment: test, stackName: 9-starts-with-a-digit}\n",
+    )
+    [problem] = build(repo).errors
+    assert problem.file == "services/web.yaml"
+    assert problem.field == "spec.instances[0].stackName"
+    assert "9-starts-with-a-digit" in problem.message

@@ -199,6 +199,21 @@ def test_failed_update_with_rollback_disabled_stays_update_failed(
     assert stack["StackStatusReason"] == "The following resource(s) failed to update: [Topic]. "
 
 
+def test_a_fault_can_fail_the_rollback_and_leave_update_rollback_failed(
+    cloud: EmbeddedEmulator, cfn: Any, names: Names
+) -> None:
+    name = names("app")
+    cfn.create_stack(StackName=name, TemplateBody=_topic_and_maybe_queue(False, "v1"))
+    add_fault(cloud, kind="fail", operation="update", stackName=name, rollback="fail")
+    cfn.update_stack(StackName=name, TemplateBody=_topic_and_maybe_queue(False, "v2"))
+    stack = stack_of(cfn, name)
+    assert stack["StackStatus"] == "UPDATE_ROLLBACK_FAILED"
+    assert stack["StackStatusReason"].startswith("Rollback failed")
+    assert statuses_seen(cfn, name)[-2:] == ["UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_FAILED"]
+    with pytest.raises(cfn.exceptions.ClientError, match="UPDATE_ROLLBACK_FAILED"):
+        cfn.update_stack(StackName=name, TemplateBody=_topic_and_maybe_queue(False, "v3"))
+
+
 def test_stack_fault_fails_an_update_that_touches_no_resource(
     cloud: EmbeddedEmulator, cfn: Any, names: Names
 ) -> None:

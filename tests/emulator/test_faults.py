@@ -23,6 +23,9 @@ from emulator.faults import FaultBook, FaultError, parse_fault, parse_faults
         ({"kind": "fail", "count": 0}, "fault.count: expected a positive whole number, got 0"),
         ({"kind": "fail", "account": "42"}, "fault.account: expected a 12-digit account id"),
         ({"kind": "fail", "stackName": ""}, "fault.stackName: expected a non-empty string"),
+        ({"kind": "fail", "rollback": "yes"}, "fault.rollback: expected one of fail, got 'yes'"),
+        ({"kind": "fail", "operation": "create", "rollback": "fail"},
+         "fault.rollback: only a fail fault with operation update can fail its rollback"),
     ],
 )  # fmt: skip
 def test_malformed_fault_names_the_field_and_what_was_expected(data: object, message: str) -> None:

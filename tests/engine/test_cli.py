@@ -11,7 +11,7 @@ from tests.engine.conftest import Build, Harness
 from tests.engine.platforms import cycle_platform, set_inputs
 
 MakeHarness = Callable[[Build], Harness]
-SUMMARY_KEYS = {"create", "update", "delete", "noop", "blocked", "denied"}
+SUMMARY_KEYS = {"create", "adopt", "update", "delete", "noop", "blocked", "denied"}
 UNIT_KEYS = {"id", "action", "reason", "from_version", "to_version", "changes"}
 CHANGE_KEYS = {"logical_id", "type", "action", "replacement"}
 

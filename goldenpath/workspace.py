@@ -160,13 +160,11 @@ class AwaitingLintCache:
     def get(self, key: str) -> Any:
         from reconciler.render import LintReport
 
-        found = self.inner.get(key)
-        if found is not None:
-            return found
+        # An expected key was missing when the pool was asked: no need to ask again.
         with self._lock:
             result = self._expected.pop(key, None)
         if result is None:
-            return None
+            return self.inner.get(key)
         try:
             report = LintReport.from_json(result.get())
         except Exception as exc:  # the worker's failure: lint here instead

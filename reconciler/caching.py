@@ -7,6 +7,8 @@ the rendered body. Lint results are buffered and written in one batch at the end
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -19,51 +21,93 @@ from reconciler.templates.versions import VersionIndex
 VERSIONS = "template-versions"
 LINT = "lint"
 RECOMMENDED = "recommended-version"  # template name → its highest usable version
+# Lint reports a process keeps at hand: more than the bodies of a 5,000-instance repo.
+REPORTS_KEPT = 20_000
 # Version indexes kept per platform repo: the tracked branch's and a few others'.
 INDEXES_KEPT = 8
 
 
 class StoredLintCache:
-    """A ``LintCache`` over the state store.
+    """A ``LintCache`` over the state store, with the reports it read or wrote at hand.
 
     Buffered by default (a command calls ``flush()`` once linting is done); a long-running
-    process asks for ``write_through``, so nothing waits in memory for a flush.
+    process asks for ``write_through``, so nothing waits in memory for a flush. What a
+    ``get`` answers includes every ``put`` before it. The ``kept`` most recently used
+    reports are held in memory. A miss is not remembered: the next ``get`` asks the store
+    again, so a report another process (a replica, a lint worker) stored since is found.
     """
 
-    def __init__(self, store: StateStore, *, write_through: bool = False) -> None:
+    def __init__(
+        self, store: StateStore, *, write_through: bool = False, kept: int = REPORTS_KEPT
+    ) -> None:
         self.store = store
         self.write_through = write_through
-        self.pending: dict[str, str] = {}
-        self.seen: dict[str, LintReport | None] = {}
+        self.pending: dict[str, str] = {}  # written by put, not yet flushed to the store
+        self._reports: OrderedDict[str, LintReport] = OrderedDict()
+        self._kept = kept
+        self._lock = threading.Lock()
 
     def get(self, key: str) -> LintReport | None:
-        if key in self.pending:
-            return LintReport.from_json(self.pending[key])
-        if key not in self.seen:
-            text = self.store.cache_get(LINT, key)
-            self.seen[key] = LintReport.from_json(text) if isinstance(text, str) else None
-        return self.seen[key]
+        report = self._recalled(key)
+        if report is not None:
+            return report
+        text = self.store.cache_get(LINT, key)
+        if not isinstance(text, str):
+            return None
+        report = LintReport.from_json(text)
+        self._remember(key, report)
+        return report
 
     def known(self, keys: Iterable[str]) -> set[str]:
-        """Which of ``keys`` have a report: one batched read for those not seen yet."""
+        """Which of ``keys`` have a report: one batched read for those not at hand."""
         keys = set(keys)
-        unseen = [key for key in keys if key not in self.pending and key not in self.seen]
+        found = {key for key in keys if self._recalled(key) is not None}
+        unseen = keys - found
         if unseen:
-            found = self.store.cache_get_many(LINT, unseen)
-            for key in unseen:
-                text = found.get(key)
-                self.seen[key] = LintReport.from_json(text) if isinstance(text, str) else None
-        return {key for key in keys if key in self.pending or self.seen.get(key) is not None}
+            for key, text in self.store.cache_get_many(LINT, unseen).items():
+                if isinstance(text, str):
+                    self._remember(key, LintReport.from_json(text))
+                    found.add(key)
+        return found
 
     def put(self, key: str, report: LintReport) -> None:
-        self.pending[key] = report.to_json()
+        self._remember(key, report)
+        with self._lock:
+            self.pending[key] = report.to_json()
         if self.write_through:
             self.flush()
 
     def flush(self) -> None:
-        if self.pending:
-            self.store.cache_put_many(LINT, self.pending)
-            self.pending = {}
+        with self._lock:
+            pending, self.pending = self.pending, {}
+        if not pending:
+            return
+        try:
+            self.store.cache_put_many(LINT, pending)
+        except BaseException:
+            with self._lock:  # kept for the next flush
+                self.pending = {**pending, **self.pending}
+            raise
+
+    def __len__(self) -> int:
+        """How many reports are held in memory."""
+        return len(self._reports)
+
+    def _recalled(self, key: str) -> LintReport | None:
+        with self._lock:
+            report = self._reports.get(key)
+            if report is not None:
+                self._reports.move_to_end(key)
+                return report
+            text = self.pending.get(key)
+        return LintReport.from_json(text) if text is not None else None
+
+    def _remember(self, key: str, report: LintReport) -> None:
+        with self._lock:
+            self._reports[key] = report
+            self._reports.move_to_end(key)
+            while len(self._reports) > self._kept:
+                self._reports.popitem(last=False)
 
 
 class StoredVersionIndexes(Mapping[str, VersionIndex]):

@@ -247,6 +247,4 @@ def test_a_plan_of_another_ref_leaves_outdated_and_remembered_roles_alone(
         "role_arn": f"arn:aws:iam::{pipelines}:role/other"
     }
     units = {u["id"]: u for u in status(made)["units"]}
-    assert {(units[u]["recommended_version"], units[u]["outdated"]) for u in WEB} == {
-        ("1.1", True)
-    }
+    assert {(units[u]["recommended_version"], units[u]["outdated"]) for u in WEB} == {("1.1", True)}

@@ -1,8 +1,9 @@
 """Content-keyed caches kept in the state store, so a second run reuses the first's work.
 
-Two things are worth keeping: the template-version index (walking history is the slow
+Two things are worth keeping: the template-version indexes (walking history is the slow
 part of a cold start on a long-lived repo) and cfn-lint results keyed by the hash of
-the rendered body. Lint results are buffered and written in one batch at the end.
+the rendered body. Lint results are buffered and written in one batch at the end, or
+written through by a long-running process. ``prune_unused`` drops what is long unused.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
+from datetime import timedelta
 from typing import Any
 
 from reconciler.render import LintReport
@@ -184,3 +186,19 @@ def committed_snapshot(source: GitSource, ref: str, store: StateStore) -> Snapsh
     versions = source.versions(commit, indexes)
     indexes.keep(versions)
     return Snapshot(commit, source.files(commit), versions, source)
+
+
+def prune_unused(
+    store: StateStore, namespaces: Iterable[str], kept_unused: timedelta
+) -> dict[str, int]:
+    """Drop the entries of ``namespaces`` neither stored nor read for ``kept_unused``, once
+    this process's reads are recorded; how many went, by namespace.
+
+    Only for content-addressed namespaces: a dropped entry still wanted is derived again.
+    Reads are marked to within a day (``StateSettings.cache_use_resolution``), and a no-op
+    mark read by ``fast_noop`` (SQLite, read-only) is not marked at all: such a mark goes
+    after ``kept_unused`` and the next plan makes it again.
+    """
+    store.record_cache_uses()
+    unused_since = store.now() - kept_unused
+    return {namespace: store.cache_prune(namespace, unused_since) for namespace in namespaces}

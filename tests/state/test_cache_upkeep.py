@@ -26,7 +26,7 @@ def test_upkeep_drops_only_entries_unused_for_the_kept_time(
     store.cache_put_many(LINT, {"in-use": "{}", "forgotten": "{}"})
     store.cache_put(NOOP_RUNS, "old-state", {"plan": {}, "text": ""})
     store.cache_put(ROLES, "111111111111", {"role_arn": None})
-    for day in range(40):  # a replica reads one report every day
+    for _day in range(40):  # a replica reads one report every day
         clock.advance(DAY)
         validate = open_store()
         assert StoredLintCache(validate).get("in-use") == LintReport((), ())

@@ -73,10 +73,12 @@ class ReconcileLoop:
             try:
                 if item is None:
                     if time.monotonic() >= next_poll:
-                        self.reconcile("poll")
-                        jitter = random.uniform(0, self.settings.jitter)
-                        next_poll = time.monotonic() + self.settings.interval * (1 + jitter)
-                    elif time.monotonic() >= next_upkeep:
+                        try:
+                            self.reconcile("poll")
+                        finally:  # a failed poll (the remote is down) waits its turn too
+                            jitter = random.uniform(0, self.settings.jitter)
+                            next_poll = time.monotonic() + self.settings.interval * (1 + jitter)
+                    if time.monotonic() >= next_upkeep:
                         next_upkeep = time.monotonic() + self.settings.upkeep_every
                         self.upkeep()
                     continue

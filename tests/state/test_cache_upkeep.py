@@ -3,14 +3,21 @@ long time, and keeps what is in use and the memories that cannot be derived agai
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
+
+import sqlalchemy as sa
 
 from goldenpath.engine import NOOP_RUNS
 from goldenpath.server import PRUNED_CACHES
 from reconciler.apply.roles import ROLES
 from reconciler.caching import LINT, RECOMMENDED, VERSIONS, StoredLintCache, prune_unused
 from reconciler.checks.runner import PLANS
+from reconciler.errors import SourceError
+from reconciler.events import EventQueue
+from reconciler.loop import LoopSettings, ReconcileLoop
 from reconciler.render import LintReport
 from reconciler.state import StateStore
 from tests.state.conftest import FakeClock
@@ -53,3 +60,56 @@ def test_serve_prunes_the_derived_caches_and_never_the_memories_or_plans() -> No
         PRUNED_CACHES
     )
     assert not {ROLES, RECOMMENDED, PLANS} & set(PRUNED_CACHES)
+
+
+class UnreachableRepo:
+    """A tracked repo whose remote is down: every fetch fails."""
+
+    branch = "main"
+    source = None
+
+    def __init__(self) -> None:
+        self.fetches = 0
+
+    def fetch(self) -> None:
+        self.fetches += 1
+        raise SourceError("the remote is down")
+
+    def head(self) -> str:
+        raise SourceError("the remote is down")
+
+
+def entries(state_url: str) -> int:
+    engine = sa.create_engine(state_url, poolclass=sa.pool.NullPool)
+    with engine.connect() as connection:
+        found = connection.execute(sa.text("SELECT count(*) FROM cache_entries")).scalar_one()
+    engine.dispose()
+    return int(found)
+
+
+def test_the_reconcile_loop_prunes_while_idle_and_a_failed_poll_waits_its_turn(
+    store: StateStore, clock: FakeClock, state_url: str
+) -> None:
+    store.cache_put(LINT, "forgotten", "{}")
+    clock.advance(DAY * 40)
+    repo = UnreachableRepo()
+    loop = ReconcileLoop(
+        repo,  # type: ignore[arg-type]
+        store,
+        engine=None,  # type: ignore[arg-type]
+        checks=None,  # type: ignore[arg-type]
+        forge=None,
+        events=EventQueue(10),
+        settings=LoopSettings(interval=3600.0, upkeep_every=0.0),
+        pruned_caches=(LINT,),
+    )
+    stop = threading.Event()
+    worker = threading.Thread(target=loop.run, args=(stop,), daemon=True)
+    worker.start()
+    deadline = time.monotonic() + 30
+    while entries(state_url) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stop.set()
+    worker.join(timeout=30)
+    assert entries(state_url) == 0
+    assert repo.fetches == 1  # not a poll per turn of the loop while the remote is down

@@ -28,6 +28,8 @@ from reconciler.source.tracked import TrackedRepo
 from reconciler.state import StateStore
 
 log = structlog.get_logger(__name__)
+# Change requests whose newest head is remembered; the least recently pushed go first.
+HEADS_REMEMBERED = 10_000
 
 
 @dataclass(frozen=True)
@@ -57,11 +59,17 @@ class ReconcileLoop:
     # Content-addressed cache namespaces the upkeep prunes: their entries can be derived
     # again, so dropping one that is still wanted costs time, never correctness.
     pruned_caches: tuple[str, ...] = ()
+    _heads_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def note(self, event: Event) -> None:
         """Called as events are enqueued: remember which change-request head is newest."""
         if isinstance(event, ChangeRequest) and event.action.needs_checks:
-            self.latest_heads[(event.forge, event.repo, event.number)] = event.head_sha
+            key = (event.forge, event.repo, event.number)
+            with self._heads_lock:  # the receiver's thread notes, the loop's thread reads
+                self.latest_heads.pop(key, None)  # re-inserted last: the newest
+                self.latest_heads[key] = event.head_sha
+                while len(self.latest_heads) > HEADS_REMEMBERED:  # closes that never came
+                    del self.latest_heads[next(iter(self.latest_heads))]
 
     def run(self, stop: threading.Event) -> None:
         self.prime()
@@ -119,11 +127,13 @@ class ReconcileLoop:
             key = (item.forge, item.repo, item.number)
             if item.action.ends_review:
                 self.checks.closed(item)
-                self.latest_heads.pop(key, None)
+                with self._heads_lock:
+                    self.latest_heads.pop(key, None)
                 if item.action == "merged":
                     self.reconcile("merge")
             elif item.action.needs_checks:
-                self.latest_heads.setdefault(key, item.head_sha)
+                with self._heads_lock:
+                    self.latest_heads.setdefault(key, item.head_sha)
                 self.checks.check(item, lambda: self.latest_heads.get(key) != item.head_sha)
         elif isinstance(item, Ping):
             log.info("loop.ping", forge=item.forge, repo=item.repo)

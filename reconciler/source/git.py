@@ -26,6 +26,9 @@ TEMPLATES = "templates"
 Folder = tuple[tuple[str, bytes], ...]  # a git tree's files, by path relative to it
 # Folders and files kept from earlier revisions, as a multiple of those the last used.
 FOLDERS_KEPT = 3
+# The template majors of this many distinct templates/ trees are kept for history walks
+# (a long-lived repo has one per template change; a walk reads each once).
+MAJORS_KEPT = 4096
 T = TypeVar("T")
 _MAJOR = re.compile(r"^v([0-9]+)$")
 _COMMIT_ID = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
@@ -205,6 +208,8 @@ class GitSource:
         known = self._majors_by_tree.get(templates.hexsha)
         if known is None:
             known = dict(_majors(templates))
+            if len(self._majors_by_tree) >= MAJORS_KEPT:  # the oldest read goes first
+                del self._majors_by_tree[next(iter(self._majors_by_tree))]
             self._majors_by_tree[templates.hexsha] = known
         return known
 

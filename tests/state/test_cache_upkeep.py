@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from goldenpath.engine import NOOP_RUNS
@@ -16,7 +17,7 @@ from reconciler.apply.roles import ROLES
 from reconciler.caching import LINT, RECOMMENDED, VERSIONS, StoredLintCache, prune_unused
 from reconciler.checks.runner import PLANS
 from reconciler.errors import SourceError
-from reconciler.events import EventQueue
+from reconciler.events import ChangeAction, ChangeRequest, EventQueue
 from reconciler.loop import LoopSettings, ReconcileLoop
 from reconciler.render import LintReport
 from reconciler.state import StateStore
@@ -113,3 +114,28 @@ def test_the_reconcile_loop_prunes_while_idle_and_a_failed_poll_waits_its_turn(
     worker.join(timeout=30)
     assert entries(state_url) == 0
     assert repo.fetches == 1  # not a poll per turn of the loop while the remote is down
+
+
+def test_the_newest_heads_of_change_requests_are_bounded(
+    store: StateStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import reconciler.loop as loop_module
+
+    monkeypatch.setattr(loop_module, "HEADS_REMEMBERED", 2)
+    loop = ReconcileLoop(
+        UnreachableRepo(),  # type: ignore[arg-type]
+        store,
+        engine=None,  # type: ignore[arg-type]
+        checks=None,  # type: ignore[arg-type]
+        forge=None,
+        events=EventQueue(10),
+    )
+
+    def pushed(number: int, head: str) -> ChangeRequest:
+        return ChangeRequest(
+            "github", "o/r", number, ChangeAction.UPDATED, head, "f", "main", "a", "d", "t", "u"
+        )
+
+    for number, head in [(1, "a1"), (2, "b1"), (1, "a2"), (3, "c1")]:  # 1 is pushed again
+        loop.note(pushed(number, head))
+    assert loop.latest_heads == {("github", "o/r", 1): "a2", ("github", "o/r", 3): "c1"}

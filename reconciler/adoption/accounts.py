@@ -48,7 +48,7 @@ def parse_accounts(text: str | bytes, file: str) -> tuple[AccountEntry, ...]:
         raise SpecError([Problem(file, None, "accounts", f"expected 'accounts:', {EXPECTED}")])
     raw = doc.data["accounts"]
     if not isinstance(raw, list) or not raw:
-        raise SpecError([doc.problem("accounts", f"expected a non-empty {EXPECTED}")])
+        raise SpecError([doc.problem("accounts", f"expected {EXPECTED}, not empty")])
     problems: list[Problem] = []
     entries: list[AccountEntry] = []
     seen: set[tuple[str, str]] = set()

@@ -17,6 +17,7 @@ import pytest
 import emulator
 from emulator.server import EmbeddedEmulator
 from tests.engine.aws import Aws
+from tests.support import proton_estate as tutorial
 from tests.support.proton_estate import TutorialAccounts
 
 # Distinct from the other areas' account ranges (100…, 210…, 310…), and per process.
@@ -36,3 +37,20 @@ def embedded() -> Iterator[EmbeddedEmulator]:
 @pytest.fixture
 def aws(embedded: EmbeddedEmulator) -> Aws:
     return Aws(embedded.url)
+
+
+@pytest.fixture(scope="module")
+def estate(
+    embedded: EmbeddedEmulator, tmp_path_factory: pytest.TempPathFactory
+) -> tutorial.TutorialEstate:
+    return tutorial.chapter1_estate(
+        embedded.url, tmp_path_factory.mktemp("estate"), fresh_tutorial_accounts()
+    )
+
+
+@pytest.fixture(autouse=True)
+def _credentials(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # What a script has in its environment; the emulator accepts any key.
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    yield

@@ -7,6 +7,7 @@ in accounts of their own.
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -240,3 +241,36 @@ QUEUE = """Resources:
   Queue:
     Type: AWS::SQS::Queue
 """
+
+
+def test_people_get_a_table_per_unit_and_a_summary(
+    estate: tutorial.TutorialEstate,
+    embedded: EmbeddedEmulator,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from goldenpath.cli import main
+
+    accounts = accounts_file(tmp_path / "accounts.yaml", estate.accounts.all())
+    capsys.readouterr()
+    code = main(
+        [
+            "import",
+            "--accounts",
+            str(accounts),
+            "--templates",
+            str(estate.templates),
+            "--out",
+            str(tmp_path / "platform"),
+            "--aws-endpoint-url",
+            embedded.url,
+        ]
+    )
+
+    text = capsys.readouterr().out
+    assert code == 0
+    made = estate.stacks["pipeline/my-webapp"]
+    row = rf"pipeline/my-webapp +{made.account}/{made.stack_name} +1\.0 +matches exactly"
+    assert re.search(row, text), text
+    assert "import: 5 unit(s): 5 match exactly, 0 differ, 0 failed" in text
+    assert "instances listed in the order the live pipeline has them" in text

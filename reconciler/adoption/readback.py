@@ -20,7 +20,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -211,9 +211,3 @@ def unified_diff(rendered: str, live: str, context: int = 3) -> str:
         lineterm="",
     )
     return "\n".join(lines)
-
-
-def iter_tokens(text: str) -> Iterator[str]:
-    """Every placeholder token left in ``text`` (a render that still carries them)."""
-    for match in _TOKEN_PATTERN.finditer(text):
-        yield match.group(0)

@@ -18,14 +18,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reconciler.adoption.proton_specs import (
+from reconciler.errors import Problem, SpecError
+from reconciler.proton_import.proton_specs import (
     ProtonEnvironmentSpec,
     ProtonServiceSpec,
     parse_environment_spec,
     parse_service_spec,
 )
-from reconciler.adoption.recovery import Candidate
-from reconciler.errors import Problem, SpecError
+from reconciler.proton_import.recovery import Candidate
 from reconciler.templates.bundle import MAJOR_FOLDER, load_bundle, read_bundle_dir
 from reconciler.templates.model import Bundle
 

@@ -1,6 +1,6 @@
 """A Proton estate in an emulated cloud: each unit rendered as Proton did, deployed as it did.
 
-Rendering is Goldenpath's Proton-compatible renderer (``reconciler.adoption.rendering``);
+Rendering is Goldenpath's Proton-compatible renderer (``reconciler.proton_import.rendering``);
 deploying is the emulator's Proton-like deployer (``emulator.proton``): one CreateStack per
 unit with Proton's stack name and ``proton:*`` tags, no parameters, in the account where
 Proton put it. Order is Proton's: environments first, their live outputs feeding the
@@ -20,13 +20,13 @@ from pathlib import Path
 import structlog
 
 from emulator.proton import DeployedStack, ProtonDeployer, ProtonStack, proton_tags
-from reconciler.adoption.proton_specs import (
+from reconciler.proton_import.proton_specs import (
     ProtonEnvironmentSpec,
     ProtonServiceSpec,
     parse_environment_spec,
     parse_service_spec,
 )
-from reconciler.adoption.rendering import (
+from reconciler.proton_import.rendering import (
     inputs_with_defaults,
     render_environment,
     render_instance,

@@ -40,11 +40,11 @@ def run(args: argparse.Namespace) -> int:
     from goldenpath.cloud import open_cloud
     from goldenpath.import_report import ScanProgressView, error_exit
     from goldenpath.importing import ImportInputError, check_out, read_spec_options, read_templates
-    from reconciler.adoption.accounts import parse_accounts
-    from reconciler.adoption.tags import group
-    from reconciler.adoption.takeover import Sources, recover_estate
-    from reconciler.adoption_scan import scan
     from reconciler.errors import SpecError
+    from reconciler.proton_import.accounts import parse_accounts
+    from reconciler.proton_import.estate import Sources, recover_estate
+    from reconciler.proton_import.tags import group
+    from reconciler.proton_scan import scan
     from reconciler.render import Renderer
 
     try:
@@ -98,7 +98,7 @@ def _write_and_report(
 ) -> int:
     from goldenpath.import_report import Outcome, report
     from goldenpath.importing import bundle_files, conflicts, write_repo
-    from reconciler.adoption import writing
+    from reconciler.proton_import import writing
 
     out = Path(args.out)
     files: dict[str, bytes] = {}
@@ -182,8 +182,8 @@ def _service_kept(
 
 def _owner(out: Path) -> str:
     """The team imported services belong to: an admin team of an existing teams.yaml."""
-    from reconciler.adoption.writing import ADMIN_TEAM
     from reconciler.errors import SpecError
+    from reconciler.proton_import.writing import ADMIN_TEAM
     from reconciler.specs.yaml import load_documents
 
     path = out / "teams.yaml"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.adoption.accounts import AccountEntry, parse_accounts
 from reconciler.errors import SpecError
+from reconciler.proton_import.accounts import AccountEntry, parse_accounts
 
 ROLE = "arn:aws:iam::111111111111:role/goldenpath-deployer"
 

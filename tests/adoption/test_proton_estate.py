@@ -10,8 +10,8 @@ import pytest
 
 from emulator.proton import proton_stack_name, proton_tags
 from goldenpath.proton_estate import bundle
-from reconciler.adoption.rendering import render_environment
 from reconciler.desired.template_body import load_body
+from reconciler.proton_import.rendering import render_environment
 from reconciler.render import Renderer
 from tests.adoption.conftest import fresh_tutorial_accounts
 from tests.engine.aws import Aws

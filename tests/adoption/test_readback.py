@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reconciler.adoption.readback import Placeholders, coerce, read_back, unified_diff
+from reconciler.proton_import.readback import Placeholders, coerce, read_back, unified_diff
 
 MARKS = Placeholders.of(["prefix", "count", "size"])
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from reconciler.adoption.tags import FoundStack, TagError, group, proton_unit
+from reconciler.proton_import.tags import FoundStack, TagError, group, proton_unit
 
 ARN = "arn:aws:proton:us-west-2:123456789012:"
 

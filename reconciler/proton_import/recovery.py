@@ -16,16 +16,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from reconciler.adoption.readback import (
+from reconciler.desired.template_body import BodyError
+from reconciler.errors import RenderError
+from reconciler.proton_import.readback import (
     Placeholders,
     Readings,
     coerce,
     read_back,
     unified_diff,
 )
-from reconciler.adoption.rendering import inputs_with_defaults
-from reconciler.desired.template_body import BodyError
-from reconciler.errors import RenderError
+from reconciler.proton_import.rendering import inputs_with_defaults
 from reconciler.templates.model import Bundle
 
 InputSource = Literal["spec", "live"]

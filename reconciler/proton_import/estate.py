@@ -17,10 +17,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.adoption.proton_specs import ProtonEnvironmentSpec, ProtonServiceSpec
-from reconciler.adoption.recovery import Candidate, Extras, Recovery, recover
-from reconciler.adoption.rendering import render_environment, render_instance, render_pipeline
-from reconciler.adoption.tags import Estate, FoundStack
+from reconciler.proton_import.proton_specs import ProtonEnvironmentSpec, ProtonServiceSpec
+from reconciler.proton_import.recovery import Candidate, Extras, Recovery, recover
+from reconciler.proton_import.rendering import render_environment, render_instance, render_pipeline
+from reconciler.proton_import.tags import Estate, FoundStack
 from reconciler.render import EnvironmentInfo, InstanceInfo, Renderer, ServiceInfo
 from reconciler.templates.model import Bundle
 

@@ -2,5 +2,5 @@
 
 Pure core: parsing Proton's spec files and stack tags, rendering units as Proton did,
 recovering inputs by reading a live template against a render, and writing specs as text.
-The cloud is read elsewhere (``reconciler.adoption_scan``), never here.
+The cloud is read elsewhere (``reconciler.proton_scan``), never here.
 """

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 import structlog
 
-from reconciler.adoption.accounts import AccountEntry
-from reconciler.adoption.tags import FoundStack, StackProblem, TagError, proton_unit
 from reconciler.cloud import Cloud, Target
 from reconciler.errors import GoldenpathError
+from reconciler.proton_import.accounts import AccountEntry
+from reconciler.proton_import.tags import FoundStack, StackProblem, TagError, proton_unit
 
 log = structlog.get_logger(__name__)
 

@@ -19,8 +19,8 @@ from typing import Any
 
 import yaml
 
-from reconciler.adoption.accounts import AccountEntry
-from reconciler.adoption.takeover import ServiceResult, UnitResult
+from reconciler.proton_import.accounts import AccountEntry
+from reconciler.proton_import.estate import ServiceResult, UnitResult
 
 API_VERSION = "goldenpath.dev/v1"
 PLATFORM_NAME = "imported-from-proton"

@@ -230,9 +230,10 @@ def _load_document(doc: Document, expected: str) -> tuple[Any, list[Problem]]:
     return _BUILDERS[expected](doc), problems
 
 
-# Kinds kept in ``Specs`` despite their own rules' problems (a role of another account):
-# the build refuses every unit aimed at such an account, with the reason, whereas a
-# platform or environment left out would move or orphan the units that use it.
+# Kinds kept in ``Specs`` despite their own rules' problems (a role of another account),
+# so that the units aimed there are refused with that reason, not with "no such
+# environment": the build builds no unit aimed at such an account, and none at all while
+# goldenpath.yaml has an error (``Specs.platform_error``).
 _KEPT_WITH_PROBLEMS = frozenset({"Environment", "Platform"})
 
 

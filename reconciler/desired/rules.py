@@ -175,6 +175,8 @@ def repository_problem(
 ) -> Problem | None:
     """A template of ``service`` reads a ``service.repository_*`` field that nothing sets."""
     given = repository_of(service, platform)
+    if all(given.get(key) for key in REPOSITORY_FIELDS.values()):
+        return None  # everything a template may read is set: no need to look
     missing = sorted(
         field_
         for field_ in service_fields_read(file) & REPOSITORY_FIELDS.keys()

@@ -2,7 +2,8 @@
 
 A schema checks each value on its own; these look at several values of the same document
 together: names in a list that must be unique because each becomes a unit, and a role
-that must belong to the account it is written beside. The loader runs them on every
+that must belong to the account it is written beside (and, across the documents of one
+file, a kind that a file holds once). The loader runs them on every
 schema-valid document, and each problem names the file, the line and the field.
 """
 
@@ -12,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from reconciler.errors import Problem
-from reconciler.specs.model import Account
+from reconciler.specs.model import Account, Origin
 from reconciler.specs.yaml import Document
 
 
@@ -51,6 +52,18 @@ def role_problems(doc: Document, at: str) -> list[Problem]:
     account = Account(str(written["id"]), str(written.get("region", "")), written["roleArn"])
     why = account.role_problem(id_field=f"{at}.id")
     return [doc.problem(f"{at}.roleArn", why)] if why else []
+
+
+def second_document(origin: Origin, kind: str, first: Origin) -> Problem:
+    """A second document of a kind its file holds once (goldenpath.yaml, teams.yaml): it
+    would replace the first, which stands."""
+    return Problem(
+        origin.file,
+        origin.line,
+        origin.field,
+        f"a second {kind} document (the first is at line {first.line}); "
+        f"expected one {kind} document in {origin.file}: merge them",
+    )
 
 
 def document_problems(doc: Document, kind: str) -> list[Problem]:

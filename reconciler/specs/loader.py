@@ -17,7 +17,7 @@ from typing import Any
 import schemas
 from reconciler.errors import Problem, SpecError
 from reconciler.specs.codec import problem_json, problem_of, spec_json, spec_of
-from reconciler.specs.consistency import document_problems
+from reconciler.specs.consistency import document_problems, second_document
 from reconciler.specs.memo import ContentMemo, content_key
 from reconciler.specs.model import (
     Account,
@@ -246,23 +246,12 @@ def _collect(spec: Environment | Service | Platform | Teams, found: _Collected) 
         if found.platform is None:
             found.platform = spec
         else:
-            found.problems.append(_second(spec.origin, "Platform", found.platform.origin))
+            found.problems.append(second_document(spec.origin, "Platform", found.platform.origin))
     elif isinstance(spec, Teams):
         if found.teams is None:
             found.teams = spec
         else:
-            found.problems.append(_second(spec.origin, "Teams", found.teams.origin))
-
-
-def _second(origin: Origin, kind: str, first: Origin) -> Problem:
-    """A second document of a kind a file holds once: the first one stands."""
-    return Problem(
-        origin.file,
-        origin.line,
-        origin.field,
-        f"a second {kind} document (the first is at line {first.line}); "
-        f"expected one {kind} document in {origin.file}: merge them",
-    )
+            found.problems.append(second_document(spec.origin, "Teams", found.teams.origin))
 
 
 def _add_named(into: dict[str, Any], spec: Environment | Service, problems: list[Problem]) -> None:

@@ -102,9 +102,6 @@ class GitSource:
         """The template majors of each commit (the one place history reads trees)."""
         return [CommitTrees(sha, self._majors_at(sha)) for sha in commits]
 
-    def is_ancestor(self, older: str, newer: str) -> bool:
-        return bool(self.repo.is_ancestor(self.repo.commit(older), self.repo.commit(newer)))
-
     def versions(
         self, head: str, cached: Mapping[str, VersionIndex] | VersionIndex | None = None
     ) -> VersionIndex:

@@ -23,6 +23,7 @@ from reconciler.specs.model import (
     Binding,
     Environment,
     ForgeConfig,
+    GuardrailException,
     Instance,
     Origin,
     Pipeline,
@@ -370,6 +371,22 @@ def _platform(doc: Document) -> Platform:
         data_templates=tuple(spec.get("data_templates", ())),
         forge=ForgeConfig(**spec.get("forge", {})),
         origin=_origin(doc, "metadata.name"),
+        guardrail_exceptions=_guardrail_exceptions(doc, spec.get("guardrails", {})),
+    )
+
+
+def _guardrail_exceptions(
+    doc: Document, guardrails: Mapping[str, Any]
+) -> tuple[GuardrailException, ...]:
+    return tuple(
+        GuardrailException(
+            rule=item["rule"],
+            units=tuple(item["units"]),
+            reason=item["reason"],
+            expires=str(item["expires"]),
+            origin=_origin(doc, f"spec.guardrails.exceptions[{i}]"),
+        )
+        for i, item in enumerate(guardrails.get("exceptions", ()))
     )
 
 

@@ -14,10 +14,12 @@ from reconciler.guardrails.exceptions import (
 )
 from reconciler.guardrails.guard import (
     Guardrails,
+    GuardrailSettings,
     MemoryVerdictCache,
     VerdictCache,
     resource_line,
     unit_document,
+    verdict_problems,
 )
 from reconciler.guardrails.model import Excepted, Finding, Verdict
 from reconciler.guardrails.policies import POLICY_DIR, PolicySet, is_policy_path, load_policies
@@ -28,6 +30,7 @@ __all__ = [
     "POLICY_DIR",
     "Excepted",
     "Finding",
+    "GuardrailSettings",
     "Guardrails",
     "MemoryVerdictCache",
     "PolicySet",
@@ -44,4 +47,5 @@ __all__ = [
     "resource_line",
     "run_tests",
     "unit_document",
+    "verdict_problems",
 ]

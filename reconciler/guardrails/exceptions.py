@@ -28,7 +28,9 @@ def expiry_of(exception: GuardrailException) -> date | None:
         return None
 
 
-def in_force(exceptions: Iterable[GuardrailException], today: date) -> tuple[GuardrailException, ...]:
+def in_force(
+    exceptions: Iterable[GuardrailException], today: date
+) -> tuple[GuardrailException, ...]:
     """The exceptions that still apply ``today`` (their last day included)."""
     return tuple(e for e in exceptions if (end := expiry_of(e)) is not None and today <= end)
 

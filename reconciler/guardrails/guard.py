@@ -24,6 +24,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
@@ -246,10 +247,70 @@ def _checked(results: Sequence[Any], name: str) -> list[list[str]]:
                 f"`{name} contains {{...}} if {{...}}`)"
             )
         resource = result.get("resource", "")
-        rows.append([result["rule"], resource if isinstance(resource, str) else str(resource),
-                     result["message"]])
+        rows.append(
+            [
+                result["rule"],
+                resource if isinstance(resource, str) else str(resource),
+                result["message"],
+            ]
+        )
     return sorted(rows)
 
 
 def _findings(rows: Sequence[Sequence[str]], severity: Severity) -> tuple[Finding, ...]:
     return tuple(Finding(rule, resource, message, severity) for rule, resource, message in rows)
+
+
+@dataclass(frozen=True)
+class GuardrailSettings:
+    """What guardrails need besides the repo; the caller (an edge) supplies both."""
+
+    # The day exceptions are judged on: read from the caller's clock, never in here.
+    today: date
+    # Where results are kept between runs (the state store's); in memory when None.
+    cache: VerdictCache | None = None
+
+    def of_repo(self, files: Mapping[str, bytes], platform: Platform) -> Guardrails | None:
+        return Guardrails.of_repo(files, platform, self.today, self.cache)
+
+
+def verdict_problems(verdict: Verdict, rendered: RenderedUnit) -> tuple[Problem, ...]:
+    """A verdict as validation problems: denials and a failure are errors, warnings and
+    excepted denials warnings. Each names the template file, the unit (as the field),
+    the rule, the logical resource id (and its line in the rendered body) and the message.
+    """
+    unit = rendered.unit
+    template = unit.bundle.infrastructure[unit.infrastructure].path
+    problems = []
+    if verdict.error is not None:
+        problems.append(
+            Problem(
+                template,
+                None,
+                unit.id,
+                f"guardrails failed, the unit is held back: {verdict.error}",
+            )
+        )
+
+    def problem(finding: Finding, text: str, severity: str) -> Problem:
+        line = resource_line(rendered.body, finding.resource)
+        at = f"rendered line {line}: " if line is not None else ""
+        return Problem(template, line, unit.id, f"{at}{text}", severity)
+
+    for finding in verdict.denials:
+        problems.append(problem(finding, f"guardrail {_said(finding, 'denies')}", "error"))
+    for finding in verdict.warnings:
+        problems.append(problem(finding, f"guardrail {_said(finding, 'warns about')}", "warning"))
+    for excepted in verdict.excepted:
+        e = excepted.exception
+        text = (
+            f"guardrail {_said(excepted.finding, 'denies')}; let through by the exception "
+            f"at {e.origin.file}:{e.origin.line} until {e.expires} ({e.reason})"
+        )
+        problems.append(problem(excepted.finding, text, "warning"))
+    return tuple(problems)
+
+
+def _said(finding: Finding, verb: str) -> str:
+    what = f" {finding.resource}" if finding.resource else " the template"
+    return f"{finding.rule} {verb}{what}: {finding.message}"

@@ -21,7 +21,7 @@ from typing import Any
 import structlog
 
 from reconciler.apply.engine import Reconciler
-from reconciler.caching import StoredLintCache
+from reconciler.caching import StoredLintCache, StoredVerdictCache
 from reconciler.checks.runner import ChangeChecks
 from reconciler.cloud import Cloud
 from reconciler.events import Event, EventQueue, LocalChange
@@ -152,11 +152,24 @@ def serve(
     renderer = Renderer()
     cache = StoredLintCache(store, write_through=True)
     linter = Linter(cache)
+    verdicts = StoredVerdictCache(store, write_through=True)
     engine = Reconciler(
-        store, cloud, renderer=renderer, linter=linter, stop=stop, memo=ContentMemo()
+        store,
+        cloud,
+        renderer=renderer,
+        linter=linter,
+        stop=stop,
+        memo=ContentMemo(),
+        verdicts=verdicts,
     )
     checks = ChangeChecks(
-        tracked, store, forge, renderer=renderer, linter=linter, public_url=public_url
+        tracked,
+        store,
+        forge,
+        renderer=renderer,
+        linter=linter,
+        public_url=public_url,
+        verdicts=verdicts,
     )
     queue = EventQueue(10_000)
     loop = ReconcileLoop(

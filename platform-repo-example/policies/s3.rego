@@ -25,12 +25,9 @@ public_access_settings := ["BlockPublicAcls", "BlockPublicPolicy", "IgnorePublic
 
 deny contains {"rule": "s3_public_access_blocked", "resource": name, "message": msg} if {
 	some [name, bucket] in buckets
-	open := [setting |
-		some setting in public_access_settings
-		object.get(bucket, ["Properties", "PublicAccessBlockConfiguration", setting], false) != true
-	]
-	count(open) > 0
-	msg := sprintf("public access is not blocked: set PublicAccessBlockConfiguration %s to true", [concat(", ", open)])
+	some setting in public_access_settings
+	object.get(bucket, ["Properties", "PublicAccessBlockConfiguration", setting], false) != true
+	msg := "public access is not blocked: set BlockPublicAcls, BlockPublicPolicy, IgnorePublicAcls and RestrictPublicBuckets of PublicAccessBlockConfiguration to true"
 }
 
 warn contains {"rule": "s3_versioning", "resource": name, "message": msg} if {

@@ -103,13 +103,14 @@ class CompiledPolicies:
                 raise PolicyEvaluationError("the input could not be handed to the policies")
             output = _c.rego_bundle_query(runner, self._bundle._impl)
             try:
-                ok = _c.rego_output_ok(output)
-                text = _c.rego_output_string(output)
-                if not ok:
+                if not _c.rego_output_ok(output):
                     raise PolicyEvaluationError(_output_error(output))
+                results = _binding(_c.rego_output_node(output), "x")
             finally:
                 _c.rego_free_output(output)
-        return _results(text)
+        if not isinstance(results, dict) or not {"deny", "warn"} <= results.keys():
+            raise PolicyEvaluationError("the policies gave no deny and warn sets")
+        return RawResults(tuple(results["deny"]), tuple(results["warn"]))
 
 
 def compile_policies(
@@ -150,17 +151,19 @@ class TestRun:
 
     def passes(self, package: str, rule: str) -> bool:
         """Whether ``data.<package>.<rule>`` is true; raises PolicyEvaluationError."""
+        impl = self._interpreter._impl
         try:
-            output = self._interpreter.query(f"x := data.{package}.{rule}")
+            output = _c.rego_query(impl, f"x := data.{package}.{rule}")
         except regopy.RegoError as exc:
             raise PolicyEvaluationError(str(exc)) from exc
-        except ValueError as exc:  # regopy could not read the output as JSON
-            raise PolicyEvaluationError(_embedded_error(str(exc))) from exc
-        if not output.ok():
-            raise PolicyEvaluationError(_output_error(output._impl))
-        if not len(output):
-            return False  # undefined: a test whose body fails
-        return bool(output[0].bindings.get("x") is True)
+        try:
+            if not _c.rego_output_ok(output):
+                raise PolicyEvaluationError(_output_error(output))
+            if _c.rego_output_string(output) == "undefined":
+                return False  # a test whose body fails
+            return _binding(_c.rego_output_node(output), "x") is True
+        finally:
+            _c.rego_free_output(output)
 
 
 def _silent() -> Interpreter:
@@ -213,6 +216,10 @@ def _position(source: str, offset: int) -> tuple[int, int]:
 
 def _output_error(output: Any) -> str:
     """The messages of an output that is not ok (an error sequence)."""
+    return _error_messages(_c.rego_output_node(output))
+
+
+def _error_messages(root: Any) -> str:
     messages: list[str] = []
 
     def walk(node: Any) -> None:
@@ -226,24 +233,73 @@ def _output_error(output: Any) -> str:
         for index in range(_c.rego_node_size(node)):
             walk(_c.rego_node_get(node, index))
 
-    walk(_c.rego_output_node(output))
+    walk(root)
     return "; ".join(messages) or "the policies failed to evaluate"
 
 
-def _embedded_error(text: str) -> str:
-    found = _MESSAGE.search(text)
-    return found.group("message") if found else "the policies gave a value that is not data"
+def _binding(node: Any, name: str) -> Any:
+    """The value bound to ``name`` in a query's output tree (results, result, bindings)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        kind = _c.rego_node_type(current)
+        if kind == _c.NodeKind.Binding:
+            var, value = _c.rego_node_get(current, 0), _c.rego_node_get(current, 1)
+            if _c.rego_node_value(var) == name:
+                return _value(value)
+        elif kind in (_c.NodeKind.Results, _c.NodeKind.Result, _c.NodeKind.Bindings):
+            stack.extend(_c.rego_node_get(current, i) for i in range(_c.rego_node_size(current)))
+    raise PolicyEvaluationError("the policies gave no result (undefined)")
 
 
-def _results(text: str) -> RawResults:
+def _value(node: Any) -> Any:
+    """A value of rego-cpp's output tree as plain data.
+
+    The tree, not the output's JSON text: rego-cpp 1.5.2 writes some strings into that
+    text without escaping their quotes (``concat`` results, for one), so it does not
+    always parse. An error node inside a value (an unsafe variable, a type error in a
+    rule) fails the evaluation.
+    """
+    kind = _c.rego_node_type(node)
+    size = _c.rego_node_size(node)
+    if kind == _c.NodeKind.String:
+        return _string(_c.rego_node_value(node))
+    if kind == _c.NodeKind.Object:
+        found = {}
+        for i in range(size):
+            item = _c.rego_node_get(node, i)
+            key = _value(_c.rego_node_get(item, 0))
+            found[key if isinstance(key, str) else json.dumps(key)] = _value(
+                _c.rego_node_get(item, 1)
+            )
+        return found
+    if kind in (_c.NodeKind.Array, _c.NodeKind.Set):
+        return [_value(_c.rego_node_get(node, i)) for i in range(size)]
+    if kind in (_c.NodeKind.Term, _c.NodeKind.Scalar):
+        return _value(_c.rego_node_get(node, 0))
+    if kind == _c.NodeKind.Int:
+        return int(_c.rego_node_value(node))
+    if kind == _c.NodeKind.Float:
+        return float(_c.rego_node_value(node))
+    if kind in (_c.NodeKind.Boolean, _c.NodeKind.True_, _c.NodeKind.False_):
+        return _c.rego_node_value(node) == "true"
+    if kind == _c.NodeKind.Null:
+        return None
+    if kind in (_c.NodeKind.Error, _c.NodeKind.ErrorSeq):
+        raise PolicyEvaluationError(_error_messages(node))
+    raise PolicyEvaluationError(f"the policies gave a value of an unknown kind ({kind})")
+
+
+def _string(text: str) -> str:
+    """A string node's value: JSON-escaped content, or (rego-cpp's quirk) quoted JSON."""
     try:
-        document = json.loads(text)
-        results = document["bindings"]["x"]
-        deny, warn = results["deny"], results["warn"]
-    except (ValueError, KeyError, TypeError) as exc:
-        # An error node inside an ok output: an unsafe variable, a type error in a rule.
-        raise PolicyEvaluationError(_embedded_error(text)) from exc
-    return RawResults(tuple(deny), tuple(warn))
+        decoded = json.loads(f'"{text}"')
+    except ValueError:
+        try:
+            decoded = json.loads(text) if text.startswith('"') else text
+        except ValueError:
+            decoded = text
+    return decoded if isinstance(decoded, str) else text
 
 
 def _input_of(value: Any) -> Any:

@@ -139,5 +139,5 @@ def test_an_exception_whose_expiry_is_not_a_day_is_invalid(tmp_path: Path) -> No
     code, out = validate(repo.root, tmp_path)
     assert code == 1
     [error] = out["errors"]
-    assert (error["file"], error["line"]) == ("goldenpath.yaml", 11)
+    assert (error["file"], error["line"]) == ("goldenpath.yaml", 12)  # expires: 2027-02-30
     assert "day is out of range for month" in error["message"]

@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import date
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from typing import Any
 

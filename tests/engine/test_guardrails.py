@@ -76,7 +76,8 @@ def test_a_public_unencrypted_bucket_is_denied_and_never_deployed(
     stalled = record.condition("Stalled")
     assert stalled is not None and stalled.status and stalled.reason == "PolicyDenied"
     notes = {u["id"]: u["guardrails"] for u in status_document(h.store)["units"]}
-    assert [d["rule"] for d in notes[LEAKY]["denials"]] == ["s3_encrypted", "s3_public_access_blocked"]
+    rules = [d["rule"] for d in notes[LEAKY]["denials"]]
+    assert rules == ["s3_encrypted", "s3_public_access_blocked"]
 
 
 def test_an_exception_lets_a_unit_deploy_until_it_expires(

@@ -17,6 +17,10 @@ from tests.guardrails.platform import guarded_platform, write_bucket
 from tests.support.platform_repo import PlatformRepo
 
 TODAY = date(2027, 1, 1)
+TEST_HEADER = (
+    "package goldenpath.guardrails_test\n\nimport rego.v1\n\n"
+    "import data.goldenpath.guardrails\n\n"
+)
 GOLDENPATH = str(Path(sys.executable).parent / "goldenpath")
 HEADER = "package goldenpath.guardrails\n\nimport rego.v1\n\n"
 
@@ -90,7 +94,10 @@ def test_a_result_that_is_not_an_object_fails_closed(tmp_path: Path) -> None:
 
 def test_opa_runtime_is_refused_it_would_expose_the_environment(tmp_path: Path) -> None:
     repo, rendered = _leaky(tmp_path)
-    rule = 'deny contains {"rule": "e", "resource": "", "message": opa.runtime().env.HOME} if true\n'
+    rule = (
+        'deny contains {"rule": "e", "resource": "", "message": m} if {\n'
+        "  m := opa.runtime().env.HOME\n}\n"
+    )
     guard = _guard(repo, **{"env.rego": HEADER + rule})
     [problem] = [p for p in guard.problems if p.file == "policies/env.rego"]
     assert problem.line == 5 and "opa.runtime may not be used" in problem.message
@@ -99,8 +106,7 @@ def test_opa_runtime_is_refused_it_would_expose_the_environment(tmp_path: Path) 
 
 def test_with_input_as_is_refused_before_it_can_crash_the_engine(tmp_path: Path) -> None:
     repo, _rendered_unit = _leaky(tmp_path)
-    test = (
-        "package goldenpath.guardrails_test\n\nimport rego.v1\n\nimport data.goldenpath.guardrails\n\n"
+    test = TEST_HEADER + (
         'test_x if {\n  count(guardrails.deny) == 0 with input as {"template": {}}\n}\n'
     )
     repo.write("policies/crash_test.rego", test)
@@ -144,8 +150,8 @@ def test_results_are_cached_by_policy_revision_unit_and_body(tmp_path: Path) -> 
     assert again is not None
     assert again.check(rendered) == verdict and again.evaluations == 0
     changed = dict(snapshot.files)
-    changed["policies/extra.rego"] = (HEADER + "warn contains {\"rule\": \"w\", \"resource\": \"\", "
-                                      "\"message\": \"m\"} if true\n").encode()
+    warn = 'warn contains {"rule": "w", "resource": "", "message": "m"} if true\n'
+    changed["policies/extra.rego"] = (HEADER + warn).encode()
     other = Guardrails.of_repo(changed, platform, TODAY, cache)
     assert other is not None
     assert other.check(rendered).warnings and other.evaluations == 1
@@ -165,8 +171,7 @@ def test_policy_test_passes_the_example_and_fails_a_wrong_expectation(tmp_path: 
     out = json.loads(done.stdout)
     assert out["ok"] and out["passed"] == 18 and out["failed"] == 0
     wrong = (
-        "package goldenpath.guardrails_test\n\nimport rego.v1\n\nimport data.goldenpath.guardrails\n\n"
-        "test_a_private_bucket_is_denied if {\n"
+        TEST_HEADER + "test_a_private_bucket_is_denied if {\n"
         '  count(guardrails.deny) > 0 with input.template as {"Resources": {}}\n}\n'
     )
     repo.write("policies/wrong_test.rego", wrong)
@@ -185,5 +190,6 @@ def test_policy_test_passes_the_example_and_fails_a_wrong_expectation(tmp_path: 
     human = subprocess.run([GOLDENPATH, "policy", "test", str(repo.root)],
                            capture_output=True, text=True, timeout=120)
     assert human.returncode == 1
-    assert "FAIL  policies/wrong_test.rego:7 goldenpath.guardrails_test.test_a_private" in human.stdout
+    failed_line = "FAIL  policies/wrong_test.rego:7 goldenpath.guardrails_test.test_a_private"
+    assert failed_line in human.stdout
     assert human.stdout.strip().endswith("18 passed, 1 failed, 0 errors")

@@ -1,6 +1,6 @@
-# S3: every bucket is encrypted at rest and can never be made public. A service's bucket
-# without versioning gets a warning: an overwritten or deleted object cannot be brought
-# back. (Pipelines' artifact buckets hold nothing that cannot be built again.)
+# S3: every bucket is encrypted at rest and can never be made public. A production bucket
+# of a service without versioning gets a warning: an overwritten or deleted object cannot
+# be brought back. (Pipelines' artifact buckets hold nothing that cannot be built again.)
 package goldenpath.guardrails
 
 import rego.v1
@@ -32,6 +32,7 @@ deny contains {"rule": "s3_public_access_blocked", "resource": name, "message": 
 
 warn contains {"rule": "s3_versioning", "resource": name, "message": msg} if {
 	input.unit.kind == "service"
+	input.unit.environment in data.guardrails.production_environments
 	some [name, bucket] in buckets
 	object.get(bucket, ["Properties", "VersioningConfiguration", "Status"], "Suspended") != "Enabled"
 	msg := "versioning is off: an overwritten or deleted object cannot be recovered"

@@ -41,10 +41,15 @@ test_a_bucket_without_a_public_access_block_is_denied if {
 	rules(guardrails.deny) == {"s3_public_access_blocked"} with input.template as doc
 }
 
-test_a_service_bucket_without_versioning_is_only_warned_about if {
+test_a_production_bucket_without_versioning_is_only_warned_about if {
 	doc := bucket({"BucketEncryption": encryption, "PublicAccessBlockConfiguration": closed})
-	count(guardrails.deny) == 0 with input.template as doc with input.unit as {"kind": "service"}
-	rules(guardrails.warn) == {"s3_versioning"} with input.template as doc with input.unit as {"kind": "service"}
+	count(guardrails.deny) == 0 with input.template as doc with input.unit as {"kind": "service", "environment": "production"}
+	rules(guardrails.warn) == {"s3_versioning"} with input.template as doc with input.unit as {"kind": "service", "environment": "production"}
+}
+
+test_a_test_bucket_needs_no_versioning if {
+	doc := bucket({"BucketEncryption": encryption, "PublicAccessBlockConfiguration": closed})
+	count(guardrails.warn) == 0 with input.template as doc with input.unit as {"kind": "service", "environment": "test"}
 }
 
 test_a_pipeline_artifact_bucket_needs_no_versioning if {

@@ -116,7 +116,7 @@ def _check(checks: ChangeChecks, number: int, head: str, author: str) -> CheckOu
 def test_a_denied_bucket_fails_validate_and_shows_on_the_comment(tmp_path: Path) -> None:
     repo, _store, forge, checks = _setup(tmp_path)
     write_bucket(repo, "leaky", "{encrypted: false, public: true}")
-    write_bucket(repo, "scratch", "{versioning: false}")
+    write_bucket(repo, "scratch", "{versioning: false}", env="production")
     head = repo.commit("a public, unencrypted bucket, and one without versioning")
     outcome = _check(checks, 1, head, "gregg")
     assert not outcome.valid
@@ -128,14 +128,14 @@ def test_a_denied_bucket_fails_validate_and_shows_on_the_comment(tmp_path: Path)
     )
     plan = {u["id"]: u for u in outcome.plan["units"]}
     assert plan["service/leaky/test"]["action"] == "denied"
-    assert plan["service/scratch/test"]["action"] == "create"  # a warning does not block
+    assert plan["service/scratch/production"]["action"] == "create"  # a warning: no block
     comment = forge.comments[(1, "goldenpath-plan")]
     assert "#### Guardrails" in comment
     assert (
         "| `service/leaky/test` | ❌ deny | `s3_encrypted` | `Bucket` | the bucket is not "
         "encrypted: set BucketEncryption (SSE-S3 or SSE-KMS) |" in comment
     )
-    assert "| `service/scratch/test` | ⚠️ warn | `s3_versioning` | `Bucket` |" in comment
+    assert "| `service/scratch/production` | ⚠️ warn | `s3_versioning` | `Bucket` |" in comment
     assert "| `service/leaky/test` | x denied | 1.0 | denied by guardrail s3_encrypted" in comment
 
 

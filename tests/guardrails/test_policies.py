@@ -169,7 +169,7 @@ def test_policy_test_passes_the_example_and_fails_a_wrong_expectation(tmp_path: 
     done = _policy_test(repo.root)
     assert done.returncode == 0, done.stdout
     out = json.loads(done.stdout)
-    assert out["ok"] and out["passed"] == 18 and out["failed"] == 0
+    assert out["ok"] and out["passed"] == 19 and out["failed"] == 0
     wrong = (
         TEST_HEADER + "test_a_private_bucket_is_denied if {\n"
         '  count(guardrails.deny) > 0 with input.template as {"Resources": {}}\n}\n'
@@ -192,4 +192,4 @@ def test_policy_test_passes_the_example_and_fails_a_wrong_expectation(tmp_path: 
     assert human.returncode == 1
     failed_line = "FAIL  policies/wrong_test.rego:7 goldenpath.guardrails_test.test_a_private"
     assert failed_line in human.stdout
-    assert human.stdout.strip().endswith("18 passed, 1 failed, 0 errors")
+    assert human.stdout.strip().endswith("19 passed, 1 failed, 0 errors")

@@ -59,13 +59,13 @@ def test_a_public_unencrypted_bucket_is_an_error_naming_unit_rule_resource_and_m
 
 def test_a_warn_rule_shows_but_does_not_fail(tmp_path: Path) -> None:
     repo = guarded_platform(tmp_path / "repo")
-    write_bucket(repo, "scratch", "{versioning: false}")
-    repo.commit("a bucket without versioning")
+    write_bucket(repo, "scratch", "{versioning: false}", env="production")
+    repo.commit("a production bucket without versioning")
     code, out = validate(repo.root, tmp_path)
     assert code == 0 and out["errors"] == []
     assert [(w["field"], w["message"]) for w in out["warnings"]] == [
         (
-            "service/scratch/test",
+            "service/scratch/production",
             "rendered line 4: guardrail s3_versioning warns about Bucket: versioning is off: "
             "an overwritten or deleted object cannot be recovered",
         )

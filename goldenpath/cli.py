@@ -29,7 +29,14 @@ COMMANDS = {
     "serve": "the long-running reconciler, webhooks, API and web page",
     "demo": "the embedded emulator, SQLite and the example repo, served on 127.0.0.1:8080",
     "emulator": "the embedded AWS emulator as a standalone process",
+    "import": "write a platform repo that adopts the stacks AWS Proton left in the accounts",
 }
+# Commands whose module name differs from the command (``import`` is a Python keyword).
+MODULES = {"import": "import_"}
+
+
+def _module(name: str) -> str:
+    return f"goldenpath.commands.{MODULES.get(name, name)}"
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -75,7 +82,7 @@ def parser(only: str | None = None) -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=text, description=text)
         if only is None or name == only:
             common(command)
-            module = importlib.import_module(f"goldenpath.commands.{name}")
+            module = importlib.import_module(_module(name))
             module.arguments(command)
     return root
 
@@ -90,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     given = list(sys.argv[1:] if argv is None else argv)
     chosen = next((a for a in given if not a.startswith("-")), None)
     args = parser(chosen if chosen in COMMANDS else None).parse_args(given)
-    module = importlib.import_module(f"goldenpath.commands.{args.command}")
+    module = importlib.import_module(_module(args.command))
     # A command that can finish without logging (a no-op) sets logging up itself, when
     # it first needs it: structlog is then never imported by a run with nothing to do.
     if not getattr(module, "CONFIGURES_LOGS", False):

@@ -188,6 +188,7 @@ def _unit_json(u: Unit) -> Any:
         u.holds_data,
         u.pinned,
         u.updates,
+        origin_json(u.stack_name_origin) if u.stack_name_origin else None,
     ]
 
 
@@ -214,4 +215,5 @@ def _unit_of(d: Any, bundle: Bundle) -> Unit:
         holds_data=d[16],
         pinned=d[17],
         updates=d[18],
+        stack_name_origin=origin_of(d[19]) if d[19] else None,
     )

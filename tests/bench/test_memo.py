@@ -158,6 +158,27 @@ def test_a_new_process_reuses_the_work_kept_in_the_state_store(tmp_path: Path) -
     assert answers(again) == answers(first)
 
 
+def test_units_read_back_from_the_state_store_keep_their_given_stack_names(
+    tmp_path: Path,
+) -> None:
+    repo = small_platform(tmp_path / "repo")
+    write_service(
+        repo,
+        "web",
+        instances="- {name: test, environment: test, stackName: AWSProton-web-cloudformation-Q}\n",
+    )
+    repo.commit("web adopts Proton's stack")
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    with StateStore.open(url) as store:
+        first = validate(repo.root, ContentMemo(StoredContent(store)))
+    with StateStore.open(url) as store:
+        again, misses = misses_of(repo.root, ContentMemo(StoredContent(store)))
+    assert misses == 0
+    web = again.build.state.units["service/web/test"]
+    assert web.external
+    assert web == first.build.state.units["service/web/test"]
+
+
 def test_lint_problems_and_synthesized_outputs_are_reused(tmp_path: Path) -> None:
     from reconciler.render import Linter
 

@@ -84,8 +84,8 @@ def test_plan_without_state_is_all_creates_and_exits_2(tmp_path: Path) -> None:
     repo = small_platform(tmp_path / "repo")
     code, out = run("plan", str(repo.root), cwd=tmp_path)
     assert code == 2 and isinstance(out, dict)
-    assert out["summary"] == {"create": 6, "adopt": 0, "update": 0, "delete": 0, "noop": 0, "blocked": 0,
-                              "denied": 0}
+    assert out["summary"] == {"create": 6, "adopt": 0, "update": 0, "delete": 0, "noop": 0,
+                              "blocked": 0, "denied": 0}
     web = next(u for u in out["units"] if u["id"] == "service/web/test")
     assert web["action"] == "create" and web["from_version"] is None
     assert web["to_version"] == "1.0" and web["changes"] == []

@@ -209,7 +209,10 @@ def test_a_fault_can_fail_the_rollback_and_leave_update_rollback_failed(
     stack = stack_of(cfn, name)
     assert stack["StackStatus"] == "UPDATE_ROLLBACK_FAILED"
     assert stack["StackStatusReason"].startswith("Rollback failed")
-    assert statuses_seen(cfn, name)[-2:] == ["UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_FAILED"]
+    assert statuses_seen(cfn, name)[-2:] == [
+        "UPDATE_ROLLBACK_IN_PROGRESS",
+        "UPDATE_ROLLBACK_FAILED",
+    ]
     with pytest.raises(cfn.exceptions.ClientError, match="UPDATE_ROLLBACK_FAILED"):
         cfn.update_stack(StackName=name, TemplateBody=_topic_and_maybe_queue(False, "v3"))
 

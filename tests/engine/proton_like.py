@@ -39,10 +39,11 @@ def proton_tags(unit_id: str, account: str) -> dict[str, str]:
             "proton:account": account,
         }
     service, instance = names
+    template = "svc" if kind == "service" else kind
     return {
         "proton:service": f"{arn}:service/{service}",
         "proton:service-instance": f"{arn}:service/{service}/service-instance/{instance}",
-        "proton:template": f"{arn}:service-template/svc",
+        "proton:template": f"{arn}:service-template/{template}",
         "proton:account": account,
     }
 
@@ -73,7 +74,8 @@ def deploy_like_proton(
         def lookup(uid: str) -> Mapping[str, str]:
             return outputs[uid] if uid in outputs else PendingOutputs(uid)
 
-        rendered = render_unit(unit, build.state, renderer, lookup)
+        # Proton knew nothing of Goldenpath's keeping policies for data templates.
+        rendered = render_unit(unit, build.state, renderer, lookup, retain=False)
         assert not rendered.pending, f"{unit_id} waits for {rendered.pending}"
         name = proton_stack_name(unit_id.split("/")[-1], rng)
         cfn = aws.client("cloudformation", unit.target.id)

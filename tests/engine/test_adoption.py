@@ -305,3 +305,42 @@ def test_a_stack_whose_rollback_failed_is_blocked_with_what_to_do(
     record = h.store.unit("environment/test")
     assert record is not None and record.stack_id is None
     assert h.aws.stacks(h.accounts.test)[name]["StackId"] == stack_id
+
+
+def test_a_data_stack_is_adopted_with_its_data_kept_and_nothing_replaced(
+    harness: Callable[[Build], Harness],
+) -> None:
+    from tests.engine.platforms import data_platform
+
+    h = harness(data_platform)
+    stacks = deploy_like_proton(h.aws, h.snapshot(), ["environment/test", "service/orders-db/test"])
+    env_stack, db_stack = stacks["environment/test"][0], stacks["service/orders-db/test"][0]
+    text = (h.repo.root / "environments/test.yaml").read_text()
+    h.repo.write("environments/test.yaml", text.rstrip("\n") + f"\n  stackName: {env_stack}\n")
+    text = (h.repo.root / "services/orders-db.yaml").read_text()
+    h.repo.write("services/orders-db.yaml", text.rstrip("\n") + f"\n      stackName: {db_stack}\n")
+    h.repo.commit("Name Proton's stacks")
+    before = {
+        r["LogicalResourceId"]: r["PhysicalResourceId"]
+        for r in h.aws.client("cloudformation", h.accounts.test).describe_stack_resources(
+            StackName=db_stack
+        )["StackResources"]
+    }
+
+    planned = h.plan(preview=True)
+
+    action, reason = actions(planned)["service/orders-db/test"]
+    # Goldenpath keeps data resources (DeletionPolicy Retain): the first update adds that.
+    assert (action, reason.split(":")[0]) == ("adopt", "adopt, then update in place"), reason
+    db = planned.plan.of("service/orders-db/test")
+    assert db is not None and all(c.replacement != "True" for c in db.changes)
+    applied = h.apply()
+    assert applied.report.ok, applied.report.outcomes
+    after = {
+        r["LogicalResourceId"]: r["PhysicalResourceId"]
+        for r in h.aws.client("cloudformation", h.accounts.test).describe_stack_resources(
+            StackName=db_stack
+        )["StackResources"]
+    }
+    assert after == before
+    assert '"DeletionPolicy": "Retain"' in h.aws.template(h.accounts.test, db_stack)

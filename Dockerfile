@@ -2,7 +2,9 @@
 # Goldenpath: `goldenpath serve` by default. Build: docker build -t goldenpath .
 ARG PYTHON_VERSION=3.11
 
-FROM python:${PYTHON_VERSION}-slim AS build
+# Debian 13 (trixie), named rather than implied by "-slim": its glibc (2.41) must stay at
+# 2.34 or later for regopy's manylinux_2_34 wheel (the guardrails' Rego engine).
+FROM python:${PYTHON_VERSION}-slim-trixie AS build
 WORKDIR /src
 RUN python -m venv /opt/goldenpath
 ENV PATH=/opt/goldenpath/bin:$PATH
@@ -19,7 +21,7 @@ COPY platform-repo-example ./platform-repo-example
 RUN pip install --no-cache-dir --upgrade pip==25.3 \
     && pip install --no-cache-dir ".[postgres]"
 
-FROM python:${PYTHON_VERSION}-slim
+FROM python:${PYTHON_VERSION}-slim-trixie
 # git: the platform repo is read with GitPython, which runs git.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends git=1:2.* ca-certificates=2025* \

@@ -17,13 +17,15 @@ DESCRIPTION = ("Goldenpath: versioned Proton templates and specs in git, validat
                "applied through CloudFormation.")
 
 COMMANDS = {
-    "validate": "offline checks: schemas, templates, versions, access, compatibility, render, lint",
+    "validate": "offline checks: schemas, templates, versions, access, compatibility, render, "
+    "guardrails, lint",
     "render": "print the rendered template of one unit, e.g. service/my-webapp/test",
     "versions": "template versions derived from git history",
     "plan": "desired state against recorded state (and live with --refresh)",
     "apply": "make the cloud match the repo",
     "status": "units, their conditions, versions and outputs",
     "history": "the deployment history of one unit",
+    "policy": "guardrail policies: `policy test` runs the Rego tests of policies/",
     "serve": "the long-running reconciler, webhooks, API and web page",
     "demo": "the embedded emulator, SQLite and the example repo, served on 127.0.0.1:8080",
     "emulator": "the embedded AWS emulator as a standalone process",

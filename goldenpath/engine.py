@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 # Cache namespace of the marks, and their format (bump when what a key covers changes).
 NOOP_RUNS = "noop-runs"
-NOOP_FORMAT = "1"
+NOOP_FORMAT = "2"
 # ``git rev-parse`` answers in milliseconds; past this, something is wrong with the repo.
 GIT_TIMEOUT_S = 30
 # How long a read waits for a writer's lock on the SQLite state file.
@@ -208,7 +208,22 @@ def _raw_key(connection: sqlite3.Connection, revision: Revision) -> str | None:
 
 
 def _header(revision: Revision) -> list[str]:
-    return [NOOP_FORMAT, _code_identity(), revision.git_dir, revision.prefix, revision.commit]
+    # The day is part of the key: a guardrail exception ends on a day, not at a commit.
+    return [
+        NOOP_FORMAT,
+        _code_identity(),
+        revision.git_dir,
+        revision.prefix,
+        revision.commit,
+        _today(),
+    ]
+
+
+def _today() -> str:
+    """``goldenpath.workspace.today`` as text, without importing what that module does."""
+    import time
+
+    return os.environ.get("GOLDENPATH_TODAY") or time.strftime("%Y-%m-%d", time.gmtime())
 
 
 def marked(store: StateStore, key: str | None) -> dict[str, Any] | None:

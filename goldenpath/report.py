@@ -25,7 +25,26 @@ def plan_json(planned: Planned) -> dict[str, Any]:
     document = planned.plan.to_json()
     document["rollouts"] = [r.to_json() for r in planned.rollouts]
     document["errors"] = [p.as_dict() for p in planned.build.errors]
+    document["guardrails"] = guardrails_json(planned)
     return document
+
+
+def guardrails_json(planned: Planned) -> list[dict[str, Any]]:
+    """What the guardrails said of each unit they had something to say about."""
+    return [v.to_json() for _, v in sorted(planned.verdicts.items()) if v.noteworthy]
+
+
+def guardrail_lines(planned: Planned) -> list[str]:
+    """Warnings and exceptions in force, one line each (denials are in the plan rows)."""
+    lines = []
+    for unit_id, verdict in sorted(planned.verdicts.items()):
+        for denial in verdict.denials[1:]:
+            lines.append(f"    {unit_id}: also denied by guardrail {denial}")
+        for warning in verdict.warnings:
+            lines.append(f"    {unit_id}: guardrail warning {warning}")
+        for excepted in verdict.excepted:
+            lines.append(f"    {unit_id}: guardrail exception: {excepted}")
+    return lines
 
 
 def print_plan(planned: Planned, output: str) -> None:
@@ -49,6 +68,8 @@ def print_plan(planned: Planned, output: str) -> None:
             say(f"    {unit.unit_id}: {change.action} {change.logical_id} ({change.type}){flag}")
         for kept in unit.retained:
             say(f"    {unit.unit_id}: keeps {kept}")
+    for line in guardrail_lines(planned):
+        say(line)
     for rollout in planned.rollouts:
         waves = ", ".join(f"{w.name}: {w.status}" for w in rollout.waves)
         say(
@@ -79,11 +100,14 @@ def print_apply(applied: Applied, output: str) -> None:
                     for uid, o in sorted(report.outcomes.items())
                 ],
                 "errors": [p.as_dict() for p in applied.planned.build.errors],
+                "guardrails": guardrails_json(applied.planned),
             }
         )
         return
     for problem in applied.planned.build.errors:
         say(f"error: {problem}")
+    for line in guardrail_lines(applied.planned):
+        say(line.strip())
     for uid, outcome in sorted(report.outcomes.items()):
         if outcome.kind != "unchanged":
             say(f"{outcome.kind:>9}  {uid}: {outcome.message or outcome.reason}")

@@ -22,7 +22,7 @@ import structlog
 
 from goldenpath.engine import NOOP_RUNS
 from reconciler.apply.engine import Reconciler
-from reconciler.caching import LINT, VERSIONS, StoredLintCache
+from reconciler.caching import GUARDRAILS, LINT, VERSIONS, StoredLintCache, StoredVerdictCache
 from reconciler.checks.runner import ChangeChecks
 from reconciler.cloud import Cloud
 from reconciler.desired.reuse import BUILT_SERVICES
@@ -42,7 +42,15 @@ log = structlog.get_logger(__name__)
 DEBOUNCE_SECONDS = 0.5
 # The state store's caches that can be derived again from content, pruned when long unused.
 # Not the memories (account roles, recommended versions) nor the pull-request plans.
-PRUNED_CACHES = (LINT, VERSIONS, SPEC_FILES, BUILT_SERVICES, CHECKED_UNITS, NOOP_RUNS)
+PRUNED_CACHES = (
+    LINT,
+    GUARDRAILS,
+    VERSIONS,
+    SPEC_FILES,
+    BUILT_SERVICES,
+    CHECKED_UNITS,
+    NOOP_RUNS,
+)
 
 
 @dataclass(frozen=True)
@@ -159,11 +167,24 @@ def serve(
     renderer = Renderer()
     cache = StoredLintCache(store, write_through=True)
     linter = Linter(cache)
+    verdicts = StoredVerdictCache(store, write_through=True)
     engine = Reconciler(
-        store, cloud, renderer=renderer, linter=linter, stop=stop, memo=ContentMemo()
+        store,
+        cloud,
+        renderer=renderer,
+        linter=linter,
+        stop=stop,
+        memo=ContentMemo(),
+        verdicts=verdicts,
     )
     checks = ChangeChecks(
-        tracked, store, forge, renderer=renderer, linter=linter, public_url=public_url
+        tracked,
+        store,
+        forge,
+        renderer=renderer,
+        linter=linter,
+        public_url=public_url,
+        verdicts=verdicts,
     )
     queue = EventQueue(10_000)
     loop = ReconcileLoop(

@@ -7,9 +7,11 @@ and the content memo the same way.
 from __future__ import annotations
 
 import argparse
+import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +52,15 @@ def working_snapshot(repo: str, store: StateStore | None) -> Snapshot:
     committed = tree.committed_versions(indexes)
     indexes.keep(committed)
     return tree.snapshot(committed)
+
+
+def today() -> date:
+    """The day guardrail exceptions are judged on (UTC), read here at the edge and handed
+    to the pure core. ``GOLDENPATH_TODAY`` (YYYY-MM-DD) fixes it, for scripts and tests."""
+    from datetime import UTC, datetime
+
+    fixed = os.environ.get("GOLDENPATH_TODAY")
+    return date.fromisoformat(fixed) if fixed else datetime.now(UTC).date()
 
 
 def add_repo_argument(parser: argparse.ArgumentParser) -> None:

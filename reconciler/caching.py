@@ -1,9 +1,11 @@
 """Content-keyed caches kept in the state store, so a second run reuses the first's work.
 
-Two things are worth keeping: the template-version indexes (walking history is the slow
-part of a cold start on a long-lived repo) and cfn-lint results keyed by the hash of
-the rendered body. Lint results are buffered and written in one batch at the end, or
-written through by a long-running process. ``prune_unused`` drops what is long unused.
+Three things are worth keeping: the template-version indexes (walking history is the slow
+part of a cold start on a long-lived repo), cfn-lint results keyed by the hash of the
+rendered body, and what the guardrails' policies said of a body, keyed by the hashes of
+the policy revision, the unit and the body. Results are buffered and written in one
+batch at the end, or written through by a long-running process. ``prune_unused`` drops
+what is long unused.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from reconciler.templates.versions import VersionIndex
 VERSIONS = "template-versions"
 LINT = "lint"
 RECOMMENDED = "recommended-version"  # template name → its highest usable version
+GUARDRAILS = "guardrails"  # Guardrails.key → what deny and warn held (or the error)
 # Lint reports a process keeps at hand: more than the bodies of a 5,000-instance repo.
 REPORTS_KEPT = 20_000
 # Version indexes kept per platform repo: the tracked branch's and a few others'.
@@ -110,6 +113,59 @@ class StoredLintCache:
             self._reports.move_to_end(key)
             while len(self._reports) > self._kept:
                 self._reports.popitem(last=False)
+
+
+class StoredVerdictCache:
+    """A ``VerdictCache`` (reconciler.guardrails) over the state store, buffered like
+    ``StoredLintCache``: ``flush()`` writes what was found in one batch.
+
+    As for lint, a miss is never remembered (another replica may store the verdict next),
+    and the verdicts held in memory are bounded, least recently used out first.
+    """
+
+    def __init__(self, store: StateStore, *, write_through: bool = False) -> None:
+        self.store = store
+        self.write_through = write_through
+        self.pending: dict[str, Any] = {}
+        self._held: OrderedDict[str, Any] = OrderedDict()
+
+    def get(self, key: str) -> Any | None:
+        if key in self.pending:
+            return self.pending[key]
+        if key in self._held:
+            self._held.move_to_end(key)
+            return self._held[key]
+        found = self.store.cache_get(GUARDRAILS, key)
+        if found is not None:
+            self._hold({key: found})
+        return found
+
+    def known(self, keys: Iterable[str]) -> set[str]:
+        """Which of ``keys`` have a result: one batched read for those not held."""
+        keys = set(keys)
+        unheld = [key for key in keys if key not in self.pending and key not in self._held]
+        if unheld:
+            self._hold(self.store.cache_get_many(GUARDRAILS, unheld))
+        return {key for key in keys if key in self.pending or key in self._held}
+
+    def put(self, key: str, value: Any) -> None:
+        self.pending[key] = value
+        if self.write_through:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            pending, self.pending = self.pending, {}
+            self.store.cache_put_many(GUARDRAILS, pending)
+            self._hold(pending)
+
+    def _hold(self, found: Mapping[str, Any]) -> None:
+        for key, value in found.items():
+            if value is not None:
+                self._held[key] = value
+                self._held.move_to_end(key)
+        while len(self._held) > REPORTS_KEPT:
+            self._held.popitem(last=False)
 
 
 class StoredVersionIndexes(Mapping[str, VersionIndex]):

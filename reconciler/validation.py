@@ -1,6 +1,7 @@
 """``validate``: everything that can be known about a snapshot without a cloud.
 
-Schemas, bundles, versions, compatibility, access, rendering and, optionally, cfn-lint.
+Schemas, bundles, versions, compatibility, access, rendering, guardrails (the policies of
+``policies/``, with ``guardrails`` settings) and, optionally, cfn-lint.
 Rendering runs in dependency order. Without lint, outputs of dependencies are visible
 placeholders; with lint they are synthesized in AWS formats from the dependency's own
 template, because cfn-lint judges values by their format. Every unit is rendered before
@@ -31,6 +32,7 @@ from reconciler.desired.rendering import (
 )
 from reconciler.desired.units import Unit
 from reconciler.errors import Problem, RenderError
+from reconciler.guardrails import Guardrails, GuardrailSettings, Verdict, verdict_problems
 from reconciler.render import Linter, Renderer
 from reconciler.source.snapshot import Snapshot
 from reconciler.specs.codec import problem_json, problem_of
@@ -44,6 +46,8 @@ class Validation:
     problems: list[Problem] = field(default_factory=list)
     # Unit id → what cfn-lint found in its rendered body (units rendered this run).
     linted: dict[str, tuple[Problem, ...]] = field(default_factory=dict)
+    # Unit id → what the guardrails said of its rendered body (units rendered this run).
+    verdicts: dict[str, Verdict] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Problem]:
@@ -78,6 +82,7 @@ def validate_snapshot(
     only: Collection[str] | None = None,
     memo: ContentMemo | None = None,
     lint_ahead: LintAhead | None = None,
+    guardrails: GuardrailSettings | None = None,
 ) -> Validation:
     """Validate ``snapshot``; ``only`` restricts rendering to some unit ids (and their deps).
 
@@ -86,12 +91,17 @@ def validate_snapshot(
     its problems come from the memo, and it is absent from ``rendered``. When the memo
     holds the last validation and the build was redone from the build it checked, only
     the units built again are even looked up. Units are all rendered first, then
-    linted, so that ``lint_ahead`` can lint them in parallel.
+    linted, so that ``lint_ahead`` can lint them in parallel. With ``guardrails``, every
+    rendered body is checked against the policies of ``policies/`` (see
+    ``reconciler.guardrails``), and the exceptions of goldenpath.yaml are checked too.
     """
     if memo is None:
-        return _validate(build_desired(snapshot), renderer, linter, only, lint_ahead)
+        build = build_desired(snapshot)
+        guard = _guard(snapshot, build, guardrails)
+        return _validate(build, renderer, linter, only, lint_ahead, guard=guard)
     rebuilt = build_reusing(snapshot, memo)
-    mode = _mode(linter is not None)
+    guard = _guard(snapshot, rebuilt.build, guardrails)
+    mode = _mode(linter is not None, guard)
     last = memo.take_base(LAST_VALIDATION)
     base = None
     if (
@@ -103,7 +113,7 @@ def validate_snapshot(
     ):
         base = last
     found = _Found.since(base, rebuilt.build, mode, rebuilt.changed, memo)
-    result = _validate(rebuilt.build, renderer, linter, only, lint_ahead, found, memo)
+    result = _validate(rebuilt.build, renderer, linter, only, lint_ahead, found, memo, guard)
     if only is None:
         memo.set_base(LAST_VALIDATION, found.as_base(rebuilt.token, mode))
     return result
@@ -117,9 +127,12 @@ def _validate(
     lint_ahead: LintAhead | None,
     found: _Found | None = None,
     memo: ContentMemo | None = None,
+    guard: Guardrails | None = None,
 ) -> Validation:
     """Check the units ``found`` lacks (every unit, without one), in dependency order."""
     result = Validation(build, problems=list(build.problems))
+    if guard is not None:
+        result.problems += guard.problems
     found = found if found is not None else _Found.none(build)
     wanted = _with_dependencies(build, only) if only is not None else None
     todo = [u for u in found.todo if wanted is None or u in wanted]
@@ -134,14 +147,18 @@ def _validate(
         checked = known.get(key) if key is not None else None
         if checked is None:
             unit = build.state.units[unit_id]
-            checked = _render(unit, build, renderer, outputs, result, linter is not None)
+            checked = _render(
+                unit, build, renderer, outputs, result, linter is not None, guard is not None
+            )
         found.checked[unit_id] = checked
     if linter is not None:
         _lint(result, linter, lint_ahead)
+    guarded = _guarded(result, guard) if guard is not None else {}
     for unit_id in todo:
         checked = found.checked[unit_id]
         if unit_id in result.rendered:
-            checked = _Checked(checked.problems + result.linted.get(unit_id, ()), checked.outputs)
+            more = result.linted.get(unit_id, ()) + guarded.get(unit_id, ())
+            checked = _Checked(checked.problems + more, checked.outputs)
             found.checked[unit_id] = checked
         key = found.keys.get(unit_id)
         if memo is not None and key is not None and key not in known:
@@ -245,10 +262,13 @@ def _render(
     outputs: OutputSource,
     result: Validation,
     synthesize: bool,
+    guarded: bool = False,
 ) -> _Checked:
     try:
-        # Without lint the body goes nowhere: data templates are only checked to parse.
-        rendered = render_unit(unit, build.state, renderer, outputs, retain=synthesize)
+        # Without lint or guardrails the body goes nowhere: data templates are only
+        # checked to parse. Guardrails judge the body as it would be deployed.
+        retain = synthesize or guarded
+        rendered = render_unit(unit, build.state, renderer, outputs, retain=retain)
     except RenderError as exc:
         p = exc.problem
         return _Checked((Problem(p.file, p.line, unit.id, p.message),))
@@ -280,18 +300,42 @@ def _lint(result: Validation, linter: Linter, lint_ahead: LintAhead | None) -> N
         )
 
 
+def _guard(
+    snapshot: Snapshot, build: Build, settings: GuardrailSettings | None
+) -> Guardrails | None:
+    return settings.of_repo(snapshot.files, build.specs.platform) if settings else None
+
+
+def _guarded(result: Validation, guard: Guardrails) -> dict[str, tuple[Problem, ...]]:
+    """What the guardrails found in each body rendered this run, as problems.
+
+    When the policies cannot be used at all, that is said once (``guard.problems``), not
+    once per unit.
+    """
+    guard.prefetch(result.rendered.values())
+    found = {}
+    for unit_id, rendered in result.rendered.items():
+        verdict = guard.check(rendered)
+        result.verdicts[unit_id] = verdict
+        if guard.failure is None and verdict.noteworthy:
+            found[unit_id] = verdict_problems(verdict, rendered)
+    return found
+
+
 def _template(unit: Unit) -> str:
     return unit.bundle.infrastructure[unit.infrastructure].path
 
 
-def _mode(lint: bool) -> str:
-    """What else a unit's checks depend on: whether, and with which cfn-lint, it is linted."""
+def _mode(lint: bool, guard: Guardrails | None = None) -> str:
+    """What else a unit's checks depend on: whether, and with which cfn-lint, it is
+    linted; the guardrails' policy revision and the exceptions in force."""
+    guarded = f"/guardrails:{guard.revision}" if guard is not None else ""
     if not lint:
-        return "render"
+        return "render" + guarded
     try:
-        return f"lint:{metadata.version('cfn-lint')}"
+        return f"lint:{metadata.version('cfn-lint')}{guarded}"
     except metadata.PackageNotFoundError:
-        return "lint:unknown"
+        return "lint:unknown" + guarded
 
 
 def _checked_json(checked: _Checked) -> Any:

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 from reconciler.caching import RECOMMENDED
+from reconciler.report.guardrails import notes_of
 from reconciler.report.status import history_document, status_document
 from reconciler.state import StateStore
 
@@ -179,6 +180,7 @@ def unit_view(store: StateStore, unit_id: str, settings: ViewSettings) -> dict[s
     document["outdated"] = isinstance(best, str) and (
         _version_key(best) > _version_key(record.version)
     )
+    document["guardrails"] = notes_of(store, unit_id)
     return _unit_view(document, settings)
 
 

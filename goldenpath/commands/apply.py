@@ -67,10 +67,10 @@ def _apply_with(args: argparse.Namespace, store: Any, revision: Any, pool: Any) 
     from goldenpath.cloud import open_cloud
     from goldenpath.engine import committed_snapshot, open_source, source_error
     from goldenpath.report import ApplyProgressView, print_apply
-    from goldenpath.workspace import AwaitingLintCache
+    from goldenpath.workspace import AwaitingLintCache, today
     from reconciler.apply.engine import Reconciler
     from reconciler.apply.executor import ApplySettings
-    from reconciler.caching import StoredLintCache
+    from reconciler.caching import StoredLintCache, StoredVerdictCache
     from reconciler.errors import SourceError
     from reconciler.render import Linter
 
@@ -79,6 +79,7 @@ def _apply_with(args: argparse.Namespace, store: Any, revision: Any, pool: Any) 
     except SourceError as exc:
         return source_error(args, exc)
     stored = StoredLintCache(store)
+    verdicts = StoredVerdictCache(store)
     # The engine's lint gate waits only for the body it is about to deploy.
     cache = AwaitingLintCache(stored)
 
@@ -97,10 +98,13 @@ def _apply_with(args: argparse.Namespace, store: Any, revision: Any, pool: Any) 
                 linter=Linter(cache),
                 settings=ApplySettings(workers=args.workers),
                 progress=view.update,
+                verdicts=verdicts,
+                today=today,
             )
             applied = engine.apply(snapshot, on_planned=lint_behind)
     finally:
         stored.flush()
+        verdicts.flush()
     ok = not applied.planned.build.errors and applied.report.ok
     if ok and not engine.stop.is_set():
         _mark_if_settled(store, revision, snapshot, applied, args.state)
@@ -135,7 +139,10 @@ def _mark_if_settled(store: Any, revision: Any, snapshot: Any, applied: Any, url
     untouched = all(o.kind == "unchanged" for o in applied.report.outcomes.values())
     # A run that changed nothing planned against the state as it still is; otherwise
     # plan once more, offline, against what the run recorded.
-    planned = applied.planned if untouched else Reconciler(store, OfflineCloud()).plan(snapshot)
+    from goldenpath.workspace import today
+
+    again = Reconciler(store, OfflineCloud(), today=today)
+    planned = applied.planned if untouched else again.plan(snapshot)
     if planned.build.errors or planned.plan.has_changes or planned.rollouts:
         return
     mark(store, key, plan_json(planned), plan_text(planned))

@@ -135,6 +135,17 @@ Try:
   1. edit {repo}/services/web.yaml (e.g. the test instance's image),
   2. cd {repo} && git commit -am "new image for web in test",
   3. watch the change go out: the page and `goldenpath status` update within seconds.
+
+Guardrails (the platform's Rego policies in {repo}/policies):
+  4. make every bucket of the s3-bucket template public, and commit it:
+       cd {repo} && sed -i 's/BlockPublicPolicy: true/BlockPublicPolicy: false/' \
+         templates/s3-bucket/v1/instance_infrastructure/cloudformation.yaml
+       git commit -qam "buckets may be public"
+  5. goldenpath validate {repo} --no-lint says which rule denies which bucket, and why;
+     the rollout of the new s3-bucket version stops at menu-images/test, shown denied on
+     the page and in `goldenpath status`: no bucket is ever made public.
+     `git revert --no-edit HEAD` puts it back.
+  6. goldenpath policy test {repo} runs the policies' own tests.
 Stop with Ctrl-C. Your repo stays in {repo}; the emulated cloud starts afresh with each
 `goldenpath demo`, which applies the repo as you left it.
 """

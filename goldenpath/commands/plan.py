@@ -68,14 +68,17 @@ def _plan(args: argparse.Namespace, store: Any, commit: str, key: str | None) ->
         source_error,
     )
     from goldenpath.report import plan_json, print_plan
+    from goldenpath.workspace import today
     from reconciler.apply.engine import Reconciler
+    from reconciler.caching import StoredVerdictCache
     from reconciler.errors import GoldenpathError, SourceError
 
     try:
         snapshot = committed_snapshot(open_source(args.repo), commit, store)
     except SourceError as exc:
         return source_error(args, exc)
-    planned = Reconciler(store, OfflineCloud()).plan(snapshot)
+    verdicts = StoredVerdictCache(store)
+    planned = Reconciler(store, OfflineCloud(), verdicts=verdicts, today=today).plan(snapshot)
     summary = planned.plan.summary
     reachable = not (args.cloud == "embedded" and not args.aws_endpoint_url)
     # A stack to adopt is read even with --no-preview: whether it exists and matches is
@@ -88,7 +91,7 @@ def _plan(args: argparse.Namespace, store: Any, commit: str, key: str | None) ->
 
         try:
             with open_cloud(args) as cloud:
-                planned = Reconciler(store, cloud).plan(
+                planned = Reconciler(store, cloud, verdicts=verdicts, today=today).plan(
                     snapshot, refresh=args.refresh, preview=not args.no_preview, read=True
                 )
         except GoldenpathError as exc:
@@ -96,6 +99,7 @@ def _plan(args: argparse.Namespace, store: Any, commit: str, key: str | None) ->
 
             say(f"error: {exc}")
             return 1
+    verdicts.flush()
     nothing = not planned.build.errors and not planned.plan.has_changes
     if nothing and not planned.rollouts and not args.refresh:
         mark(store, key, plan_json(planned), plan_text(planned))

@@ -57,6 +57,9 @@ def run(args: argparse.Namespace) -> int:
     if args.unit:
         for name, value in sorted(document["units"][0]["outputs"].items()):
             say(f"  {name} = {value}")
+    for unit in document["units"]:
+        for line in _guardrail_lines(unit.get("guardrails") or {}):
+            say(f"{unit['id']}: {line}")
     for rollout in document["rollouts"]:
         waves = ", ".join(f"{'/'.join(w['environments'])}: {w['status']}" for w in rollout["waves"])
         say(
@@ -64,3 +67,20 @@ def run(args: argparse.Namespace) -> int:
             f"{waves}"
         )
     return 0
+
+
+def _guardrail_lines(notes: dict[str, object]) -> list[str]:
+    """What the guardrails said of a unit at the last apply: held back, denied, excepted
+    (with the reason and the last day), warned."""
+    lines = []
+    if notes.get("error"):
+        lines.append(f"guardrails failed: {notes['error']}")
+    for kind, label in (("denials", "denied by"), ("excepted", "exception to"),
+                        ("warnings", "warning from")):
+        for item in notes.get(kind) or []:  # type: ignore[attr-defined]
+            where = f" on {item['resource']}" if item.get("resource") else ""
+            text = f"{label} guardrail {item['rule']}{where}: {item['message']}"
+            if kind == "excepted":
+                text += f" (until {item['expires']}: {item['reason']})"
+            lines.append(text)
+    return lines

@@ -44,9 +44,10 @@ def run(args: argparse.Namespace) -> int:
 
         return watch(args, lambda result, seconds: _show(args, result, seconds))
     from goldenpath.output import emit_json, problem_lines, say
-    from goldenpath.workspace import state_or_none, stored_memo, working_snapshot
-    from reconciler.caching import StoredLintCache
+    from goldenpath.workspace import state_or_none, stored_memo, today, working_snapshot
+    from reconciler.caching import StoredLintCache, StoredVerdictCache
     from reconciler.errors import SourceError
+    from reconciler.guardrails import GuardrailSettings
     from reconciler.render import Linter, Renderer
     from reconciler.validation import validate_snapshot
 
@@ -56,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
         except SourceError as exc:
             return _unreadable(args, str(exc))
         cache = StoredLintCache(store) if store is not None else None
+        verdicts = StoredVerdictCache(store) if store is not None else None
         linter = None if args.no_lint else Linter(cache)
         memo = stored_memo(store)
         result = validate_snapshot(
@@ -64,10 +66,13 @@ def run(args: argparse.Namespace) -> int:
             linter=linter,
             memo=memo,
             lint_ahead=_lint_in_pool(args.lint_workers) if args.lint_workers > 1 else None,
+            guardrails=GuardrailSettings(today(), verdicts),
         )
         memo.flush()
         if cache is not None:
             cache.flush()
+        if verdicts is not None:
+            verdicts.flush()
     order = result.build.state.order
     if args.output == "json":
         emit_json(

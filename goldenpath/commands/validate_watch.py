@@ -23,9 +23,10 @@ QUIET_S = 0.1
 def watch(args: argparse.Namespace, show: Any) -> int:
     """Validate now and after every change until interrupted; ``show(result, seconds)``
     prints one result."""
-    from goldenpath.workspace import state_or_none, stored_memo
+    from goldenpath.workspace import state_or_none, stored_memo, today
     from reconciler.caching import StoredLintCache
     from reconciler.errors import SourceError
+    from reconciler.guardrails import GuardrailSettings
     from reconciler.render import Linter, Renderer
     from reconciler.source.worktree import WorkingTree
     from reconciler.validation import validate_snapshot
@@ -48,7 +49,11 @@ def watch(args: argparse.Namespace, show: Any) -> int:
                     unreadable(args, str(exc), time.perf_counter() - started)
                 else:
                     result = validate_snapshot(
-                        snapshot, renderer=renderer, linter=linter, memo=memo
+                        snapshot,
+                        renderer=renderer,
+                        linter=linter,
+                        memo=memo,
+                        guardrails=GuardrailSettings(today()),
                     )
                     memo.end_run()
                     show(result, time.perf_counter() - started)

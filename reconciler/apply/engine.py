@@ -10,7 +10,8 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 
 import structlog
 
@@ -27,11 +28,13 @@ from reconciler.cloud import SYSTEM_CLOCK, Clock, Cloud, ResourceChange, StackRe
 from reconciler.desired.render_memo import RenderMemo
 from reconciler.desired.units import TAG_PREFIX, Unit
 from reconciler.errors import CloudError, Waiting
+from reconciler.guardrails import GuardrailSettings, MemoryVerdictCache, VerdictCache
 from reconciler.plan.adoption import kept_tags, previewed_adoption
 from reconciler.plan.model import Existing, Live, Plan, Recorded
 from reconciler.plan.model import ResourceChange as PlannedChange
 from reconciler.plan.planning import Planned, plan_snapshot
 from reconciler.render import Linter, Renderer
+from reconciler.report.guardrails import save_notes
 from reconciler.source.snapshot import Snapshot
 from reconciler.specs.loader import load_specs
 from reconciler.specs.memo import ContentMemo
@@ -63,6 +66,8 @@ class Reconciler:
         stop: threading.Event | None = None,
         clock: Clock = SYSTEM_CLOCK,
         memo: ContentMemo | None = None,
+        verdicts: VerdictCache | None = None,
+        today: Callable[[], date] | None = None,
     ) -> None:
         self.store = store
         self.cloud = cloud
@@ -77,6 +82,10 @@ class Reconciler:
         # plans at a time.
         self.memo = memo
         self.renders = RenderMemo() if memo is not None else None
+        # Guardrails: what the policies said of each body (kept for the process's life),
+        # and the day their exceptions are judged on (the state store's clock by default).
+        self.verdicts: VerdictCache = verdicts if verdicts is not None else MemoryVerdictCache()
+        self.today = today or (lambda: self.store.now().date())
 
     def plan(
         self,
@@ -123,13 +132,14 @@ class Reconciler:
             memo=self.memo,
             renders=self.renders,
             look_up=self._look_up if read else None,
+            guardrails=GuardrailSettings(self.today(), self.verdicts),
         )
         roles = known_roles(self.store, planned.build.specs, accounts, record=record)
-        planned = Planned(planned.build, reachable(planned.plan, roles), planned.rollouts)
+        planned = replace(planned, plan=reachable(planned.plan, roles))
         if record:
             self._record_recommended(planned)
         if preview:
-            planned = Planned(planned.build, self._previewed(planned.plan), planned.rollouts)
+            planned = replace(planned, plan=self._previewed(planned.plan))
         return planned, roles
 
     def apply(
@@ -150,6 +160,7 @@ class Reconciler:
             if on_planned is not None:
                 on_planned(planned)
             ops.ignore_checks = planned.build.specs.platform.lint_ignore_checks
+            ops.guardrails = planned.guard
             executor = Executor(
                 store=self.store,
                 ops=ops,
@@ -182,6 +193,7 @@ class Reconciler:
             if not moved or not landed or self.stop.is_set():
                 break
         assert applied is not None
+        save_notes(self.store, applied.planned.verdicts)
         if any(r.moving for r in applied.planned.rollouts):
             # The last pass moved units: record how that went.
             save_rollouts(self.store, self.plan(snapshot))

@@ -287,6 +287,12 @@ class Executor:
             outcome = Outcome("invalid", "StackNameChanged", message)
             self.ops.record_invalid(unit, outcome, desired.revision, fingerprint)
             return outcome
+        guarded = self.ops.guardrail_gate(rendered)
+        if guarded is not None:
+            # Not journalled: the next plan judges it again (an exception, a policy fix).
+            if guarded.kind == "invalid":
+                self.ops.record_outcome(unit_id, guarded, unit)
+            return guarded
         if unit.external and current is None:
             # Named in the spec, never applied: the stack is taken over, never created.
             self.progress(unit_id, "start", "adopt")

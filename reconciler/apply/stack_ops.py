@@ -18,7 +18,7 @@ import structlog
 
 from reconciler.apply.conditions import Outcome, summarize
 from reconciler.apply.creating import create_or_adopt
-from reconciler.apply.gate import lint_gate
+from reconciler.apply.gate import guardrail_gate, lint_gate
 from reconciler.apply.records import new_record
 from reconciler.apply.retrying import resend
 from reconciler.cloud import (
@@ -37,6 +37,7 @@ from reconciler.cloud import (
 from reconciler.desired.rendering import RenderedUnit
 from reconciler.desired.units import TAG_PREFIX, Unit
 from reconciler.errors import CloudError, Waiting
+from reconciler.guardrails import Guardrails
 from reconciler.plan.adoption import kept_tags
 from reconciler.render import Linter
 from reconciler.specs.model import Account
@@ -117,6 +118,7 @@ class StackOps:
     retry: RetryPolicy = field(default_factory=RetryPolicy)  # re-sending a waiting call
     clock: Clock = SYSTEM_CLOCK  # the pauses between re-sends
     rng: random.Random = field(default_factory=random.Random)  # their jitter
+    guardrails: Guardrails | None = None  # the policies of the revision being applied
 
     def send(self, call: Callable[[], T]) -> T:
         """One cloud call, re-sent after a pause while the cloud says to wait."""
@@ -125,6 +127,10 @@ class StackOps:
     def lint_gate(self, rendered: RenderedUnit) -> Outcome | None:
         """cfn-lint errors stop a stack operation before it reaches the cloud."""
         return lint_gate(self.linter, rendered, self.ignore_checks)
+
+    def guardrail_gate(self, rendered: RenderedUnit) -> Outcome | None:
+        """A body the guardrails deny (or cannot judge) is never deployed nor adopted."""
+        return guardrail_gate(self.guardrails, rendered)
 
     def issue(
         self,

@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from reconciler.errors import Problem
 from reconciler.specs.model import Specs, Teams
 
-# Paths only platform admins may change.
-ADMIN_PATHS = ("templates/", "environments/")
+# Paths only platform admins may change (policies/: the guardrails and their data; their
+# exceptions live in goldenpath.yaml, an admin file too).
+ADMIN_PATHS = ("templates/", "environments/", "policies/")
 ADMIN_FILES = ("teams.yaml", "goldenpath.yaml")
 
 

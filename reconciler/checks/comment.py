@@ -1,4 +1,4 @@
-"""The one pull-request comment: validation, the plan table, and the blast radius.
+"""The one pull-request comment: validation, the plan table, guardrails and blast radii.
 
 Markdown that reads well on GitHub and GitLab alike. Composed here, above the forge
 clients, which only deliver it (and cut it to the forge's limit, with a note).
@@ -10,7 +10,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from reconciler.checks.blast import Touched
+from reconciler.checks.policy_blast import PolicyTouched
 from reconciler.errors import Problem
+from reconciler.guardrails import Verdict
 
 ICONS = {
     "create": "+",
@@ -23,6 +25,14 @@ ICONS = {
 }
 # Rows of the plan table shown before the rest is summarised.
 MAX_ROWS = 200
+# Rows of each guardrails table shown before the rest is summarised.
+MAX_GUARDRAIL_ROWS = 100
+EFFECTS = {
+    "fails": "❌ cannot be judged (held back)",
+    "denied": "❌ denied",
+    "excepted": "🔓 denied, let through by an exception",
+    "warned": "⚠️ warned",
+}
 
 
 def compose(
@@ -32,6 +42,8 @@ def compose(
     plan: dict[str, Any],
     touched: Sequence[Touched],
     plan_url: str | None,
+    verdicts: Sequence[Verdict] = (),
+    policy_touched: Sequence[PolicyTouched] = (),
 ) -> str:
     lines = [f"### Goldenpath plan for `{head[:12]}`", ""]
     errors = [p for p in problems if p.severity == "error"]
@@ -41,7 +53,9 @@ def compose(
         if len(errors) > 50:
             lines.append(f"- … and {len(errors) - 50} more")
     else:
-        lines.append("**validate**: ✅ schemas, templates, versions, access and lint passed")
+        lines.append(
+            "**validate**: ✅ schemas, templates, versions, access, guardrails and lint passed"
+        )
     lines.append("")
     changing = [u for u in plan["units"] if u["action"] != "noop"]
     summary = ", ".join(f"{n} {a}" for a, n in plan["summary"].items() if n)
@@ -78,9 +92,79 @@ def compose(
                     "",
                     "</details>",
                 ]
+    lines += _guardrails(verdicts)
+    lines += _policy_blast(policy_touched)
     if plan_url:
         lines += ["", f"[Plan page]({plan_url})"]
     return "\n".join(lines) + "\n"
+
+
+def _guardrails(verdicts: Sequence[Verdict]) -> list[str]:
+    """Every denial, warning and exception of the head's guardrails, one row each."""
+    rows = []
+    for verdict in verdicts:
+        if verdict.error is not None:
+            rows.append((verdict.unit_id, "❌ held back", "", "", verdict.error))
+        rows += [
+            (verdict.unit_id, "❌ deny", f.rule, f.resource, f.message) for f in verdict.denials
+        ]
+        rows += [
+            (verdict.unit_id, "⚠️ warn", f.rule, f.resource, f.message) for f in verdict.warnings
+        ]
+        rows += [
+            (
+                verdict.unit_id,
+                "🔓 excepted",
+                e.finding.rule,
+                e.finding.resource,
+                f"{e.finding.message} (until {e.exception.expires}: {e.exception.reason})",
+            )
+            for e in verdict.excepted
+        ]
+    if not rows:
+        return []
+    lines = ["", "#### Guardrails", "", "| unit | result | rule | resource | message |"]
+    lines.append("|---|---|---|---|---|")
+    for unit, result, rule, resource, message in rows[:MAX_GUARDRAIL_ROWS]:
+        lines.append(
+            f"| `{unit}` | {result} | `{rule}` | `{resource}` | {_cell(message)} |"
+            if rule
+            else f"| `{unit}` | {result} | | | {_cell(message)} |"
+        )
+    if len(rows) > MAX_GUARDRAIL_ROWS:
+        lines.append(f"| … | {len(rows) - MAX_GUARDRAIL_ROWS} more | | | |")
+    return lines
+
+
+def _policy_blast(touched: Sequence[PolicyTouched]) -> list[str]:
+    if not touched:
+        return []
+    denied = sum(1 for t in touched if t.effect in ("denied", "fails"))
+    lines = [
+        "",
+        "#### Policy blast radius",
+        "",
+        f"This change to `policies/` holds back {denied} deployed unit(s) "
+        f"and has something to say about {len(touched) - denied} more.",
+        "",
+        "| unit | effect | new | findings |",
+        "|---|---|---|---|",
+    ]
+    for entry in touched[:MAX_GUARDRAIL_ROWS]:
+        said = [f"`{f.rule}` {f.resource}: {f.message}".strip() for f in entry.findings]
+        if entry.error:
+            said.insert(0, entry.error)
+        lines.append(
+            f"| `{entry.unit_id}` | {EFFECTS[entry.effect]} | {'yes' if entry.new else ''} "
+            f"| {'<br>'.join(_cell(s) for s in said)} |"
+        )
+    if len(touched) > MAX_GUARDRAIL_ROWS:
+        lines.append(f"| … | {len(touched) - MAX_GUARDRAIL_ROWS} more units | | |")
+    return lines
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def _where(problem: Problem) -> str:

@@ -8,7 +8,9 @@ statuses point at it, and the one comment is updated in place on every push.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import structlog
@@ -18,6 +20,7 @@ from reconciler.caching import committed_snapshot
 from reconciler.checks.access import check_access
 from reconciler.checks.blast import Touched, blast_radius
 from reconciler.checks.comment import compose
+from reconciler.checks.policy_blast import PolicyTouched, policy_blast_radius
 from reconciler.desired.render_memo import RenderMemo
 from reconciler.errors import GoldenpathError, Problem, SourceError
 from reconciler.events import ChangeRequest
@@ -29,6 +32,7 @@ from reconciler.forges import (
     StatusState,
     wording,
 )
+from reconciler.guardrails import GuardrailSettings, Verdict, VerdictCache, load_policies
 from reconciler.plan.planning import plan_snapshot
 from reconciler.render import Linter, Renderer
 from reconciler.source.tracked import TrackedRepo
@@ -54,6 +58,10 @@ class CheckOutcome:
     problems: list[Problem]
     plan: dict[str, Any]
     touched: list[Touched]
+    # What the head's guardrails said of each unit (noteworthy ones), and, when the change
+    # request changes policies/, the deployed units they deny or warn about.
+    verdicts: list[Verdict] = field(default_factory=list)
+    policy_touched: list[PolicyTouched] = field(default_factory=list)
 
     @property
     def valid(self) -> bool:
@@ -70,6 +78,8 @@ class ChangeChecks:
         renderer: Renderer,
         linter: Linter | None,
         public_url: str,
+        verdicts: VerdictCache | None = None,
+        today: Callable[[], date] | None = None,
     ) -> None:
         self.tracked = tracked
         self.store = store
@@ -77,6 +87,9 @@ class ChangeChecks:
         self.renderer = renderer
         self.linter = linter
         self.public_url = public_url.rstrip("/")
+        self.verdicts = verdicts
+        # The day guardrail exceptions are judged on: the state store's clock by default.
+        self.today = today or (lambda: self.store.now().date())
         # Kept between change requests (one is checked at a time, on the loop's thread):
         # a push to a pull request redoes only what its commits changed. One memo per
         # line of builds (validation reads no recorded versions, the plan does), apart
@@ -111,6 +124,8 @@ class ChangeChecks:
             "errors": [p.as_dict() for p in outcome.problems if p.severity == "error"],
             "warnings": [p.as_dict() for p in outcome.problems if p.severity == "warning"],
             "blast_radius": [t.to_json() for t in outcome.touched],
+            "guardrails": [v.to_json() for v in outcome.verdicts],
+            "policy_blast_radius": [t.to_json() for t in outcome.policy_touched],
             "change_request": {
                 "key": plan_key(event),
                 "forge": event.forge,
@@ -146,6 +161,8 @@ class ChangeChecks:
                 plan=outcome.plan,
                 touched=outcome.touched,
                 plan_url=url,
+                verdicts=outcome.verdicts,
+                policy_touched=outcome.policy_touched,
             )
             try:
                 self.forge.upsert_comment(ChangeRequestRef(event.number), COMMENT_MARKER, body)
@@ -164,21 +181,47 @@ class ChangeChecks:
         base = self.tracked.head()
         source = self.tracked.source
         head = committed_snapshot(source, event.head_sha, self.store)
+        # The head's own policies judge it; a change to them by a non-admin fails access.
+        guardrails = GuardrailSettings(self.today(), self.verdicts)
         validation = validate_snapshot(
-            head, renderer=self.renderer, linter=self.linter, memo=self.validation_memo
+            head,
+            renderer=self.renderer,
+            linter=self.linter,
+            memo=self.validation_memo,
+            guardrails=guardrails,
         )
         self.validation_memo.end_run()
         changed = self.tracked.changed_files(base, event.head_sha)
-        base_specs, _ = load_specs(source.files(base))
+        base_files = source.files(base)
+        base_specs, _ = load_specs(base_files)
         problems = list(validation.problems)
         problems += check_access(event.author, changed, base_specs, validation.build.specs)
         recorded = recorded_views(self.store, self.store.units())
         planned = plan_snapshot(
-            head, recorded, renderer=self.renderer, memo=self.plan_memo, renders=self.renders
+            head,
+            recorded,
+            renderer=self.renderer,
+            memo=self.plan_memo,
+            renders=self.renders,
+            guardrails=guardrails,
         )
         base_versions = committed_snapshot(source, base, self.store).versions
         touched = blast_radius(head, base_versions, recorded, self.renderer)
-        return CheckOutcome(event.head_sha, problems, planned.plan.to_json(), touched)
+        policy_touched = []
+        if load_policies(base_files).digest != load_policies(head.files).digest:
+            base_guard = guardrails.of_repo(base_files, base_specs.platform)
+            policy_touched = policy_blast_radius(
+                planned.plan, planned.verdicts, base_guard, recorded
+            )
+        verdicts = [v for _, v in sorted(planned.verdicts.items()) if v.noteworthy]
+        return CheckOutcome(
+            event.head_sha,
+            problems,
+            planned.plan.to_json(),
+            touched,
+            verdicts,
+            policy_touched,
+        )
 
     def _supersede(self, head: str, url: str) -> None:
         for context in (wording.VALIDATE, wording.PLAN):

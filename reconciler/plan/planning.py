@@ -8,13 +8,15 @@ state is built a second time only when a rollout moves something.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from reconciler.desired.build import Build, build_desired
 from reconciler.desired.incremental import build_reusing
 from reconciler.desired.render_memo import RenderMemo
 from reconciler.desired.units import Unit
+from reconciler.guardrails import Guardrails, GuardrailSettings, Verdict
 from reconciler.plan.diff import make_plan
+from reconciler.plan.guarded import guard_plan
 from reconciler.plan.model import Existing, Live, Plan, Recorded
 from reconciler.plan.rollout import RolloutView, plan_rollouts
 from reconciler.render import Renderer
@@ -30,6 +32,10 @@ class Planned:
     build: Build
     plan: Plan
     rollouts: tuple[RolloutView, ...]
+    # What the guardrails said of each unit they judged, and the guardrails themselves
+    # (apply's gate judges the bodies it deploys with the same, cached, policies).
+    verdicts: Mapping[str, Verdict] = field(default_factory=dict)
+    guard: Guardrails | None = field(default=None, compare=False, repr=False)
 
 
 def plan_snapshot(
@@ -41,6 +47,7 @@ def plan_snapshot(
     memo: ContentMemo | None = None,
     renders: RenderMemo | None = None,
     look_up: LookUp | None = None,
+    guardrails: GuardrailSettings | None = None,
 ) -> Planned:
     """The plan of ``snapshot`` against ``recorded``.
 
@@ -77,10 +84,16 @@ def plan_snapshot(
         renders=renders,
         existing=existing,
     )
-    problems = tuple(str(p) for p in build.errors)
+    guard = guardrails.of_repo(snapshot.files, build.specs.platform) if guardrails else None
+    verdicts: dict[str, Verdict] = {}
+    if guard is not None:
+        plan, verdicts = guard_plan(plan, guard)
+    problems = [str(p) for p in build.errors]
+    if guard is not None and guard.failure is not None:
+        problems += [str(p) for p in guard.problems if p.severity == "error"]
     if problems:
-        plan = Plan(plan.revision, plan.units, problems)
-    return Planned(build, plan, tuple(rollouts))
+        plan = Plan(plan.revision, plan.units, tuple(problems))
+    return Planned(build, plan, tuple(rollouts), verdicts, guard)
 
 
 def adoptable(build: Build, recorded: Mapping[str, Recorded]) -> list[Unit]:

@@ -10,13 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.caching import RECOMMENDED
+from reconciler.report.guardrails import all_notes
 from reconciler.state import StateStore, UnitRecord
 
 
 def status_document(store: StateStore) -> dict[str, Any]:
     records = sorted(store.units(), key=lambda r: r.id)
     recommended = store.cache_get_many(RECOMMENDED, {r.template for r in records})
-    units = [_unit(record, recommended) for record in records]
+    notes = all_notes(store)
+    units = [_unit(record, recommended, notes.get(record.id)) for record in records]
     rollouts = [r.to_json() for r in store.rollouts()]
     return {"units": units, "rollouts": rollouts}
 
@@ -25,11 +27,15 @@ def history_document(store: StateStore, unit_id: str, limit: int = 50) -> dict[s
     return {"unit": unit_id, "deployments": [d.to_json() for d in store.history(unit_id, limit)]}
 
 
-def _unit(record: UnitRecord, recommended: dict[str, Any]) -> dict[str, Any]:
+def _unit(
+    record: UnitRecord, recommended: dict[str, Any], notes: dict[str, Any] | None
+) -> dict[str, Any]:
     document = record.to_json()
     best = recommended.get(record.template)
     document["recommended_version"] = best
     document["outdated"] = bool(best and _key(best) > _key(record.version))
+    # What the guardrails said at the last reconcile (warnings, exceptions), or None.
+    document["guardrails"] = notes
     return document
 
 

@@ -24,6 +24,7 @@ from reconciler.specs.model import (
     Binding,
     Environment,
     ForgeConfig,
+    GuardrailException,
     Instance,
     Origin,
     Pipeline,
@@ -393,6 +394,11 @@ def _platform(doc: Document) -> Platform:
         data_templates=tuple(spec.get("data_templates", ())),
         forge=ForgeConfig(**spec.get("forge", {})),
         origin=_origin(doc, "metadata.name"),
+        guardrail_exceptions=tuple(
+            GuardrailException(e["rule"], tuple(e["units"]), e["reason"], str(e["expires"]),
+                               _origin(doc, f"spec.guardrails.exceptions[{i}]"))
+            for i, e in enumerate(spec.get("guardrails", {}).get("exceptions", ()))
+        ),
     )
 
 

@@ -197,6 +197,21 @@ CONNECTION_PROVIDERS = ("github", "gitlab", "bitbucket")
 
 
 @dataclass(frozen=True)
+class GuardrailException:
+    """``spec.guardrails.exceptions[]`` of goldenpath.yaml: a guardrail rule that does not
+    deny the units matching ``units`` (globs on unit ids) until ``expires`` has passed.
+
+    ``expires`` is the ISO date as written (``2027-03-01``): the last day it applies.
+    """
+
+    rule: str
+    units: tuple[str, ...]
+    reason: str
+    expires: str
+    origin: Origin
+
+
+@dataclass(frozen=True)
 class Platform:
     """``goldenpath.yaml``: platform-wide settings. Every field has a safe default."""
 
@@ -213,6 +228,8 @@ class Platform:
     data_templates: tuple[str, ...] = ()
     forge: ForgeConfig = field(default_factory=ForgeConfig)
     origin: Origin = field(default_factory=lambda: Origin("goldenpath.yaml"))
+    # Admins' exceptions to the guardrails (policies/), each with a reason and an end.
+    guardrail_exceptions: tuple[GuardrailException, ...] = ()
 
     def connection_of(self, repository: Repository) -> str | None:
         """The connection a pipeline reads ``repository`` through: the service's own,

@@ -14,9 +14,11 @@ which matters because every spec's origins ask for lines.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from typing import Any
 
@@ -102,7 +104,7 @@ def load_documents(
         except UnicodeDecodeError as exc:
             raise SpecError([Problem(file, None, "", f"not UTF-8 text: {exc.reason}")]) from exc
     documents: list[Document] = []
-    with _translated_errors(file):
+    with _translated_errors(file, text):
         loader = _VERSIONED if "%YAML" in text else _FAST
         for index, node in enumerate(loader.load_all(text)):
             if node is None:
@@ -117,7 +119,7 @@ def load_documents(
 
 
 @contextmanager
-def _translated_errors(file: str) -> Iterator[None]:
+def _translated_errors(file: str, text: str = "") -> Iterator[None]:
     try:
         yield
     except (_TooManyAliases, _TooManyValues, _DuplicateKey) as exc:
@@ -131,6 +133,32 @@ def _translated_errors(file: str) -> Iterator[None]:
         raise SpecError([Problem(file, None, "", f"invalid YAML: {exc}")]) from exc
     except RecursionError as exc:
         raise SpecError([Problem(file, None, "", "invalid YAML: nested too deeply")]) from exc
+    except ValueError as exc:
+        # A plain scalar YAML types as a timestamp but is no day of the calendar.
+        line = _bad_date_line(text)
+        raise SpecError(
+            [
+                Problem(
+                    file,
+                    line,
+                    "",
+                    f"invalid YAML value: {exc} (a date must be a real day, YYYY-MM-DD)",
+                )
+            ]
+        ) from exc
+
+
+_DATE = re.compile(r"(?<![\w.-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\w.:-])")
+
+
+def _bad_date_line(text: str) -> int | None:
+    for number, line in enumerate(text.splitlines(), start=1):
+        for found in _DATE.finditer(line):
+            try:
+                date(*(int(part) for part in found.groups()))
+            except ValueError:
+                return number
+    return None
 
 
 def _lines_of(text: str, index: int, limits: YamlLimits) -> Lines:

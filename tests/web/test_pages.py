@@ -292,3 +292,32 @@ def test_overview_filter_that_matches_nothing_says_so_escaped(web: Web) -> None:
 
     assert "No unit id contains “&lt;i&gt;nothing&lt;/i&gt;”" in html
     assert "<i>" not in html
+
+
+def test_unit_page_shows_guardrail_exceptions_and_warnings(web: Web) -> None:
+    from datetime import date
+
+    from reconciler.guardrails import Excepted, Finding, Verdict
+    from reconciler.report.guardrails import save_notes
+    from reconciler.specs.model import GuardrailException, Origin
+
+    exception = GuardrailException(
+        "s3_encrypted", ("service/web/*",), "the app encrypts until March", "2027-03-01",
+        Origin("goldenpath.yaml", 9, "spec.guardrails.exceptions[0]"),
+    )
+    denial = Finding("s3_encrypted", "Bucket", "the bucket is not encrypted")
+    verdict = Verdict(
+        web.estate.ready,
+        warnings=(Finding("s3_versioning", "Bucket", "versioning is off", "warn"),),
+        excepted=(Excepted(denial, exception),),
+    )
+    assert date.fromisoformat(exception.expires)  # a real day, as the loader keeps it
+    save_notes(web.store, {web.estate.ready: verdict})
+
+    words = text_of(web.client.get(f"/units/{web.estate.ready}").text)
+
+    assert (
+        "Guardrails Result Rule Resource Message excepted until 2027-03-01 s3_encrypted Bucket "
+        "the bucket is not encrypted — the app encrypts until March" in words
+    )
+    assert "warning s3_versioning Bucket versioning is off" in words

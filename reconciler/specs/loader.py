@@ -17,6 +17,7 @@ from typing import Any
 import schemas
 from reconciler.errors import Problem, SpecError
 from reconciler.specs.codec import problem_json, problem_of, spec_json, spec_of
+from reconciler.specs.drift import drift_problems, drift_settings
 from reconciler.specs.memo import ContentMemo, content_key
 from reconciler.specs.model import (
     Account,
@@ -219,6 +220,8 @@ def _load_document(doc: Document, expected: str) -> tuple[Any, list[Problem]]:
         where = posixpath.dirname(doc.file) or "the repo root"
         return None, [doc.problem("kind", f"expected kind {expected!r} in {where}, got {kind!r}")]
     problems = check_schema(doc, expected)
+    if not problems and expected == "Platform":
+        problems = drift_problems(doc)
     if problems:
         return None, problems
     return _BUILDERS[expected](doc), []
@@ -369,6 +372,7 @@ def _platform(doc: Document) -> Platform:
         lint_ignore_checks=tuple(spec.get("lint", {}).get("ignore_checks", ())),
         data_templates=tuple(spec.get("data_templates", ())),
         forge=ForgeConfig(**spec.get("forge", {})),
+        drift=drift_settings(spec.get("drift", {})),
         origin=_origin(doc, "metadata.name"),
     )
 

@@ -27,6 +27,7 @@ TABLES = {
     "rollouts",
     "revisions",
     "deliveries",
+    "drift_findings",
     VERSION_TABLE,
 }
 

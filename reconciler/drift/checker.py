@@ -26,6 +26,7 @@ from reconciler.drift.findings import (
     detectable,
     outputs_changed,
 )
+from reconciler.errors import CloudError, Waiting
 
 log = structlog.get_logger(__name__)
 
@@ -92,23 +93,37 @@ class StackCheck:
             if exc.is_missing_stack:
                 return Observation(watched.unit_id, name, exists=False)
             log.warning("drift.detection_refused", unit=watched.unit_id, error=str(exc))
-            return replace(seen, detection_note=f"drift detection refused: {exc}")
+            note = f"drift detection refused: {exc}"
+            return replace(seen, detection_note=note, complete=False)
+        except (CloudError, Waiting) as exc:
+            # What the first calls saw stands; the resources wait for the next slot.
+            log.warning("drift.detection_failed", unit=watched.unit_id, error=str(exc))
+            return replace(seen, detection_note=f"resources not checked: {exc}", complete=False)
         return Pending(watched, seen, detection, now)
 
     def finish(self, pending: Pending, now: float, timeout: float) -> Observation | Pending:
         """The second step: the detection's result, or ``pending`` again while it runs."""
         watched = pending.watched
+        try:
+            return self._finish(pending, now, timeout)
+        except (CloudError, Waiting) as exc:
+            log.warning("drift.detection_failed", unit=watched.unit_id, error=str(exc))
+            note = f"resources not checked: {exc}"
+            return replace(pending.seen, detection_note=note, complete=False)
+
+    def _finish(self, pending: Pending, now: float, timeout: float) -> Observation | Pending:
+        watched = pending.watched
         found = self.cloud.drift_detection(watched.target, pending.detection_id)
         if not found.finished:
             if now - pending.started > timeout:
                 note = f"drift detection still running after {timeout:.0f} s"
-                return replace(pending.seen, detection_note=note)
+                return replace(pending.seen, detection_note=note, complete=False)
             return replace(pending, polls=pending.polls + 1)
         note = ""
         if found.status == "DETECTION_FAILED":
             note = f"drift detection failed in part: {found.reason or 'no reason given'}"
         if found.stack_drift_status != "DRIFTED":
-            return replace(pending.seen, detection_note=note)
+            return replace(pending.seen, detection_note=note, complete=not note)
         drifts = self.cloud.resource_drifts(watched.target, watched.stack_name)
         resources = tuple(_drifted(d) for d in drifts if d.status in ("MODIFIED", "DELETED"))
         return replace(pending.seen, resources=resources, detection_note=note)

@@ -64,6 +64,9 @@ class Observation:
     outputs: Mapping[str, tuple[str | None, str | None]] = field(default_factory=dict)
     resources: tuple[DriftedResource, ...] = ()
     detection_note: str = ""  # why resources were not (fully) checked, when they were not
+    # False when the resources could not be checked this time (the detection failed, timed
+    # out or was throttled): finding nothing then does not mean "in sync".
+    complete: bool = True
 
 
 @dataclass(frozen=True)

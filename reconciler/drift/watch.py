@@ -201,6 +201,9 @@ class DriftWatch:
         """Record what the check saw; whether to heal, and the stack as the plan sees it
         then (None: deleted, to create again)."""
         finding = judge(seen)
+        if finding is None and not seen.complete:
+            log.info("drift.incomplete", unit=unit.unit_id, note=seen.detection_note)
+            return False, None  # nothing seen, but not everything looked at: no verdict
         if finding is None:
             self.healed.pop(unit.unit_id, None)
             resolved = self.store.resolve_drift(unit.unit_id, "in sync")

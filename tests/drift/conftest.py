@@ -60,8 +60,11 @@ def fresh_accounts() -> Accounts:
     return Accounts(*(str(next(_accounts)) for _ in range(4)))
 
 
-def drift_platform(root: Path, accounts: Accounts, drift: str) -> PlatformRepo:
-    """One environment; web (plain) and orders-db (a data template), each in test."""
+def drift_platform(
+    root: Path, accounts: Accounts, drift: str, extra_services: int = 0
+) -> PlatformRepo:
+    """One environment; web (plain) and orders-db (a data template), each in test; and
+    ``extra_services`` more plain ones (svc-0, svc-1 …)."""
     repo = PlatformRepo(root)
     write_env_template(repo)
     write_engine_svc_template(repo)
@@ -82,6 +85,8 @@ spec:
     write_teams(repo)
     write_service(repo, "web", {"test": "test"})
     write_service(repo, "orders-db", {"test": "test"}, template="orders-db")
+    for n in range(extra_services):
+        write_service(repo, f"svc-{n}", {"test": "test"})
     repo.commit("web and orders-db in test")
     return repo
 
@@ -99,12 +104,14 @@ class World:
     loop: ReconcileLoop
     watch: DriftWatch
 
-    def run(self, seconds: float) -> None:
+    def run(self, seconds: float, on_tick: Callable[[float], None] | None = None) -> None:
         """Let ``seconds`` of fake time pass, the loop watching drift at every tick."""
         end = self.clock.time() + seconds
         while self.clock.time() < end:
             self.clock.advance(TICK)
             self.loop.watch_drift()
+            if on_tick is not None:
+                on_tick(self.clock.time())
 
     def condition(self, unit_id: str, type_: str) -> Condition | None:
         record = self.store.unit(unit_id)
@@ -167,12 +174,15 @@ MakeWorld = Callable[..., World]
 
 @pytest.fixture
 def world(tmp_path: Path, aws: Aws) -> Iterator[MakeWorld]:
-    """``world(drift, cloud=None)``: the repo applied once, the drift watch started."""
+    """``world(drift, wrap=None, extra_services=0)``: the repo applied once (through
+    ``wrap(cloud)`` when given), the drift watch started."""
     stores: list[StateStore] = []
 
-    def make(drift: str, wrap: Callable[[AwsCloud], Cloud] | None = None) -> World:
+    def make(
+        drift: str, wrap: Callable[[AwsCloud], Cloud] | None = None, extra_services: int = 0
+    ) -> World:
         accounts = fresh_accounts()
-        repo = drift_platform(tmp_path / "platform", accounts, drift)
+        repo = drift_platform(tmp_path / "platform", accounts, drift, extra_services)
         store = StateStore.open(f"sqlite:///{tmp_path / 'state.db'}")
         stores.append(store)
         edge = emulator_cloud(aws.url)

@@ -4,6 +4,7 @@ emulator over HTTP, a real git repo and a real state store."""
 from __future__ import annotations
 
 from tests.drift.conftest import DETECTION_SLACK, INTERVAL, MakeWorld
+from tests.engine.cli import goldenpath
 
 WEB = "service/web/test"
 DATA = "service/orders-db/test"
@@ -147,3 +148,18 @@ def test_drift_off_makes_no_call(world: MakeWorld) -> None:
 
     assert made.watch.calls == {}
     assert made.condition(WEB, "Drifted") is None
+
+
+def test_goldenpath_status_shows_the_drift(world: MakeWorld) -> None:
+    made = world("{interval: 10m}")
+    made.update_by_hand(WEB, "DelaySeconds: 1", "DelaySeconds: 7")
+    made.run(INTERVAL + DETECTION_SLACK)
+
+    table = goldenpath("status", "--state", made.store.url)
+    document = goldenpath("status", "--state", made.store.url, "--output", "json").json()
+
+    assert table.code == 0, table.stderr
+    (row,) = [line for line in table.stdout.splitlines() if line.startswith(WEB)]
+    assert "Ready, Drifted" in row and "modify Queue" in row
+    (finding,) = document["drift"]
+    assert (finding["unit"], finding["reason"]) == (WEB, "TemplateChanged")

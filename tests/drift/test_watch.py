@@ -3,6 +3,7 @@ emulator over HTTP, a real git repo and a real state store."""
 
 from __future__ import annotations
 
+from reconciler.cloud import Fault, FaultyCloud
 from tests.drift.conftest import DETECTION_SLACK, INTERVAL, MakeWorld
 from tests.engine.cli import goldenpath
 
@@ -163,3 +164,20 @@ def test_goldenpath_status_shows_the_drift(world: MakeWorld) -> None:
     assert "Ready, Drifted" in row and "modify Queue" in row
     (finding,) = document["drift"]
     assert (finding["unit"], finding["reason"]) == (WEB, "TemplateChanged")
+
+
+def test_a_heal_the_cloud_refuses_is_recorded_as_failed_and_the_unit_stalls(
+    world: MakeWorld,
+) -> None:
+    refused = [Fault("update", "reject", stack="goldenpath-service-web-test", times=5)]
+    made = world("{interval: 10m, heal: [service]}", wrap=lambda c: FaultyCloud(c, refused))
+    made.update_by_hand(WEB, "DelaySeconds: 1", "DelaySeconds: 7")
+
+    made.run(INTERVAL + DETECTION_SLACK)
+
+    finding = made.store.drift(WEB)
+    assert finding is not None and finding.action == "heal-failed"
+    assert "the heal failed" in finding.message and "injected rejection" in finding.message
+    stalled = made.condition(WEB, "Stalled")
+    assert stalled is not None and stalled.status
+    assert "DelaySeconds: 7" in made.live_template(WEB)

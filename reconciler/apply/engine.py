@@ -93,7 +93,7 @@ class Reconciler:
         """
         if read is None:
             read = refresh or preview
-        return self._plan(snapshot, refresh=refresh, preview=preview, read=read)[0]
+        return self._plan(snapshot, refresh=refresh, preview=preview, read=read, record=False)[0]
 
     def _plan(
         self,
@@ -102,17 +102,21 @@ class Reconciler:
         refresh: bool = False,
         preview: bool = False,
         read: bool = True,
+        record: bool = True,
         heal: Mapping[str, Live | None] | None = None,
     ) -> tuple[Planned, dict[str, str | None]]:
         """The plan, and the role of every account it may touch. ``read``: read the
-        stacks of units to adopt. ``heal``: drifted stacks to apply again from git."""
+        stacks of units to adopt. ``record``: remember the snapshot's account roles and
+        recommended versions; only an apply does, so a plan of any other ref (a feature
+        branch, an old commit) leaves what ``status`` shows as it was. ``heal``: drifted
+        stacks to apply again from git."""
         records = self.store.units()
         recorded = recorded_views(self.store, records)
         accounts = {r.account for r in records}
         live = None
         if refresh:
             specs, _problems = load_specs(snapshot.files)
-            live = self._live(recorded, known_roles(self.store, specs, accounts))
+            live = self._live(recorded, known_roles(self.store, specs, accounts, record=False))
         if heal:
             live = {**(live or {}), **heal}
         planned = plan_snapshot(
@@ -124,9 +128,10 @@ class Reconciler:
             renders=self.renders,
             look_up=self._look_up if read else None,
         )
-        roles = known_roles(self.store, planned.build.specs, accounts)
+        roles = known_roles(self.store, planned.build.specs, accounts, record=record)
         planned = Planned(planned.build, reachable(planned.plan, roles), planned.rollouts)
-        self._record_recommended(planned)
+        if record:
+            self._record_recommended(planned)
         if preview:
             planned = Planned(planned.build, self._previewed(planned.plan), planned.rollouts)
         return planned, roles

@@ -1,7 +1,7 @@
 """Drift findings: what scheduled drift checks found, for the page, status and notifiers.
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0002
 Create Date: 2026-05-28
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

@@ -26,6 +26,7 @@ from reconciler.caching import GUARDRAILS, LINT, VERSIONS, StoredLintCache, Stor
 from reconciler.checks.runner import ChangeChecks
 from reconciler.cloud import Cloud
 from reconciler.desired.reuse import BUILT_SERVICES
+from reconciler.drift import DriftWatch
 from reconciler.events import Event, EventQueue, LocalChange
 from reconciler.forges import ForgeSettings, RedactSecrets, SystemClock, open_forge
 from reconciler.loop import LoopSettings, ReconcileLoop
@@ -89,7 +90,11 @@ class StoredDeliveries:
 
 
 def build_app(
-    store: StateStore, sink: Any, environ: dict[str, str], environment_order: tuple[str, ...] = ()
+    store: StateStore,
+    sink: Any,
+    environ: dict[str, str],
+    environment_order: tuple[str, ...] = (),
+    drift: DriftWatch | None = None,
 ) -> Any:
     from fastapi import FastAPI
 
@@ -103,7 +108,10 @@ def build_app(
     from webhooks.api import status_router
     from webhooks.views import ViewSettings
 
-    app.include_router(status_router(store, ViewSettings(environment_order=environment_order)))
+    calls = (lambda: dict(drift.calls)) if drift is not None else None
+    app.include_router(
+        status_router(store, ViewSettings(environment_order=environment_order), drift_calls=calls)
+    )
     return app
 
 
@@ -197,7 +205,10 @@ def serve(
         LoopSettings(interval=options.interval, public_url=public_url),
         pruned_caches=PRUNED_CACHES,
     )
-    app = build_app(store, NotingSink(queue, loop), environ, platform_of(tracked).rollout_order)
+    loop.drift = DriftWatch(store, cloud, loop.applied_head_plan, holder=engine.holder)
+    app = build_app(
+        store, NotingSink(queue, loop), environ, platform_of(tracked).rollout_order, loop.drift
+    )
     config = uvicorn.Config(
         app, host=options.host, port=options.port, log_config=None, access_log=False, lifespan="off"
     )

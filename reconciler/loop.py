@@ -5,6 +5,8 @@ working tree (watchdog), a push or a change request from the webhook receiver â€
 done one item at a time on this thread, so only one concurrency model is in play. A
 reconcile of an unchanged head, with nothing in flight and nothing to retry, is skipped.
 While idle, an hourly upkeep prunes the content-addressed caches of entries long unused.
+Between items the drift watch checks the stacks whose slot came round; a drifted stack
+it heals is applied again from git by a reconcile of the head.
 """
 
 from __future__ import annotations
@@ -12,18 +14,23 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 import structlog
 
-from reconciler.apply.engine import Reconciler
+from reconciler.apply.conditions import Outcome
+from reconciler.apply.engine import Applied, Reconciler
 from reconciler.caching import committed_snapshot, prune_unused
 from reconciler.checks.runner import ChangeChecks
+from reconciler.drift import DriftWatch
 from reconciler.errors import GoldenpathError
 from reconciler.events import ChangeRequest, Event, EventQueue, LocalChange, Ping, Push
 from reconciler.forges import CommitStatus, Forge, ForgeError, wording
+from reconciler.plan.model import Live
+from reconciler.plan.planning import Planned
 from reconciler.source.tracked import TrackedRepo
 from reconciler.state import StateStore
 
@@ -60,6 +67,8 @@ class ReconcileLoop:
     # again, so dropping one that is still wanted costs time, never correctness.
     pruned_caches: tuple[str, ...] = ()
     _heads_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # Scheduled drift checks and self-heal (``spec.drift``); None: no drift checks.
+    drift: DriftWatch | None = None
 
     def note(self, event: Event) -> None:
         """Called as events are enqueued: remember which change-request head is newest."""
@@ -89,8 +98,9 @@ class ReconcileLoop:
                     if time.monotonic() >= next_upkeep:
                         next_upkeep = time.monotonic() + self.settings.upkeep_every
                         self.upkeep()
-                    continue
-                self.handle(item)
+                else:
+                    self.handle(item)
+                self.watch_drift()
             except GoldenpathError as exc:
                 log.error("loop.work_failed", error=str(exc), error_type=type(exc).__name__)
             except Exception:  # one bad event must not stop the reconciler
@@ -140,25 +150,64 @@ class ReconcileLoop:
         elif isinstance(item, LocalChange):
             self.reconcile(f"files changed: {item.path}")
 
-    def reconcile(self, reason: str, commit: str | None = None) -> None:
-        """Apply the tracked branch's head, unless nothing can have changed."""
+    def watch_drift(self) -> None:
+        """Let the drift watch check what is due; apply from git what it asks to heal."""
+        if self.drift is None:
+            return
+        heal = self.drift.tick()
+        if not heal:
+            return
+        outcomes: dict[str, Outcome] = {}
+        try:
+            applied = self.reconcile("drift", heal=heal)
+            if applied is not None:
+                outcomes = applied.report.outcomes
+        finally:
+            self.drift.heal_done(outcomes)
+
+    def applied_head_plan(self) -> Planned | None:
+        """The plan of the head last applied, without cloud calls (the drift watch's view
+        of what each stack should be); None before the first apply."""
+        head = self.store.seen_revision(self.tracked.branch)
+        if head is None:
+            return None
+        return self.engine.plan(committed_snapshot(self.tracked.source, head, self.store))
+
+    def reconcile(
+        self,
+        reason: str,
+        commit: str | None = None,
+        heal: Mapping[str, Live | None] | None = None,
+    ) -> Applied | None:
+        """Apply the tracked branch's head, unless nothing can have changed.
+
+        ``heal``: drifted stacks to apply again from git (see ``reconciler.drift``).
+        """
         self.tracked.fetch()
         head = self.tracked.head()
         if commit is not None and commit != head and not self.tracked.has(commit):
             log.warning("loop.unknown_commit", commit=commit, head=head)
         seen = self.store.seen_revision(self.tracked.branch)
-        if head == seen and not self.retry_pending and not self.store.in_flight():
+        quiet = not heal and not self.retry_pending
+        if head == seen and quiet and not self.store.in_flight():
             # Quiet for the timer; said aloud when a push or an edit asked for the work.
             say = log.debug if reason == "poll" else log.info
             say("loop.unchanged", head=head, reason=reason)
-            return
+            return None
         log.info("loop.reconcile", head=head, reason=reason)
         started = time.perf_counter()
         self.reconciles += 1
-        self._status(head, wording.pending(wording.APPLY, "applying"))
+        # A heal of the head already applied is no news for the commit's status.
+        reporting = not heal or head != seen
+        if reporting:
+            self._status(head, wording.pending(wording.APPLY, "applying"))
         snapshot = committed_snapshot(self.tracked.source, head, self.store)
         read = time.perf_counter()
-        applied = self.engine.apply(snapshot)
+        try:
+            applied = self.engine.apply(snapshot, heal=heal)
+        finally:
+            if self.drift is not None:
+                self.drift.invalidate()
         report = applied.report
         log.info(
             "loop.reconciled",
@@ -171,6 +220,11 @@ class ReconcileLoop:
         )
         failed = sorted(u for u, o in report.outcomes.items() if o.kind in ("failed", "invalid"))
         failed += [str(p) for p in applied.planned.build.errors][:3]
+        self.retry_pending = report.count("retrying") > 0 or self.engine.stop.is_set()
+        if not self.retry_pending:
+            self.store.record_revision(self.tracked.branch, head)
+        if not reporting:
+            return applied
         self._status(
             head,
             wording.apply_status(
@@ -180,9 +234,7 @@ class ReconcileLoop:
                 f"{self.settings.public_url}/",
             ),
         )
-        self.retry_pending = report.count("retrying") > 0 or self.engine.stop.is_set()
-        if not self.retry_pending:
-            self.store.record_revision(self.tracked.branch, head)
+        return applied
 
     def _status(self, commit: str, status: CommitStatus) -> None:
         if self.forge is None:

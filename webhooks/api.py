@@ -9,6 +9,8 @@ to the webhook receiver. Every route is a GET; other methods get 405.
     GET /api/v1/units/{unit_id}           one unit                       404 if unknown
     GET /api/v1/units/{unit_id}/history   its deployments, newest first  404 if unknown
     GET /api/v1/plans/{key}               a pull request's stored plan   404 if none
+    GET /api/v1/drift[?after=ID]          open drift findings; with after: those opened
+                                          since finding ID, open or not (a notifier's cursor)
     GET /  /units/{unit_id}  /plans/{key} the same, as HTML pages (``webhooks.pages``)
 
 Errors are JSON too: ``{"error": <code>, "message": <what went wrong and what is expected>}``.
@@ -20,7 +22,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import structlog
@@ -28,7 +30,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 
 from reconciler.errors import StateError
-from reconciler.state import DEPLOYMENT_STATUSES, StateStore
+from reconciler.state import DEPLOYMENT_STATUSES, DRIFT_REASONS, StateStore
 from reconciler.state.rollouts import ROLLOUT_STATUSES
 from reconciler.state.units import UNIT_KINDS
 from webhooks.pages import page_router
@@ -59,17 +61,21 @@ def status_router(
     settings: ViewSettings | None = None,
     *,
     monotonic: Callable[[], float] = time.monotonic,
+    drift_calls: Callable[[], Mapping[str, int]] | None = None,
 ) -> APIRouter:
     """The JSON API, /healthz, /metrics and the web pages, reading ``store``.
 
     ``store`` is shared by every request (its connection pool is thread-safe); the routes
     are plain functions, so FastAPI runs them in its thread pool and a slow database
     never blocks the event loop the webhook receiver answers on. ``monotonic`` is the
-    clock that ages the metrics figures.
+    clock that ages the metrics figures. ``drift_calls``: the API calls drift checks made
+    so far per account (``serve``'s drift watch), for /metrics.
     """
     shown = settings or ViewSettings()
     router = APIRouter()
-    figures = RecentMetrics(lambda: metrics_text(store, shown), shown.metrics_max_age_s, monotonic)
+    figures = RecentMetrics(
+        lambda: metrics_text(store, shown, drift_calls), shown.metrics_max_age_s, monotonic
+    )
 
     @router.get("/healthz", name="healthz", tags=["operations"])
     def healthz() -> JSONResponse:
@@ -100,6 +106,14 @@ def status_router(
         if wants_history:
             return _answer(lambda: history_view(store, unit_id, shown))
         return _answer(lambda: unit_view(store, unit_id, shown))
+
+    @router.get(f"{API_PREFIX}/drift", name="drift_json", tags=["status"])
+    def drift(after: int | None = None) -> JSONResponse:
+        def produce() -> dict[str, Any]:
+            found = store.drifts() if after is None else store.drift_findings_after(after)
+            return {"findings": [f.to_json() for f in found]}
+
+        return _answer(produce)
 
     @router.get(f"{API_PREFIX}/plans/{{key:path}}", name="plan_json", tags=["plans"])
     def plan(key: str) -> JSONResponse:
@@ -155,7 +169,11 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": code, "message": message}, status)
 
 
-def metrics_text(store: StateStore, settings: ViewSettings) -> str:
+def metrics_text(
+    store: StateStore,
+    settings: ViewSettings,
+    drift_calls: Callable[[], Mapping[str, int]] | None = None,
+) -> str:
     """Gauges of what the store holds, in the Prometheus text exposition format.
 
     Every label value that can occur is written, zeros included, so an alert such as
@@ -169,6 +187,8 @@ def metrics_text(store: StateStore, settings: ViewSettings) -> str:
         found[0].status for u in units if (found := store.history(u["id"], limit=1))
     )
     rollouts = Counter[str](r.status for r in store.rollouts())
+    kinds = {u["id"]: u["kind"] for u in units}
+    drifted = Counter[tuple[str, str]]((kinds.get(f.unit_id, ""), f.reason) for f in store.drifts())
     lines: list[str] = []
     _gauge(
         lines,
@@ -196,6 +216,20 @@ def metrics_text(store: StateStore, settings: ViewSettings) -> str:
     )
     _gauge(
         lines,
+        "goldenpath_units_drifted",
+        "Units whose stack a drift check found changed outside Goldenpath, by kind and reason.",
+        (({"kind": k, "reason": r}, drifted[(k, r)]) for k in UNIT_KINDS for r in DRIFT_REASONS),
+    )
+    if drift_calls is not None:
+        _gauge(
+            lines,
+            "goldenpath_drift_api_calls_total",
+            "AWS API calls made by drift checks since the process started, per account.",
+            (({"account": a}, n) for a, n in sorted(drift_calls().items())),
+            kind="counter",
+        )
+    _gauge(
+        lines,
         "goldenpath_metrics_read_seconds",
         "Time taken to read these metrics from the state store.",
         [({}, round(time.perf_counter() - started, 6))],
@@ -208,9 +242,10 @@ def _gauge(
     name: str,
     help_text: str,
     samples: Iterable[tuple[dict[str, str], float]],
+    kind: str = "gauge",
 ) -> None:
     lines.append(f"# HELP {name} {help_text}")
-    lines.append(f"# TYPE {name} gauge")
+    lines.append(f"# TYPE {name} {kind}")
     for labels, value in samples:
         rendered = ",".join(f'{k}="{_label_value(v)}"' for k, v in labels.items())
         lines.append(f"{name}{{{rendered}}} {value}" if rendered else f"{name} {value}")

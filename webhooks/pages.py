@@ -48,6 +48,8 @@ TEMPLATES = Path(__file__).parent / "templates"
 # A commit sha is shown by its first characters, as git does.
 SHORT_REVISION = 12
 PIPELINE_COLUMN = "pipeline"
+# Drift findings listed on a unit's page, newest first.
+DRIFT_SHOWN = 10
 PLAN_ACTIONS = ("create", "adopt", "update", "delete", "noop", "blocked", "denied")
 NOT_FOUND = 404
 UNREADABLE = 500
@@ -73,7 +75,14 @@ def page_router(store: StateStore, settings: ViewSettings) -> APIRouter:
             shown = unit_view(store, unit_path, settings)
             reason, message = unit_headline(shown)
             history = history_view(store, unit_path, settings)["deployments"]
-            return {"unit": shown, "reason": reason, "message": message, "history": history}
+            drift = [f.to_json() for f in store.drift_history(unit_path, DRIFT_SHOWN)]
+            return {
+                "unit": shown,
+                "reason": reason,
+                "message": message,
+                "history": history,
+                "drift": drift,
+            }
 
         return pages.render(request, "unit.html", model)
 
@@ -206,7 +215,7 @@ def overview_model(
     columns = _columns(set(environments) | instances, settings.environment_order, rollouts)
     has_pipelines = any(PIPELINE_COLUMN in row.cells for row in services.values())
     needing = sorted(
-        (u for u in units if u["state"] != "Ready"),
+        (u for u in units if u["state"] != "Ready" or u["drifted"]),
         key=lambda u: (STATES.index(u["state"]), u["id"]),
     )
     attention = [{"unit": u, "headline": unit_headline(u)} for u in needing]
@@ -217,6 +226,7 @@ def overview_model(
         "units": units,
         "tally": tally,
         "outdated": sum(1 for u in units if u["outdated"]),
+        "drifted": sum(1 for u in units if u["drifted"]),
         "attention": attention,
         "rollouts": rollouts,
         "environments": environments,

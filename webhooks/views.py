@@ -121,11 +121,18 @@ def unit_state(unit: Mapping[str, Any]) -> str:
     return "NotReady"
 
 
+def is_drifted(unit: Mapping[str, Any]) -> bool:
+    """Whether the last drift check found the unit's stack changed outside Goldenpath."""
+    return any(c["type"] == "Drifted" and c["status"] for c in unit.get("conditions", ()))
+
+
 def unit_headline(unit: Mapping[str, Any]) -> tuple[str, str]:
-    """The reason and message of the condition that explains the unit's state."""
+    """The reason and message of the condition that explains the unit's state (a Ready
+    unit whose stack drifted is explained by its drift)."""
     conditions = {c["type"]: c for c in unit.get("conditions", ())}
     state = unit_state(unit)
-    for type_ in (state, "Ready"):
+    first = "Drifted" if state == "Ready" and is_drifted(unit) else state
+    for type_ in (first, state, "Ready"):
         condition = conditions.get(type_)
         if condition and (condition["reason"] or condition["message"]):
             return condition["reason"], condition["message"]
@@ -202,6 +209,7 @@ def _unit_view(unit: dict[str, Any], settings: ViewSettings) -> dict[str, Any]:
     shown = dict(unit)
     shown["outputs"] = masked_outputs(unit["outputs"], settings)
     shown["state"] = unit_state(unit)
+    shown["drifted"] = is_drifted(unit)
     return shown
 
 

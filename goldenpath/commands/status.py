@@ -39,6 +39,11 @@ def run(args: argparse.Namespace) -> int:
                 else "NotReady"
             )
         )
+        drifted = conditions.get("Drifted", {})
+        message = ready.get("message", "")
+        if drifted.get("status"):
+            state += ", Drifted"
+            message = drifted.get("message", "") if state.startswith("Ready") else message
         version = unit["version"]
         if unit["outdated"]:
             version += f" (outdated: {unit['recommended_version']} recommended)"
@@ -50,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
                 unit["stack_name"],
                 f"{unit['account']}/{unit['region']}",
                 (unit["last_applied_revision"] or "")[:12],
-                ready.get("message", ""),
+                message,
             ]
         )
     say(table(["UNIT", "STATUS", "VERSION", "STACK", "ACCOUNT", "APPLIED", "MESSAGE"], rows))

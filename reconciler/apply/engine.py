@@ -112,11 +112,13 @@ class Reconciler:
         preview: bool = False,
         read: bool = True,
         record: bool = True,
+        heal: Mapping[str, Live | None] | None = None,
     ) -> tuple[Planned, dict[str, str | None]]:
         """The plan, and the role of every account it may touch. ``read``: read the
         stacks of units to adopt. ``record``: remember the snapshot's account roles and
         recommended versions; only an apply does, so a plan of any other ref (a feature
-        branch, an old commit) leaves what ``status`` shows as it was."""
+        branch, an old commit) leaves what ``status`` shows as it was. ``heal``: drifted
+        stacks to apply again from git."""
         records = self.store.units()
         recorded = recorded_views(self.store, records)
         accounts = {r.account for r in records}
@@ -124,6 +126,8 @@ class Reconciler:
         if refresh:
             specs, _problems = load_specs(snapshot.files)
             live = self._live(recorded, known_roles(self.store, specs, accounts, record=False))
+        if heal:
+            live = {**(live or {}), **heal}
         planned = plan_snapshot(
             snapshot,
             recorded,
@@ -143,12 +147,18 @@ class Reconciler:
         return planned, roles
 
     def apply(
-        self, snapshot: Snapshot, on_planned: Callable[[Planned], None] | None = None
+        self,
+        snapshot: Snapshot,
+        on_planned: Callable[[Planned], None] | None = None,
+        *,
+        heal: Mapping[str, Live | None] | None = None,
     ) -> Applied:
         """Make the cloud match ``snapshot``, in passes while a rollout moves on.
 
         ``on_planned`` sees each pass's plan before its first stack call (``apply`` queues
-        the bodies it will deploy for linting there).
+        the bodies it will deploy for linting there). ``heal``: drifted stacks to apply
+        again from git in the first pass (``None`` in it: deleted, to create again), as
+        the drift watch finds them (``reconciler.drift``).
         """
         ops = StackOps(
             self.store, self.cloud, self.linter, (), retry=self.settings.retry, clock=self.clock
@@ -156,7 +166,7 @@ class Reconciler:
         journal = self.store.in_flight()
         applied: Applied | None = None
         for number in range(1, MAX_PASSES + 1):
-            planned, roles = self._plan(snapshot)
+            planned, roles = self._plan(snapshot, heal=heal if number == 1 else None)
             if on_planned is not None:
                 on_planned(planned)
             ops.ignore_checks = planned.build.specs.platform.lint_ignore_checks

@@ -279,7 +279,9 @@ class Executor:
         record = self.store.unit(unit_id)  # again: another process may have applied it
         current = record.fingerprint if record else None
         moved = current != item.recorded_fingerprint  # applied elsewhere since the plan
-        if current == fingerprint and (moved or item.action != "create"):
+        # A heal re-sends the recorded render on purpose, unless another process applied
+        # the unit since the plan.
+        if current == fingerprint and (moved or (item.action != "create" and not item.heal)):
             return Outcome("unchanged", "UpToDate", "up to date")
         if record is not None and record.stack_id and record.stack_name != unit.stack_name:
             # Another stack for a deployed unit would orphan its stack (the plan says so).

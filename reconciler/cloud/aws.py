@@ -17,7 +17,9 @@ import structlog
 from reconciler.cloud.failures import CallSite, CloudRejected, WaitTimedOut, is_empty_change_set
 from reconciler.cloud.model import (
     ChangeSetPreview,
+    DriftDetection,
     NoChange,
+    ResourceDrift,
     StackEvent,
     StackRef,
     StackRequest,
@@ -28,7 +30,14 @@ from reconciler.cloud.model import (
     check_change_set_name,
     check_request_token,
 )
-from reconciler.cloud.responses import resource_changes, stack_event, stack_params, stack_state
+from reconciler.cloud.responses import (
+    drift_detection,
+    resource_changes,
+    resource_drift,
+    stack_event,
+    stack_params,
+    stack_state,
+)
 from reconciler.cloud.retry import SYSTEM_CLOCK, Clock
 from reconciler.cloud.settings import CloudSettings
 from reconciler.cloud.transport import AwsTransport
@@ -66,6 +75,10 @@ class AwsCloud:
     def api_calls(self) -> dict[str, int]:
         """AWS calls sent so far by ``service:Operation`` (retries included)."""
         return self._transport.api_calls()
+
+    def api_calls_of(self, account_id: str) -> int:
+        """AWS calls sent so far on behalf of one account (retries included)."""
+        return self._transport.api_calls_of(account_id)
 
     def describe(self, target: Target, names: Collection[str]) -> dict[str, StackState]:
         wanted = set(names)
@@ -112,6 +125,38 @@ class AwsCloud:
         body = response["TemplateBody"]
         # botocore decodes a JSON body into a dict; give back text either way.
         return body if isinstance(body, str) else json.dumps(body, indent=2)
+
+    def detect_drift(self, target: Target, name: str) -> str:
+        response = self._transport.call(target, "DetectStackDrift", name, StackName=name)
+        detection_id: str = response["StackDriftDetectionId"]
+        return detection_id
+
+    def drift_detection(self, target: Target, detection_id: str) -> DriftDetection:
+        response = self._transport.call(
+            target,
+            "DescribeStackDriftDetectionStatus",
+            None,
+            StackDriftDetectionId=detection_id,
+        )
+        return drift_detection(response)
+
+    def resource_drifts(self, target: Target, name: str) -> tuple[ResourceDrift, ...]:
+        found: list[ResourceDrift] = []
+        token: str | None = None
+        while True:
+            extra = {"NextToken": token} if token else {}
+            page = self._transport.call(
+                target,
+                "DescribeStackResourceDrifts",
+                name,
+                StackName=name,
+                StackResourceDriftStatusFilters=["MODIFIED", "DELETED"],
+                **extra,
+            )
+            found.extend(resource_drift(raw) for raw in page.get("StackResourceDrifts", ()))
+            token = page.get("NextToken")
+            if not token:
+                return tuple(found)
 
     def create(self, target: Target, stack: StackRequest, token: str) -> str:
         check_request_token(token)

@@ -19,6 +19,8 @@ from reconciler.cloud.failures import CallSite, CloudRejected
 from reconciler.cloud.interface import Cloud
 from reconciler.cloud.model import (
     ChangeSetPreview,
+    DriftDetection,
+    ResourceDrift,
     StackEvent,
     StackRef,
     StackRequest,
@@ -35,6 +37,9 @@ Operation = Literal[
     "describe",
     "stacks",
     "template",
+    "detect_drift",
+    "drift_detection",
+    "resource_drifts",
     "create",
     "preview_update",
     "update",
@@ -107,6 +112,24 @@ class FaultyCloud:
 
     def template(self, target: Target, name: str) -> str:
         return self._run("template", target, (name,), lambda: self.inner.template(target, name))
+
+    def detect_drift(self, target: Target, name: str) -> str:
+        return self._run(
+            "detect_drift", target, (name,), lambda: self.inner.detect_drift(target, name)
+        )
+
+    def drift_detection(self, target: Target, detection_id: str) -> DriftDetection:
+        return self._run(
+            "drift_detection",
+            target,
+            (),
+            lambda: self.inner.drift_detection(target, detection_id),
+        )
+
+    def resource_drifts(self, target: Target, name: str) -> tuple[ResourceDrift, ...]:
+        return self._run(
+            "resource_drifts", target, (name,), lambda: self.inner.resource_drifts(target, name)
+        )
 
     def create(self, target: Target, stack: StackRequest, token: str) -> str:
         return self._run(

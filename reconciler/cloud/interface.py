@@ -14,6 +14,8 @@ from typing import Protocol
 
 from reconciler.cloud.model import (
     ChangeSetPreview,
+    DriftDetection,
+    ResourceDrift,
     StackEvent,
     StackRef,
     StackRequest,
@@ -25,7 +27,8 @@ from reconciler.cloud.waiting import ProgressCallback
 
 
 class Cloud(Protocol):
-    """Stacks in accounts: describe, list, read, create, preview, update, delete, watch."""
+    """Stacks in accounts: describe, list, read, detect drift, create, preview, update,
+    delete, watch."""
 
     def describe(self, target: Target, names: Collection[str]) -> dict[str, StackState]:
         """The current state of the named stacks that exist; absent names do not exist.
@@ -49,6 +52,21 @@ class Cloud(Protocol):
         Raises ``CloudRejected`` whose ``is_missing_stack`` is true when there is no such
         stack.
         """
+        ...
+
+    def detect_drift(self, target: Target, name: str) -> str:
+        """Start CloudFormation's drift detection on the stack (DetectStackDrift); return the
+        detection id. Raises ``CloudRejected`` while the stack is in an ``*_IN_PROGRESS``
+        status, and whose ``is_missing_stack`` is true when there is no such stack.
+        """
+        ...
+
+    def drift_detection(self, target: Target, detection_id: str) -> DriftDetection:
+        """Where a detection started by ``detect_drift`` stands (one call, no waiting)."""
+        ...
+
+    def resource_drifts(self, target: Target, name: str) -> tuple[ResourceDrift, ...]:
+        """The stack's resources the last detection found ``MODIFIED`` or ``DELETED``."""
         ...
 
     def create(self, target: Target, stack: StackRequest, token: str) -> str:

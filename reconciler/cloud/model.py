@@ -173,6 +173,49 @@ class NoChange:
 
 UpdateOutcome = Updated | NoChange
 
+DetectionStatus = Literal["DETECTION_IN_PROGRESS", "DETECTION_COMPLETE", "DETECTION_FAILED"]
+ResourceDriftStatus = Literal["IN_SYNC", "MODIFIED", "DELETED", "NOT_CHECKED", "UNKNOWN"]
+
+
+@dataclass(frozen=True)
+class DriftDetection:
+    """A drift detection CloudFormation runs on one stack (DetectStackDrift), as it stands.
+
+    ``stack_drift_status`` is ``DRIFTED``, ``IN_SYNC``, ``NOT_CHECKED`` or ``UNKNOWN``;
+    ``reason`` says why a detection failed (some resources could not be checked).
+    """
+
+    detection_id: str
+    status: DetectionStatus
+    stack_drift_status: str
+    drifted_resources: int
+    reason: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status != "DETECTION_IN_PROGRESS"
+
+
+@dataclass(frozen=True)
+class PropertyDifference:
+    """One property of a drifted resource: where, what the template says, what is live."""
+
+    path: str
+    expected: str | None
+    actual: str | None
+    kind: str  # ADD | REMOVE | NOT_EQUAL
+
+
+@dataclass(frozen=True)
+class ResourceDrift:
+    """A resource of a stack as the last drift detection found it."""
+
+    logical_id: str
+    type: str
+    status: ResourceDriftStatus
+    physical_id: str | None = None
+    differences: tuple[PropertyDifference, ...] = ()
+
 
 @dataclass(frozen=True)
 class WaitProgress:

@@ -9,12 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, get_args
+from typing import Any, cast, get_args
 
 from reconciler.cloud.model import (
     ChangeAction,
+    DetectionStatus,
+    DriftDetection,
+    PropertyDifference,
     Replacement,
     ResourceChange,
+    ResourceDrift,
+    ResourceDriftStatus,
     StackEvent,
     StackRequest,
     StackState,
@@ -22,6 +27,8 @@ from reconciler.cloud.model import (
 from reconciler.errors import CloudError
 
 _CHANGE_ACTIONS = frozenset(get_args(ChangeAction))
+_DETECTION_STATUSES = frozenset(get_args(DetectionStatus))
+_RESOURCE_DRIFT_STATUSES = frozenset(get_args(ResourceDriftStatus))
 _REPLACEMENTS = frozenset(get_args(Replacement))
 
 
@@ -95,6 +102,45 @@ def resource_changes(changes: list[Mapping[str, Any]], stack: str) -> list[Resou
             )
         )
     return found
+
+
+def drift_detection(raw: Mapping[str, Any]) -> DriftDetection:
+    """A DriftDetection from DescribeStackDriftDetectionStatus's answer."""
+    status = raw.get("DetectionStatus")
+    if status not in _DETECTION_STATUSES:
+        raise CloudError(
+            f"drift detection {raw.get('StackDriftDetectionId')}: DetectionStatus {status!r}; "
+            f"expected one of {sorted(_DETECTION_STATUSES)}"
+        )
+    return DriftDetection(
+        detection_id=raw["StackDriftDetectionId"],
+        status=cast(DetectionStatus, status),
+        stack_drift_status=raw.get("StackDriftStatus", "UNKNOWN"),
+        drifted_resources=int(raw.get("DriftedStackResourceCount") or 0),
+        reason=raw.get("DetectionStatusReason") or None,
+    )
+
+
+def resource_drift(raw: Mapping[str, Any]) -> ResourceDrift:
+    """A ResourceDrift from one entry of DescribeStackResourceDrifts' ``StackResourceDrifts``."""
+    status = raw.get("StackResourceDriftStatus")
+    return ResourceDrift(
+        logical_id=raw["LogicalResourceId"],
+        type=raw.get("ResourceType", ""),
+        status=cast(
+            ResourceDriftStatus, status if status in _RESOURCE_DRIFT_STATUSES else "UNKNOWN"
+        ),
+        physical_id=raw.get("PhysicalResourceId") or None,
+        differences=tuple(
+            PropertyDifference(
+                path=d.get("PropertyPath", ""),
+                expected=d.get("ExpectedValue"),
+                actual=d.get("ActualValue"),
+                kind=d.get("DifferenceType", "NOT_EQUAL"),
+            )
+            for d in raw.get("PropertyDifferences", ())
+        ),
+    )
 
 
 def _pairs(items: Any, key: str, value: str) -> dict[str, str]:

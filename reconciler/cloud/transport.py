@@ -12,6 +12,7 @@ does not pay ~0.1 s to import it.
 
 from __future__ import annotations
 
+import functools
 import random
 import threading
 from collections import Counter
@@ -74,6 +75,7 @@ class AwsTransport:
         self._credentials: dict[str, RoleCredentials] = {}
         self._role_locks: dict[str, threading.Lock] = {}
         self._calls: Counter[str] = Counter()
+        self._calls_by_account: Counter[str] = Counter()
 
     def call(
         self,
@@ -121,6 +123,11 @@ class AwsTransport:
         """Calls sent so far, by ``service:Operation`` (each retry counts)."""
         with self._lock:
             return dict(self._calls)
+
+    def api_calls_of(self, account_id: str) -> int:
+        """Calls sent so far on behalf of ``account_id`` (each retry counts)."""
+        with self._lock:
+            return self._calls_by_account[account_id]
 
     def forget_credentials(self, target: Target) -> None:
         """Drop the cached credentials of the target's role; the next call assumes it anew."""
@@ -219,7 +226,7 @@ class AwsTransport:
             config=config,
             **explicit,
         )
-        client.meta.events.register("before-call", self._count_call)
+        client.meta.events.register("before-call", functools.partial(self._count_call, key))
         log.debug(
             "cloud.client_built",
             service=key.service,
@@ -244,7 +251,8 @@ class AwsTransport:
                 self._session = boto3.session.Session(profile_name=settings.profile)
         return self._session
 
-    def _count_call(self, model: Any, **_: Any) -> None:
+    def _count_call(self, key: _ClientKey, model: Any, **_: Any) -> None:
         name = f"{model.service_model.service_name}:{model.name}"
         with self._lock:
             self._calls[name] += 1
+            self._calls_by_account[key.account_id] += 1

@@ -191,6 +191,9 @@ class _Planner:
             )
         if record.fingerprint is None:
             return _with(plan, "create", "never applied successfully" + _after(known))
+        if isinstance(live, Live) and live.drift is not None:
+            why = f"drifted ({live.drift}); applied again from git"
+            return replace(_with(plan, "update", why + _after(known)), heal=True)
         if isinstance(live, Live) and _changed_outside(live, record):
             return _with(plan, "update", "the stack was changed outside Goldenpath")
         if fingerprint is not None and fingerprint == record.fingerprint:

@@ -46,11 +46,17 @@ class Recorded:
 
 @dataclass(frozen=True)
 class Live:
-    """A stack as CloudFormation describes it now; ``None`` in a mapping means gone."""
+    """A stack as CloudFormation describes it now; ``None`` in a mapping means gone.
+
+    ``drift``: what a drift check found differs from what was applied, when the stack is
+    to be applied again from git (self-heal); ``outputs`` are then the recorded ones, so
+    that dependants are not planned against what drifted.
+    """
 
     status: str
     outputs: Mapping[str, str]
     last_updated: datetime | None = None
+    drift: str | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +108,9 @@ class UnitPlan:
     recorded_fingerprint: str | None = None
     # The stack an ``adopt`` takes over, as the plan read it (None: not read).
     existing: Existing | None = field(default=None, compare=False, repr=False)
+    # An update that re-applies the recorded render over a drifted stack (self-heal):
+    # sent even though the fingerprint did not change.
+    heal: bool = False
 
     def with_changes(self, changes: tuple[ResourceChange, ...]) -> UnitPlan:
         return replace(self, changes=changes)

@@ -1,4 +1,5 @@
-"""The status document: every unit with its conditions, versions and outputs, and rollouts.
+"""The status document: every unit with its conditions, versions and outputs, rollouts,
+and the open drift findings.
 
 One function builds it, for ``goldenpath status``, the JSON API and the web page alike.
 "Outdated" compares the version a unit runs with the recommended version of its
@@ -20,7 +21,8 @@ def status_document(store: StateStore) -> dict[str, Any]:
     notes = all_notes(store)
     units = [_unit(record, recommended, notes.get(record.id)) for record in records]
     rollouts = [r.to_json() for r in store.rollouts()]
-    return {"units": units, "rollouts": rollouts}
+    drift = [f.to_json() for f in store.drifts()]
+    return {"units": units, "rollouts": rollouts, "drift": drift}
 
 
 def history_document(store: StateStore, unit_id: str, limit: int = 50) -> dict[str, Any]:

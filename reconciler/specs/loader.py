@@ -18,6 +18,7 @@ import schemas
 from reconciler.errors import Problem, SpecError
 from reconciler.specs.codec import problem_json, problem_of, spec_json, spec_of
 from reconciler.specs.consistency import document_problems, second_document
+from reconciler.specs.drift import drift_problems, drift_settings
 from reconciler.specs.memo import ContentMemo, content_key
 from reconciler.specs.model import (
     Account,
@@ -224,6 +225,8 @@ def _load_document(doc: Document, expected: str) -> tuple[Any, list[Problem]]:
         where = posixpath.dirname(doc.file) or "the repo root"
         return None, [doc.problem("kind", f"expected kind {expected!r} in {where}, got {kind!r}")]
     problems = check_schema(doc, expected)
+    if not problems and expected == "Platform":
+        problems = drift_problems(doc)
     if problems:
         return None, problems
     problems = document_problems(doc, expected)
@@ -393,6 +396,7 @@ def _platform(doc: Document) -> Platform:
         lint_ignore_checks=tuple(spec.get("lint", {}).get("ignore_checks", ())),
         data_templates=tuple(spec.get("data_templates", ())),
         forge=ForgeConfig(**spec.get("forge", {})),
+        drift=drift_settings(spec.get("drift", {})),
         origin=_origin(doc, "metadata.name"),
         guardrail_exceptions=tuple(
             GuardrailException(e["rule"], tuple(e["units"]), e["reason"], str(e["expires"]),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from typing import Any, Literal
 
 UpdatePolicy = Literal["automatic", "manual"]
@@ -196,6 +197,31 @@ class ForgeConfig:
 CONNECTION_PROVIDERS = ("github", "gitlab", "bitbucket")
 
 
+# The unit kinds ``spec.drift.heal`` may name; the others there are unit ids or globs.
+HEAL_KINDS = ("environment", "service", "pipeline", "component")
+DEFAULT_DRIFT_INTERVAL = 600.0
+
+
+@dataclass(frozen=True)
+class DriftSettings:
+    """``spec.drift`` of goldenpath.yaml: scheduled drift detection and self-heal."""
+
+    interval: float | None = DEFAULT_DRIFT_INTERVAL
+    """Seconds within which every deployed stack is checked once; None: never (``off``)."""
+    heal: tuple[str, ...] = ()
+    """Unit kinds, unit ids or globs (``service/*/test``) whose drifted stacks are applied
+    again from git. A data template's unit is healed only when named by its exact id."""
+    calls_per_minute: int = 60
+    """AWS API calls per minute per account that drift checks may make."""
+
+    def heals(self, unit_id: str, *, holds_data: bool) -> bool:
+        """Whether a drifted stack of ``unit_id`` is applied again from git."""
+        if holds_data:
+            return unit_id in self.heal
+        kind = unit_id.split("/", 1)[0]
+        return any(entry == kind or fnmatchcase(unit_id, entry) for entry in self.heal)
+
+
 @dataclass(frozen=True)
 class GuardrailException:
     """``spec.guardrails.exceptions[]`` of goldenpath.yaml: a guardrail rule that does not
@@ -227,6 +253,7 @@ class Platform:
     # Templates whose stacks hold data: their data resources are kept on delete.
     data_templates: tuple[str, ...] = ()
     forge: ForgeConfig = field(default_factory=ForgeConfig)
+    drift: DriftSettings = field(default_factory=DriftSettings)
     origin: Origin = field(default_factory=lambda: Origin("goldenpath.yaml"))
     # Admins' exceptions to the guardrails (policies/), each with a reason and an end.
     guardrail_exceptions: tuple[GuardrailException, ...] = ()

@@ -12,6 +12,13 @@ Everything the engine needs is re-exported here; the modules behind it are inter
 
 from reconciler.state.clock import SYSTEM_CLOCK, Clock, SystemClock
 from reconciler.state.database import DEFAULT_URL
+from reconciler.state.drift import (
+    DRIFT_REASONS,
+    DriftAction,
+    DriftFinding,
+    DriftReason,
+    DriftReport,
+)
 from reconciler.state.history import DEPLOYMENT_STATUSES, Deployment, DeploymentStatus
 from reconciler.state.journal import Operation, OperationAction, OperationIntent, OperationState
 from reconciler.state.leases import Lease
@@ -25,6 +32,7 @@ from reconciler.state.units import Condition, ConditionType, UnitKind, UnitRecor
 __all__ = [
     "DEFAULT_URL",
     "DEPLOYMENT_STATUSES",
+    "DRIFT_REASONS",
     "SCHEMA_HEAD",
     "SYSTEM_CLOCK",
     "Clock",
@@ -32,6 +40,10 @@ __all__ = [
     "ConditionType",
     "Deployment",
     "DeploymentStatus",
+    "DriftAction",
+    "DriftFinding",
+    "DriftReason",
+    "DriftReport",
     "Lease",
     "Operation",
     "OperationAction",

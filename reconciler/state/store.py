@@ -20,7 +20,7 @@ import structlog
 from sqlalchemy.engine import URL, Connection, Engine
 
 from reconciler.errors import StateError
-from reconciler.state import cache, history, journal, leases, marks, rollouts, units
+from reconciler.state import cache, drift, history, journal, leases, marks, rollouts, units
 from reconciler.state.clock import SYSTEM_CLOCK, Clock
 from reconciler.state.database import (
     DEFAULT_URL,
@@ -30,6 +30,7 @@ from reconciler.state.database import (
     parse_url,
     translating_errors,
 )
+from reconciler.state.drift import DriftAction, DriftFinding, DriftReport
 from reconciler.state.history import Deployment, DeploymentStatus
 from reconciler.state.journal import Operation, OperationIntent, OperationState
 from reconciler.state.leases import Lease
@@ -337,6 +338,45 @@ class StateStore:
     def active_rollouts(self) -> list[Rollout]:
         """Rollouts still running."""
         return self.rollouts("running")
+
+    # Drift findings.
+
+    def record_drift(self, report: DriftReport) -> tuple[DriftFinding, bool]:
+        """Record what a drift check found; True with it when the finding is new."""
+        with self.transaction(f"recording the drift of {report.unit_id}") as tx:
+            return tx.record_drift(report)
+
+    def set_drift_action(
+        self, unit_id: str, action: DriftAction, message: str | None = None
+    ) -> DriftFinding | None:
+        """Change what is being done about the unit's open finding (None: it has none)."""
+        with self.transaction(f"updating the drift of {unit_id}") as tx:
+            return tx.set_drift_action(unit_id, action, message)
+
+    def resolve_drift(self, unit_id: str, resolution: str) -> DriftFinding | None:
+        """Close the unit's open finding (``in sync``, ``healed``, …); None if it had none."""
+        with self.transaction(f"resolving the drift of {unit_id}") as tx:
+            return tx.resolve_drift(unit_id, resolution)
+
+    def drift(self, unit_id: str) -> DriftFinding | None:
+        """The unit's open drift finding, or None."""
+        with self._reading(f"reading the drift of {unit_id}") as connection:
+            return drift.open_finding(connection, unit_id)
+
+    def drifts(self) -> list[DriftFinding]:
+        """Every open drift finding, by unit id."""
+        with self._reading("reading drift findings") as connection:
+            return drift.open_findings(connection)
+
+    def drift_findings_after(self, after_id: int = 0, limit: int = 100) -> list[DriftFinding]:
+        """Findings opened after ``after_id``, oldest first (a notifier's cursor)."""
+        with self._reading("reading new drift findings") as connection:
+            return drift.findings_after(connection, after_id, limit)
+
+    def drift_history(self, unit_id: str, limit: int = 50) -> list[DriftFinding]:
+        """A unit's drift findings, open and resolved, newest first."""
+        with self._reading(f"reading the drift history of {unit_id}") as connection:
+            return drift.unit_findings(connection, unit_id, limit)
 
     # Marks.
 

@@ -148,3 +148,24 @@ deliveries = sa.Table(
     sa.Column("received_at", UtcDateTime(), nullable=False),
     sa.Index("ix_deliveries_received_at", "received_at"),
 )
+
+# What scheduled drift checks found (reconciler.drift): one open finding per drifted unit,
+# resolved when the stack is back in line; notifiers read new ones by id.
+drift_findings = sa.Table(
+    "drift_findings",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+    sa.Column("unit_id", sa.String(), nullable=False),
+    sa.Column("reason", sa.String(), nullable=False),
+    sa.Column("message", sa.Text(), nullable=False),
+    sa.Column("details", sa.Text(), nullable=False),
+    sa.Column("signature", sa.String(), nullable=False),
+    sa.Column("action", sa.String(), nullable=False),
+    sa.Column("found_at", UtcDateTime(), nullable=False),
+    sa.Column("checked_at", UtcDateTime(), nullable=False),
+    sa.Column("resolved_at", UtcDateTime(), nullable=True),
+    sa.Column("resolution", sa.String(), nullable=False),
+    sa.Index("ix_drift_findings_unit_id_id", "unit_id", "id"),
+    sa.Index("ix_drift_findings_resolved_at", "resolved_at"),
+    sqlite_autoincrement=True,
+)

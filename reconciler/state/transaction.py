@@ -14,8 +14,9 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from reconciler.state import cache, history, journal, leases, marks, rollouts, units
+from reconciler.state import cache, drift, history, journal, leases, marks, rollouts, units
 from reconciler.state.clock import Clock
+from reconciler.state.drift import DriftAction, DriftFinding, DriftReport
 from reconciler.state.history import Deployment, DeploymentStart, DeploymentStatus
 from reconciler.state.journal import Operation, OperationIntent, OperationState
 from reconciler.state.rollouts import Rollout
@@ -88,6 +89,18 @@ class StateTransaction:
         return history.set_status(
             self._connection, deployment_id, "CANCELLING", message, self._clock.now()
         )
+
+    def record_drift(self, report: DriftReport) -> tuple[DriftFinding, bool]:
+        """Record a drift check's finding; True with it when it is new (see state.drift)."""
+        return drift.record_finding(self._connection, report, self._clock.now())
+
+    def set_drift_action(
+        self, unit_id: str, action: DriftAction, message: str | None = None
+    ) -> DriftFinding | None:
+        return drift.set_action(self._connection, unit_id, action, message)
+
+    def resolve_drift(self, unit_id: str, resolution: str) -> DriftFinding | None:
+        return drift.resolve_finding(self._connection, unit_id, resolution, self._clock.now())
 
     def save_rollout(self, rollout: Rollout) -> None:
         """Insert or replace a rollout."""

@@ -2,7 +2,8 @@
 
 This is what ``goldenpath status`` shows and what the planner compares the desired state
 with. Conditions follow Flux: ``Ready``, ``Reconciling`` and ``Stalled``, each with a
-reason, a message and the time it last flipped.
+reason, a message and the time it last flipped; ``Drifted`` joins them once a scheduled
+drift check has looked at the unit's stack.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from reconciler.state.rows import (
 )
 
 UnitKind = Literal["environment", "service", "pipeline", "component"]
-ConditionType = Literal["Ready", "Reconciling", "Stalled"]
+ConditionType = Literal["Ready", "Reconciling", "Stalled", "Drifted"]
 UNIT_KINDS: tuple[str, ...] = get_args(UnitKind)
 CONDITION_TYPES: tuple[str, ...] = get_args(ConditionType)
 

@@ -28,6 +28,7 @@ TABLES = {
     "rollouts",
     "revisions",
     "deliveries",
+    "drift_findings",
     VERSION_TABLE,
 }
 

@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import git
 import structlog
 
 from reconciler.errors import SourceError
 from reconciler.source.git import GitSource
+
+if TYPE_CHECKING:
+    from reconciler.source.branch_watcher import BranchWatcher
 
 log = structlog.get_logger(__name__)
 # What a fetch brings: branches, and the refs GitHub and GitLab keep for change requests.
@@ -34,16 +39,13 @@ class TrackedRepo:
     source: GitSource
     branch: str
     remote: bool
-    worktree: Path | None  # the local working tree to watch, when there is one
     _lock: threading.Lock
 
     @classmethod
     def open(cls, location: str, branch: str, cache: Path) -> TrackedRepo:
         path = Path(location)
         if path.exists():
-            source = GitSource.open(path)
-            tree = source.repo.working_tree_dir
-            return cls(source, branch, False, Path(tree) if tree else None, threading.Lock())
+            return cls(GitSource.open(path), branch, False, threading.Lock())
         mirror = cache / hashlib.sha256(location.encode()).hexdigest()[:16]
         try:
             if mirror.exists():
@@ -54,7 +56,7 @@ class TrackedRepo:
                 repo.create_remote("origin", location)
         except git.GitError as exc:
             raise SourceError(f"cannot prepare a mirror of {location}: {exc}") from exc
-        tracked = cls(GitSource(repo, ""), branch, True, None, threading.Lock())
+        tracked = cls(GitSource(repo, ""), branch, True, threading.Lock())
         tracked.fetch()
         return tracked
 
@@ -67,6 +69,16 @@ class TrackedRepo:
                 self.source.repo.git.fetch("--prune", "--quiet", "origin", *REFSPECS)
             except git.GitCommandError as exc:
                 raise SourceError(f"fetch failed: {exc.stderr.strip()}") from exc
+
+    def watch(self, moved: Callable[[str], None]) -> BranchWatcher | None:
+        """Call ``moved`` soon after a commit moves the tracked branch of a local repository
+        (None for a remote one: the poll and the webhooks tell of its changes). Its
+        refs are in git's common folder, also when the path is a linked worktree."""
+        if self.remote:
+            return None
+        from reconciler.source.branch_watcher import BranchWatcher
+
+        return BranchWatcher(Path(self.source.repo.common_dir), self.branch, moved)
 
     def head(self) -> str:
         """The commit the tracked branch points at now."""

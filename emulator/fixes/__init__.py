@@ -187,6 +187,16 @@ FIXES: tuple[Fix, ...] = (
         remedy="Keep the existing resource (updated in place) when moto cannot update it.",
         module="emulator.fixes.update_keeps_resource",
     ),
+    Fix(
+        name="last-updated-time",
+        moto_version=MOTO_VERSION,
+        bug="Stacks have no `LastUpdatedTime`: after an `UpdateStack` (by anyone) "
+        "`DescribeStacks` and `ListStacks` still show only `CreationTime`, so a change made "
+        "outside Goldenpath cannot be seen.",
+        remedy="Set it when an update (or an update change set) begins, as CloudFormation "
+        "does; a stack never updated has none.",
+        module="emulator.fixes.last_updated_time",
+    ),
 )
 
 _BY_NAME = {fix.name: fix for fix in FIXES}

@@ -475,6 +475,15 @@ def test_unchanged_update_without_parameters_is_refused(cfn: Any, names: Names) 
         cfn.update_stack(StackName=name, TemplateBody=NUMBERED)
 
 
+def test_unchanged_update_of_a_resource_without_properties_is_refused(
+    cfn: Any, names: Names
+) -> None:
+    name = names("bare")
+    create(cfn, name, BARE_TOPIC)
+    with pytest.raises(cfn.exceptions.ClientError, match=r"No updates are to be performed\."):
+        cfn.update_stack(StackName=name, TemplateBody=BARE_TOPIC)
+
+
 def test_stock_moto_still_performs_unchanged_updates(cfn: Any, names: Names) -> None:
     name = names("numbers")
     create(cfn, name, NUMBERED, Parameters=[{"ParameterKey": "Port", "ParameterValue": "80"}])

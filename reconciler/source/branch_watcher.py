@@ -44,6 +44,9 @@ WRITES: list[type[FileSystemEvent]] = [
     FileDeletedEvent,
     FileClosedEvent,
 ]
+# What watchdog passes on: the writes, and word that the kernel dropped events (which
+# needs no mask of its own, the kernel always reports it).
+PASSED: list[type[FileSystemEvent]] = [*WRITES, EventsLostEvent]
 PACKED_REFS = "packed-refs"
 
 
@@ -70,10 +73,10 @@ class BranchWatcher:
         self._observer = Observer()
         handler = _Handler(self)
         # Not recursive: packed-refs sits at the top, beside index, HEAD and objects/.
-        self._observer.schedule(handler, str(self.git_dir), event_filter=WRITES)
+        self._observer.schedule(handler, str(self.git_dir), event_filter=PASSED)
         # Recursive: a branch named release/1 lives in a folder of its own.
         self._observer.schedule(
-            handler, str(self.git_dir / "refs" / "heads"), recursive=True, event_filter=WRITES
+            handler, str(self.git_dir / "refs" / "heads"), recursive=True, event_filter=PASSED
         )
         self._observer.start()
 

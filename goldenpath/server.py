@@ -8,7 +8,6 @@ progress record what it has issued (the journal resumes the rest on the next sta
 
 from __future__ import annotations
 
-import os
 import signal
 import threading
 import time
@@ -27,7 +26,7 @@ from reconciler.checks.runner import ChangeChecks
 from reconciler.cloud import Cloud
 from reconciler.desired.reuse import BUILT_SERVICES
 from reconciler.drift import DriftWatch
-from reconciler.events import Event, EventQueue, LocalChange
+from reconciler.events import Event, EventQueue, LocalChange, SinkFull
 from reconciler.forges import ForgeSettings, RedactSecrets, SystemClock, open_forge
 from reconciler.loop import LoopSettings, ReconcileLoop
 from reconciler.render import Linter, Renderer
@@ -39,8 +38,6 @@ from reconciler.state import StateStore
 from reconciler.validation import CHECKED_UNITS
 
 log = structlog.get_logger(__name__)
-# Changes in the working tree within this many seconds make one reconcile.
-DEBOUNCE_SECONDS = 0.5
 # The state store's caches that can be derived again from content, pruned when long unused.
 # Not the memories (account roles, recommended versions) nor the pull-request plans.
 PRUNED_CACHES = (
@@ -116,43 +113,23 @@ def build_app(
 
 
 @contextmanager
-def watching(tree: Path | None, queue: EventQueue) -> Iterator[None]:
-    """Watch a local working tree; a burst of changes becomes one LocalChange event.
+def watching(tracked: TrackedRepo, queue: EventQueue) -> Iterator[None]:
+    """Watch a local repository's tracked branch; a commit becomes one LocalChange event
+    (a burst of ref writes, a rebase say, is one). Reads and uncommitted edits are not
+    watched, so an idle serve does nothing."""
 
-    Trailing edge: the event goes out once the tree has been quiet for a moment, so an
-    edit followed by ``git commit`` is seen after the commit, not between the two.
-    """
-    if tree is None:
-        yield
-        return
-    from watchdog.events import FileSystemEvent, FileSystemEventHandler
-    from watchdog.observers import Observer
+    def moved(ref: str) -> None:
+        try:
+            queue.put(LocalChange(ref))
+        except SinkFull:  # the reconciler is behind: the poll brings the head anyway
+            log.warning("serve.local_change_dropped", ref=ref)
 
-    class Handler(FileSystemEventHandler):
-        def __init__(self) -> None:
-            self.timer: threading.Timer | None = None
-            self.lock = threading.Lock()
-
-        def on_any_event(self, event: FileSystemEvent) -> None:
-            path = str(event.src_path)
-            if "/.goldenpath" in path:
-                return
-            change = LocalChange(os.path.relpath(path, tree))
-            with self.lock:
-                if self.timer is not None:
-                    self.timer.cancel()
-                self.timer = threading.Timer(DEBOUNCE_SECONDS, queue.put, (change,))
-                self.timer.daemon = True
-                self.timer.start()
-
-    observer = Observer()
-    observer.schedule(Handler(), str(tree), recursive=True)
-    observer.start()
+    watcher = tracked.watch(moved)
     try:
         yield
     finally:
-        observer.stop()
-        observer.join(timeout=5)
+        if watcher is not None:
+            watcher.close()
 
 
 def serve(
@@ -214,7 +191,7 @@ def serve(
     )
     server = _server(config)
     worker = threading.Thread(target=loop.run, args=(stop,), name="reconcile", daemon=True)
-    with watching(tracked.worktree, queue):
+    with watching(tracked, queue):
         # cfn-lint's rules and boto3's API models are loaded now, not when the first
         # change is waiting for them.
         threading.Thread(target=_warm_up, args=(linter, cloud), name="warm-up", daemon=True).start()

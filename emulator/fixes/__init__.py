@@ -125,6 +125,23 @@ FIXES: tuple[Fix, ...] = (
         module="emulator.fixes.getatt_list_form",
     ),
     Fix(
+        name="short-form-mapping",
+        moto_version=MOTO_VERSION,
+        bug="A short-form function whose argument is a YAML mapping (`!GetAZs {Ref: "
+        "'AWS::Region'}`, `!Base64 {'Fn::Sub': ...}`, `!ImportValue {'Fn::Sub': ...}`) "
+        "yields YAML node pairs, so the stack fails with a `KeyError` naming YAML nodes.",
+        remedy="Construct the mapping, as the long form `Fn::GetAZs: {Ref: ...}` reads.",
+        module="emulator.fixes.short_form_mapping",
+    ),
+    Fix(
+        name="short-form-condition",
+        moto_version=MOTO_VERSION,
+        bug="`!Condition Name` inside `!And`, `!Or` or `!Not` is read as `Fn::Condition`, "
+        "which moto does not evaluate: the condition comes out wrong without an error.",
+        remedy="Read it as `{Condition: Name}`, as CloudFormation does.",
+        module="emulator.fixes.short_form_condition",
+    ),
+    Fix(
         name="yaml-dates",
         moto_version=MOTO_VERSION,
         bug="YAML templates are read as YAML 1.1, so a plain `Version: 2012-10-17` in an IAM "
@@ -169,6 +186,16 @@ FIXES: tuple[Fix, ...] = (
         "`None`: its `Ref` and outputs vanish after the update.",
         remedy="Keep the existing resource (updated in place) when moto cannot update it.",
         module="emulator.fixes.update_keeps_resource",
+    ),
+    Fix(
+        name="last-updated-time",
+        moto_version=MOTO_VERSION,
+        bug="Stacks have no `LastUpdatedTime`: after an `UpdateStack` (by anyone) "
+        "`DescribeStacks` and `ListStacks` still show only `CreationTime`, so a change made "
+        "outside Goldenpath cannot be seen.",
+        remedy="Set it when an update (or an update change set) begins, as CloudFormation "
+        "does; a stack never updated has none.",
+        module="emulator.fixes.last_updated_time",
     ),
 )
 

@@ -9,7 +9,8 @@ carries no parameters.
 
 The patch resolves both sides the way CloudFormation does (given value, else previous
 value when asked, else the template default; numbers and lists compared as text) and
-compares the parsed templates.
+compares the parsed templates, a resource without ``Properties`` equal to one with empty
+ones (moto adds those to the stored template).
 """
 
 from __future__ import annotations
@@ -70,10 +71,22 @@ def submitted_parameters(
     return given
 
 
+def _with_properties(template: Any) -> Any:
+    """The template with ``Properties: {}`` on each resource that has none: moto adds them
+    to the stored template as it creates the stack (see ``resource-without-properties``)."""
+    if not isinstance(template, dict) or not isinstance(template.get("Resources"), dict):
+        return template
+    resources = {
+        logical_id: {"Properties": {}, **resource} if isinstance(resource, dict) else resource
+        for logical_id, resource in template["Resources"].items()
+    }
+    return {**template, "Resources": resources}
+
+
 def is_unchanged(stack: Any, template_body: str, incoming: list[dict[str, Any]]) -> bool:
     """Whether an update submits the stack's current template and parameter values."""
     new_template = stack.parse_template(template_body)
-    if new_template != stack.template_dict:
+    if _with_properties(new_template) != _with_properties(stack.template_dict):
         return False
     declared = stack.template_dict.get("Parameters") or {}
     before = resolve_parameters(declared, stack.parameters or {})

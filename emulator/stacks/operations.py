@@ -28,6 +28,7 @@ from typing import Any
 import structlog
 
 from emulator.faults import FAULTS, FaultPlan
+from emulator.fixes.last_updated_time import mark_updated
 from emulator.stacks.hooks import Operation, OperationAborted, ResourceFailure, running
 from emulator.stacks.ledger import forget_resource, ledger_of, record_resource, set_stack_status
 from emulator.stacks.outputs import exports_in_use, publish, withdraw_exports
@@ -194,6 +195,7 @@ def start_update(
         "parameters": dict(stack.parameters or {}),
         "outputs": ledger.outputs,
     }
+    mark_updated(stack)  # fix ``last-updated-time``
     set_stack_status(stack, "UPDATE_IN_PROGRESS", "User Initiated")
     _hold(run, lambda: _update(run, request))
 

@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,8 @@ from tests.e2e.world import GOLDENPATH, free_port, wait_for
 from tests.support.platform_repo import GIT_ENV, PlatformRepo, small_platform, write_service
 
 pytestmark = pytest.mark.slow
+# How long serve is left alone before a test says it did nothing.
+IDLE_S = 2.5
 
 
 @dataclass
@@ -105,8 +108,29 @@ def test_a_commit_in_the_working_tree_is_applied_without_waiting_for_a_poll(serv
     assert served.events("loop.reconcile")[-1]["reason"] != "poll"
 
 
-def test_an_unchanged_head_is_skipped(served: Served) -> None:
+def test_an_idle_serve_does_no_work_until_a_commit(served: Served) -> None:
+    # serve's own reads of .git (each look at the head) must not wake it up again.
+    time.sleep(IDLE_S)
+    assert served.events("loop.unchanged") == []
+    assert len(served.events("loop.reconcile")) == 1
+    served.repo.commit("an empty commit moves the branch")
+    wait_for(lambda: len(served.events("loop.reconcile")) == 2, "the commit's reconcile")
+    time.sleep(IDLE_S)
+    assert len(served.events("loop.reconcile")) == 2
+    assert served.events("loop.unchanged") == []
+
+
+def test_an_uncommitted_edit_does_no_work(served: Served) -> None:
     (served.repo.root / "notes.txt").write_text("not committed\n")
+    write_service(served.repo, "web", instances="- {name: test, environment: test}")
+    time.sleep(IDLE_S)
+    assert served.events("loop.unchanged") == []
+    assert len(served.events("loop.reconcile")) == 1
+
+
+def test_a_rewritten_ref_with_the_same_head_is_skipped(served: Served) -> None:
+    ref = served.repo.root / ".git" / "refs" / "heads" / "main"
+    ref.write_text(ref.read_text())
     wait_for(lambda: served.events("loop.unchanged"), "the loop to look and skip")
     assert len(served.events("loop.reconcile")) == 1
     assert len(served.history("service/web/test")) == 1

@@ -475,6 +475,15 @@ def test_unchanged_update_without_parameters_is_refused(cfn: Any, names: Names) 
         cfn.update_stack(StackName=name, TemplateBody=NUMBERED)
 
 
+def test_unchanged_update_of_a_resource_without_properties_is_refused(
+    cfn: Any, names: Names
+) -> None:
+    name = names("bare")
+    create(cfn, name, BARE_TOPIC)
+    with pytest.raises(cfn.exceptions.ClientError, match=r"No updates are to be performed\."):
+        cfn.update_stack(StackName=name, TemplateBody=BARE_TOPIC)
+
+
 def test_stock_moto_still_performs_unchanged_updates(cfn: Any, names: Names) -> None:
     name = names("numbers")
     create(cfn, name, NUMBERED, Parameters=[{"ParameterKey": "Port", "ParameterValue": "80"}])
@@ -588,8 +597,6 @@ def test_stock_moto_still_sees_resources_without_properties_as_changed(
 
 def test_every_fix_has_a_stock_moto_canary() -> None:
     here = Path(__file__).parent
-    sources = "".join(
-        path.read_text() for path in (here / "test_fixes.py", here / "test_concurrency.py")
-    )
+    sources = "".join(path.read_text() for path in sorted(here.glob("test_*.py")))
     missing = [fix.name for fix in FIXES if f'disabled("{fix.name}")' not in sources]
     assert missing == []

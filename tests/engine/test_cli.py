@@ -126,11 +126,6 @@ def test_plan_refresh_describes_each_account_once(cycle: Harness) -> None:
     assert not planned.plan.has_changes
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the emulator leaves LastUpdatedTime unset after UpdateStack (reported to the "
-    "emulator's owner); real CloudFormation sets it, and plan --refresh relies on it",
-)
 def test_plan_refresh_finds_a_stack_changed_outside_goldenpath(cycle: Harness) -> None:
     assert cycle.apply().report.ok
     cfn = cycle.aws.client("cloudformation", cycle.accounts.test)
@@ -148,3 +143,27 @@ def test_plan_refresh_finds_a_stack_changed_outside_goldenpath(cycle: Harness) -
     environment = planned.of("environment/test")
     assert environment is not None and environment.action == "update"
     assert "changed outside Goldenpath" in environment.reason
+
+
+def test_plan_refresh_on_the_command_line_names_the_outside_change(cycle: Harness) -> None:
+    assert cycle.apply().report.ok
+    cfn = cycle.aws.client("cloudformation", cycle.accounts.test)  # another client than ours
+    body = cycle.aws.template(cycle.accounts.test, "goldenpath-environment-test")
+    cfn.update_stack(
+        StackName="goldenpath-environment-test",
+        TemplateBody=body.replace("Description: Environment test", "Description: by hand"),
+    )
+    cfn.get_waiter("stack_update_complete").wait(
+        StackName="goldenpath-environment-test", WaiterConfig={"Delay": 1}
+    )
+
+    recorded = goldenpath("plan", str(cycle.repo.root), "--output", "json", *options(cycle))
+    live = goldenpath(
+        "plan", str(cycle.repo.root), "--refresh", "--output", "json", *options(cycle)
+    )
+
+    assert recorded.code == 0, recorded.stderr
+    assert live.code == 2, live.stderr
+    changed = [u for u in live.json()["units"] if u["action"] != "noop"]
+    assert [(u["id"], u["action"]) for u in changed] == [("environment/test", "update")]
+    assert changed[0]["reason"] == "the stack was changed outside Goldenpath"

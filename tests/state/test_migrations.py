@@ -27,6 +27,7 @@ TABLES = {
     "rollouts",
     "revisions",
     "deliveries",
+    "tokens",
     VERSION_TABLE,
 }
 

@@ -20,7 +20,15 @@ from reconciler.apply.engine import Reconciler
 from reconciler.caching import committed_snapshot
 from reconciler.checks.runner import ChangeChecks
 from reconciler.errors import GoldenpathError
-from reconciler.events import ChangeRequest, Event, EventQueue, LocalChange, Ping, Push
+from reconciler.events import (
+    ChangeRequest,
+    Event,
+    EventQueue,
+    LocalChange,
+    Ping,
+    Push,
+    RetryRequested,
+)
 from reconciler.forges import CommitStatus, Forge, ForgeError, wording
 from reconciler.source.tracked import TrackedRepo
 from reconciler.state import StateStore
@@ -106,15 +114,18 @@ class ReconcileLoop:
             log.info("loop.ping", forge=item.forge, repo=item.repo)
         elif isinstance(item, LocalChange):
             self.reconcile(f"files changed: {item.path}")
+        elif isinstance(item, RetryRequested):
+            self.reconcile(f"retry of {item.unit_id} requested by {item.actor}", force=True)
 
-    def reconcile(self, reason: str, commit: str | None = None) -> None:
-        """Apply the tracked branch's head, unless nothing can have changed."""
+    def reconcile(self, reason: str, commit: str | None = None, *, force: bool = False) -> None:
+        """Apply the tracked branch's head, unless nothing can have changed (``force``:
+        a person asked for it)."""
         self.tracked.fetch()
         head = self.tracked.head()
         if commit is not None and commit != head and not self.tracked.has(commit):
             log.warning("loop.unknown_commit", commit=commit, head=head)
         seen = self.store.seen_revision(self.tracked.branch)
-        if head == seen and not self.retry_pending and not self.store.in_flight():
+        if head == seen and not force and not self.retry_pending and not self.store.in_flight():
             # Quiet for the timer; said aloud when a push or an edit asked for the work.
             say = log.debug if reason == "poll" else log.info
             say("loop.unchanged", head=head, reason=reason)

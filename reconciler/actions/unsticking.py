@@ -33,7 +33,7 @@ from reconciler.apply.conditions import Outcome, summarize
 from reconciler.apply.holders import dead_here, holder_name
 from reconciler.apply.interventions import CANCEL_ACTION
 from reconciler.apply.stack_ops import InFlight, StackOps
-from reconciler.cloud import Cloud, CloudRejected, StackState, failure_message
+from reconciler.cloud import Cloud, CloudRejected, StackEvent, StackState, failure_message
 from reconciler.errors import ActionConflict, ActionInputInvalid, CloudError, Waiting
 from reconciler.state import Deployment, DeploymentStatus, StateStore
 
@@ -260,7 +260,13 @@ class StackInterventions:
             events = self.cloud.events(started.stack.ref.target, started.stack.ref.name, 50)
         except (CloudError, Waiting):
             events = ()
-        return f"{final.status}: {failure_message(events, final.status_reason)}"
+        # Only what this rollback did: the events since its UPDATE_ROLLBACK_IN_PROGRESS.
+        since: list[StackEvent] = []
+        for event in events:
+            since.append(event)
+            if event.is_stack and event.status == "UPDATE_ROLLBACK_IN_PROGRESS":
+                break
+        return f"{final.status}: {failure_message(since, final.status_reason)}"
 
     def _lease(self, unit_id: str) -> bool:
         ttl = self.settings.lease_ttl

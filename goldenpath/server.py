@@ -74,12 +74,18 @@ class StoredDeliveries:
 
 
 def build_app(
-    store: StateStore, sink: Any, environ: dict[str, str], environment_order: tuple[str, ...] = ()
+    store: StateStore,
+    sink: Any,
+    environ: dict[str, str],
+    environment_order: tuple[str, ...] = (),
+    cloud: Cloud | None = None,
 ) -> Any:
+    """The HTTP app: webhooks, the JSON API and the pages; with ``cloud``, the write
+    actions too (cancel, retry, continue-update-rollback: each needs a token)."""
     from fastapi import FastAPI
 
     from webhooks.receiver import webhook_router
-    from webhooks.settings import ReceiverSettings
+    from webhooks.settings import ApiSettings, ReceiverSettings
 
     app = FastAPI(title="Goldenpath", docs_url="/api/docs", openapi_url="/api/openapi.json")
     app.include_router(
@@ -88,7 +94,15 @@ def build_app(
     from webhooks.api import status_router
     from webhooks.views import ViewSettings
 
-    app.include_router(status_router(store, ViewSettings(environment_order=environment_order)))
+    access = ApiSettings.from_env(environ)
+    if cloud is not None:
+        from reconciler.actions import StackInterventions
+        from webhooks.actions import WriteApi, action_router
+
+        writes = WriteApi(store, StackInterventions(store, cloud), sink.put, access)
+        app.include_router(action_router(writes))
+    shown = ViewSettings(environment_order=environment_order)
+    app.include_router(status_router(store, shown, access=access))
     return app
 
 
@@ -168,7 +182,9 @@ def serve(
         queue,
         LoopSettings(interval=options.interval, public_url=public_url),
     )
-    app = build_app(store, NotingSink(queue, loop), environ, platform_of(tracked).rollout_order)
+    app = build_app(
+        store, NotingSink(queue, loop), environ, platform_of(tracked).rollout_order, cloud
+    )
     config = uvicorn.Config(
         app, host=options.host, port=options.port, log_config=None, access_log=False, lifespan="off"
     )

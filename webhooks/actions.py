@@ -55,7 +55,7 @@ from reconciler.errors import (
     UnitNotFound,
     Waiting,
 )
-from reconciler.events import RetryRequested
+from reconciler.events import RetryRequested, SinkFull
 from reconciler.state import StateStore
 from webhooks.settings import ApiSettings
 from webhooks.views import UnknownUnit, check_unit_id
@@ -152,9 +152,15 @@ def _do(
 ) -> JSONResponse:
     if action == "retry":
         requested = request_retry(api.store, unit_id, actor)
-        api.on_retry(RetryRequested(unit_id, actor.label))
+        message = requested.message
+        try:
+            api.on_retry(RetryRequested(unit_id, actor.label))
+        except SinkFull:
+            # Recorded all the same: the reconciler's next poll takes it.
+            log.warning("actions.retry_not_queued", unit=unit_id)
+            message += "; the reconciler is busy, it retries at its next poll"
         document = {"unit": unit_id, "action": action, "was": requested.was}
-        return JSONResponse({**document, "message": requested.message}, ACCEPTED)
+        return JSONResponse({**document, "message": message}, ACCEPTED)
     if action == "cancel":
         started = api.interventions.cancel(unit_id, actor)
     else:

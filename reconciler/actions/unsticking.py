@@ -116,7 +116,10 @@ class StackInterventions:
             self.cloud.cancel_update(stack.ref.target, stack.ref.name, token)
         except (CloudError, Waiting) as exc:
             self._undo_cancel(deployment, last[0] if last else None)
-            raise _refused(exc, stack, "cancel") from exc
+            conflict = _refusal(exc, stack, "cancel")
+            if conflict is None:
+                raise
+            raise conflict from exc
         log.info("actions.cancel_sent", unit=unit_id, actor=actor.label, stack=stack.ref.name)
         return Started(unit_id, CANCEL_ACTION, actor, stack, deployment)
 
@@ -163,7 +166,10 @@ class StackInterventions:
                 )
             except (CloudError, Waiting) as exc:
                 self.store.finish_deployment(deployment.id, "FAILED", f"not sent: {exc}")
-                raise _refused(exc, stack, ROLLBACK_ACTION) from exc
+                conflict = _refusal(exc, stack, ROLLBACK_ACTION)
+                if conflict is None:
+                    raise
+                raise conflict from exc
         except BaseException:
             self.store.release_lease(unit_id, self.holder)
             raise
@@ -294,10 +300,11 @@ def check_skip(skip: Sequence[str]) -> tuple[str, ...]:
     return tuple(skip)
 
 
-def _refused(exc: BaseException, stack: LiveStack, action: str) -> Exception:
-    """CloudFormation's refusal as the action's error (a race: the status moved on)."""
+def _refusal(exc: Exception, stack: LiveStack, action: str) -> ActionConflict | None:
+    """CloudFormation refusing the request itself (the status moved on, a skip it does not
+    allow) as the action's conflict; None for other failures, which stay what they are."""
     if isinstance(exc, CloudRejected) and exc.code == "ValidationError":
         return ActionConflict(
             f"CloudFormation refused to {action} {stack.ref.name}: {exc.aws_message}"
         )
-    return exc if isinstance(exc, Exception) else RuntimeError(str(exc))
+    return None

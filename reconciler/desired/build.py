@@ -16,11 +16,21 @@ from typing import Any
 from reconciler.desired.catalog import Catalog
 from reconciler.desired.graph import order_units
 from reconciler.desired.reuse import Built
-from reconciler.desired.rules import at_field, check_team, resolve_bindings, stack_name_problems
+from reconciler.desired.rules import (
+    at_field,
+    check_team,
+    refused_target,
+    repository_of,
+    repository_problem,
+    resolve_bindings,
+    stack_name_problems,
+)
 from reconciler.desired.units import (
+    INFRASTRUCTURE_OF,
     DesiredState,
     InstanceRef,
     Unit,
+    UnitKind,
     environment_id,
     instance_id,
     named_stack,
@@ -104,6 +114,7 @@ class Builder:
     # Units whose own spec has errors: never built, so never applied; the plan blocks them.
     invalid: dict[str, str] = field(default_factory=dict)
     added: list[Unit] = field(default_factory=list)  # by the service being built
+    _service_since: int = 0  # where the problems of the service being built start
 
     def environment(self, env: Environment) -> None:
         since = len(self.problems)
@@ -130,15 +141,16 @@ class Builder:
             pinned=env.template.minor is not None,
             holds_data=version.name in self.specs.platform.data_templates,
         )
-        errors = [p for p in self.problems[since:] if p.severity == "error"]
-        if errors:
-            self.invalid[unit_id] = str(errors[0])
+        errors = [str(p) for p in self.problems[since:] if p.severity == "error"]
+        refused = self._refused(unit)
+        if errors or refused:
+            self.invalid[unit_id] = errors[0] if errors else str(refused)
         else:
             self.units[unit_id] = unit
 
     def service(self, service: Service) -> Built:
         """Add the units of ``service``; returns what was added, for the memo."""
-        problems_before = len(self.problems)
+        problems_before = self._service_since = len(self.problems)
         invalid_before = set(self.invalid)
         self.added = []
         denials = self._check_team(service)
@@ -155,10 +167,12 @@ class Builder:
         return Built(self.added, self.problems[problems_before:], denied, invalid)
 
     def _add(self, unit: Unit, since: int) -> None:
-        """Add ``unit`` unless problems were found while building it (from ``since`` on)."""
-        errors = [p for p in self.problems[since:] if p.severity == "error"]
-        if errors:
-            self.invalid[unit.id] = str(errors[0])
+        """Add ``unit`` unless problems were found while building it (from ``since`` on),
+        or its target is refused."""
+        errors = [str(p) for p in self.problems[since:] if p.severity == "error"]
+        refused = self._refused(unit)
+        if errors or refused:
+            self.invalid[unit.id] = errors[0] if errors else str(refused)
             return
         self.units[unit.id] = unit
         self.added.append(unit)
@@ -188,6 +202,8 @@ class Builder:
         version, bundle = chosen
         if not self._compatible(bundle, env, origin, at):
             return
+        if not self._repository_read(service, bundle, unit_id, "service"):
+            return
         bindings = self._bindings(service, instance, at)
         inputs = self._inputs(bundle, "service", instance.inputs, origin, f"{at}.inputs")
         env_unit = environment_id(env.name)
@@ -210,7 +226,7 @@ class Builder:
                 instance=instance.name,
                 team=service.team,
                 bindings=bindings,
-                repository=_repository(service),
+                repository=repository_of(service, self.specs.platform),
                 updates=service.updates,
                 pinned=ref.minor is not None,
                 holds_data=version.name in self.specs.platform.data_templates,
@@ -236,6 +252,8 @@ class Builder:
                     "pipeline_infrastructure; remove spec.pipeline",
                 )
             )
+            return
+        if not self._repository_read(service, bundle, unit_id, "pipeline"):
             return
         instances = tuple(
             InstanceRef(instance_id(service.name, i.name), i.name, i.environment)
@@ -265,7 +283,7 @@ class Builder:
                 service=service.name,
                 team=service.team,
                 instances=instances,
-                repository=_repository(service),
+                repository=repository_of(service, self.specs.platform),
                 updates=service.updates,
                 pinned=service.template.minor is not None,
             ),
@@ -351,6 +369,26 @@ class Builder:
             )
         return ok
 
+    def _refused(self, unit: Unit) -> str | None:
+        """Why ``unit`` may not be built although its own spec is fine, or None."""
+        if self.specs.platform_error is not None:
+            return f"not built while goldenpath.yaml is in error: {self.specs.platform_error}"
+        return refused_target(unit.target)
+
+    def _repository_read(
+        self, service: Service, bundle: Bundle, unit_id: str, kind: UnitKind
+    ) -> bool:
+        """False (the unit left unbuilt) when its template reads a repository field the
+        service and the platform leave unset; the problem is reported once a service."""
+        file = bundle.infrastructure[INFRASTRUCTURE_OF[kind]]
+        problem = repository_problem(service, self.specs.platform, file, kind)
+        if problem is None:
+            return True
+        if problem not in self.problems[self._service_since :]:
+            self.problems.append(problem)
+        self.invalid[unit_id] = str(problem)
+        return False
+
     def _bindings(self, service: Service, instance: Instance, at: str) -> dict[str, str]:
         return resolve_bindings(self.specs, instance, at, self.problems)
 
@@ -364,15 +402,3 @@ class Builder:
         values, found = check_inputs(schema, given, origin=Origin(origin.file, origin.line, field_))
         self.problems += found
         return values
-
-
-def _repository(service: Service) -> dict[str, str | None]:
-    repo = service.repository
-    if repo is None:
-        return {}
-    return {
-        "id": repo.id,
-        "branch": repo.branch,
-        "connection_arn": repo.connection_arn,
-        "provider": repo.provider,
-    }

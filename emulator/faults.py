@@ -268,6 +268,14 @@ class FaultBook:
                     failures.append(fault)
             return FaultPlan(delay_seconds=delay, failures=tuple(failures))
 
+    def fails_rollback(self, account: str, region: str, stack_name: str) -> bool:
+        """Whether a fault in force still makes this stack's update rollback fail."""
+        with self._lock:
+            return any(
+                fault.rollback_fails and fault.applies_to(account, region, stack_name, "update")
+                for fault in self._faults.values()
+            )
+
     def fire(self, fault: Fault) -> bool:
         """Use a failure once; False when it was used up meanwhile (then nothing fails)."""
         with self._lock:

@@ -29,12 +29,12 @@ def install() -> None:
         from moto.cloudformation.responses import CloudFormationResponse
 
         from emulator import drift
-        from emulator.stacks import api, change_sets
+        from emulator.stacks import api, change_sets, recovery
         from emulator.stacks.hooks import install_hooks
         from emulator.stacks.ledger import ledger_of
 
         install_hooks()
-        for actions in (api.ACTIONS, change_sets.ACTIONS, drift.ACTIONS):
+        for actions in (api.ACTIONS, change_sets.ACTIONS, drift.ACTIONS, recovery.ACTIONS):
             for name, action in actions.items():
                 setattr(CloudFormationResponse, name, action)
 

@@ -13,8 +13,10 @@ import os
 import sys
 from collections.abc import Sequence
 
-DESCRIPTION = ("Goldenpath: versioned Proton templates and specs in git, validated, planned and "
-               "applied through CloudFormation.")
+DESCRIPTION = (
+    "Goldenpath: versioned Proton templates and specs in git, validated, planned and "
+    "applied through CloudFormation."
+)
 
 COMMANDS = {
     "validate": "offline checks: schemas, templates, versions, access, compatibility, render, "
@@ -26,13 +28,17 @@ COMMANDS = {
     "status": "units, their conditions, versions and outputs",
     "history": "the deployment history of one unit",
     "policy": "guardrail policies: `policy test` runs the Rego tests of policies/",
+    "cancel": "cancel a unit's stack update in progress and wait for its rollback",
+    "retry": "try a failed unit again now instead of at the next commit",
+    "continue-update-rollback": "finish a rollback that failed, skipping named resources",
+    "token": "create, list and revoke the API tokens of teams and admins",
     "serve": "the long-running reconciler, webhooks, API and web page",
     "demo": "the embedded emulator, SQLite and the example repo, served on 127.0.0.1:8080",
     "emulator": "the embedded AWS emulator as a standalone process",
     "import": "write a platform repo that adopts the stacks AWS Proton left in the accounts",
 }
 # Commands whose module name differs from the command (``import`` is a Python keyword).
-MODULES = {"import": "import_"}
+MODULES = {"import": "import_", "continue-update-rollback": "continue_update_rollback"}
 
 
 def _module(name: str) -> str:

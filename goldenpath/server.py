@@ -91,12 +91,15 @@ def build_app(
     sink: Any,
     environ: dict[str, str],
     environment_order: tuple[str, ...] = (),
+    cloud: Cloud | None = None,
     drift: DriftWatch | None = None,
 ) -> Any:
+    """The HTTP app: webhooks, the JSON API and the pages; with ``cloud``, the write
+    actions too (cancel, retry, continue-update-rollback: each needs a token)."""
     from fastapi import FastAPI
 
     from webhooks.receiver import webhook_router
-    from webhooks.settings import ReceiverSettings
+    from webhooks.settings import ApiSettings, ReceiverSettings
 
     app = FastAPI(title="Goldenpath", docs_url="/api/docs", openapi_url="/api/openapi.json")
     app.include_router(
@@ -105,10 +108,16 @@ def build_app(
     from webhooks.api import status_router
     from webhooks.views import ViewSettings
 
+    access = ApiSettings.from_env(environ)
+    if cloud is not None:
+        from reconciler.actions import StackInterventions
+        from webhooks.actions import WriteApi, action_router
+
+        writes = WriteApi(store, StackInterventions(store, cloud), sink.put, access)
+        app.include_router(action_router(writes))
     calls = (lambda: dict(drift.calls)) if drift is not None else None
-    app.include_router(
-        status_router(store, ViewSettings(environment_order=environment_order), drift_calls=calls)
-    )
+    shown = ViewSettings(environment_order=environment_order)
+    app.include_router(status_router(store, shown, drift_calls=calls, access=access))
     return app
 
 
@@ -184,7 +193,12 @@ def serve(
     )
     loop.drift = DriftWatch(store, cloud, loop.applied_head_plan, holder=engine.holder)
     app = build_app(
-        store, NotingSink(queue, loop), environ, platform_of(tracked).rollout_order, loop.drift
+        store,
+        NotingSink(queue, loop),
+        environ,
+        platform_of(tracked).rollout_order,
+        cloud,
+        loop.drift,
     )
     config = uvicorn.Config(
         app, host=options.host, port=options.port, log_config=None, access_log=False, lifespan="off"

@@ -15,7 +15,14 @@ place, always with ``raise ... from exc``.
     ├── CloudError               the cloud refused or failed an operation
     ├── StateError               the state store is unusable (schema, connection)
     ├── LeaseHeld                another process is operating on the unit
-    └── SourceError              the platform repo cannot be read (clone, fetch, revision)
+    ├── SourceError              the platform repo cannot be read (clone, fetch, revision)
+    ├── ActionRefused            a write action (cancel, retry, ...) cannot be done as asked
+    │   ├── UnitNotFound         no such unit is recorded
+    │   ├── ActionConflict       the unit or its stack is not in a state the action fits
+    │   └── ActionInputInvalid   the request itself is malformed (names the field)
+    └── AccessRefused            the caller may not make this write request
+        ├── NotAuthenticated     no token, or one that is malformed, unknown or revoked
+        └── NotPermitted         a valid token whose scope does not cover the unit
 """
 
 from __future__ import annotations
@@ -119,3 +126,36 @@ class LeaseHeld(GoldenpathError):
 
 class SourceError(GoldenpathError):
     """The platform repo could not be read: a bad path, clone URL or revision."""
+
+
+class ActionRefused(GoldenpathError):
+    """A write action on a unit (cancel, retry, continue-update-rollback) cannot be done.
+
+    Nothing was changed in the cloud or the state store; the message says why and what
+    would make the action possible.
+    """
+
+
+class UnitNotFound(ActionRefused):
+    """No unit with that id is recorded in the state store."""
+
+
+class ActionConflict(ActionRefused):
+    """The unit or its stack is not in a state the action applies to (no stack yet, a
+    stack that is not updating, nothing to retry ...)."""
+
+
+class ActionInputInvalid(ActionRefused):
+    """The request is malformed: a field is missing, of the wrong type, or unknown."""
+
+
+class AccessRefused(GoldenpathError):
+    """A write request's credentials do not allow it; nothing was changed."""
+
+
+class NotAuthenticated(AccessRefused):
+    """No token was sent, or it is malformed, unknown or revoked (HTTP 401)."""
+
+
+class NotPermitted(AccessRefused):
+    """The token is valid, but its scope does not cover the unit (HTTP 403)."""

@@ -10,7 +10,8 @@ round.
     ├── Push            new commits on a branch: reconcile that commit
     ├── ChangeRequest   a pull/merge request changed: validate and plan its head
     ├── Ping            the forge checked that the hook reaches us
-    └── LocalChange     files of a local working tree changed (watchdog): look again
+    ├── LocalChange     files of a local working tree changed (watchdog): look again
+    └── RetryRequested  a person asked to retry a unit now (the write API)
 
 Events travel through an :class:`EventSink`; :class:`EventQueue` is the in-memory one the
 reconciler reads from.
@@ -97,9 +98,17 @@ class LocalChange:
     path: str = ""
 
 
+@dataclass(frozen=True)
+class RetryRequested:
+    """A person cleared a unit's stall (``reconciler.actions.retry``): reconcile now."""
+
+    unit_id: str
+    actor: str  # as the unit's history names them
+
+
 # What a forge delivery becomes (the receiver's output).
 ForgeEvent = Push | ChangeRequest | Ping
-Event = ForgeEvent | LocalChange
+Event = ForgeEvent | LocalChange | RetryRequested
 """Any domain event the receiver enqueues."""
 
 

@@ -27,7 +27,15 @@ from reconciler.caching import committed_snapshot, prune_unused
 from reconciler.checks.runner import ChangeChecks
 from reconciler.drift import DriftWatch
 from reconciler.errors import GoldenpathError
-from reconciler.events import ChangeRequest, Event, EventQueue, LocalChange, Ping, Push
+from reconciler.events import (
+    ChangeRequest,
+    Event,
+    EventQueue,
+    LocalChange,
+    Ping,
+    Push,
+    RetryRequested,
+)
 from reconciler.forges import CommitStatus, Forge, ForgeError, wording
 from reconciler.plan.model import Live
 from reconciler.plan.planning import Planned
@@ -149,6 +157,8 @@ class ReconcileLoop:
             log.info("loop.ping", forge=item.forge, repo=item.repo)
         elif isinstance(item, LocalChange):
             self.reconcile(f"files changed: {item.path}")
+        elif isinstance(item, RetryRequested):
+            self.reconcile(f"retry of {item.unit_id} requested by {item.actor}", force=True)
 
     def watch_drift(self) -> None:
         """Let the drift watch check what is due; apply from git what it asks to heal."""
@@ -178,17 +188,20 @@ class ReconcileLoop:
         reason: str,
         commit: str | None = None,
         heal: Mapping[str, Live | None] | None = None,
+        *,
+        force: bool = False,
     ) -> Applied | None:
         """Apply the tracked branch's head, unless nothing can have changed.
 
-        ``heal``: drifted stacks to apply again from git (see ``reconciler.drift``).
+        ``heal``: drifted stacks to apply again from git (see ``reconciler.drift``);
+        ``force``: a person asked for it (a retry).
         """
         self.tracked.fetch()
         head = self.tracked.head()
         if commit is not None and commit != head and not self.tracked.has(commit):
             log.warning("loop.unknown_commit", commit=commit, head=head)
         seen = self.store.seen_revision(self.tracked.branch)
-        quiet = not heal and not self.retry_pending
+        quiet = not heal and not force and not self.retry_pending
         if head == seen and quiet and not self.store.in_flight():
             # Quiet for the timer; said aloud when a push or an edit asked for the work.
             say = log.debug if reason == "poll" else log.info

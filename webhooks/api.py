@@ -1,7 +1,10 @@
 """The read-only HTTP face of the state store: JSON API, health, metrics, and the web page.
 
 ``status_router(store)`` returns one ``APIRouter`` that ``goldenpath serve`` mounts next
-to the webhook receiver. Every route is a GET; other methods get 405.
+to the webhook receiver. Every route is a GET; other methods get 405 (the few writes are
+``webhooks.actions``'). Reading is open unless ``ApiSettings.read_token_required``
+(``GOLDENPATH_API_READ_TOKEN_REQUIRED``): then the API and the pages need a token of any
+scope (401 without), while /healthz and /metrics stay open for probes and scrapers.
 
     GET /healthz                          200 {"status": "ok"} | 503 when the store fails
     GET /metrics                          Prometheus text format (read at most every 15 s)
@@ -26,14 +29,16 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import structlog
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from reconciler.errors import StateError
+from reconciler.actions import authenticate
+from reconciler.errors import NotAuthenticated, StateError
 from reconciler.state import DEPLOYMENT_STATUSES, DRIFT_REASONS, StateStore
 from reconciler.state.rollouts import ROLLOUT_STATUSES
 from reconciler.state.units import UNIT_KINDS
-from webhooks.pages import page_router
+from webhooks.pages import ReadRefusal, page_router
+from webhooks.settings import ApiSettings
 from webhooks.views import (
     STATES,
     UnknownPlan,
@@ -62,6 +67,7 @@ def status_router(
     *,
     monotonic: Callable[[], float] = time.monotonic,
     drift_calls: Callable[[], Mapping[str, int]] | None = None,
+    access: ApiSettings | None = None,
 ) -> APIRouter:
     """The JSON API, /healthz, /metrics and the web pages, reading ``store``.
 
@@ -72,6 +78,7 @@ def status_router(
     so far per account (``serve``'s drift watch), for /metrics.
     """
     shown = settings or ViewSettings()
+    refused = read_refusal(store, access or ApiSettings())
     router = APIRouter()
     figures = RecentMetrics(
         lambda: metrics_text(store, shown, drift_calls), shown.metrics_max_age_s, monotonic
@@ -97,15 +104,15 @@ def status_router(
         return Response(text, media_type=PROMETHEUS_CONTENT_TYPE)
 
     @router.get(f"{API_PREFIX}/status", name="status_json", tags=["status"])
-    def status() -> JSONResponse:
-        return _answer(lambda: status_view(store, shown))
+    def status(request: Request) -> JSONResponse:
+        return _answer(lambda: status_view(store, shown), refused(request))
 
     @router.get(f"{API_PREFIX}/units/{{unit_path:path}}", name="unit_json", tags=["status"])
-    def unit(unit_path: str) -> JSONResponse:
+    def unit(request: Request, unit_path: str) -> JSONResponse:
         unit_id, wants_history = split_history_path(unit_path)
         if wants_history:
-            return _answer(lambda: history_view(store, unit_id, shown))
-        return _answer(lambda: unit_view(store, unit_id, shown))
+            return _answer(lambda: history_view(store, unit_id, shown), refused(request))
+        return _answer(lambda: unit_view(store, unit_id, shown), refused(request))
 
     @router.get(f"{API_PREFIX}/drift", name="drift_json", tags=["status"])
     def drift(after: int | None = None) -> JSONResponse:
@@ -116,11 +123,26 @@ def status_router(
         return _answer(produce)
 
     @router.get(f"{API_PREFIX}/plans/{{key:path}}", name="plan_json", tags=["plans"])
-    def plan(key: str) -> JSONResponse:
-        return _answer(lambda: plan_view(store, key, shown))
+    def plan(request: Request, key: str) -> JSONResponse:
+        return _answer(lambda: plan_view(store, key, shown), refused(request))
 
-    router.include_router(page_router(store, shown))
+    router.include_router(page_router(store, shown, refused))
     return router
+
+
+def read_refusal(store: StateStore, access: ApiSettings) -> ReadRefusal:
+    """Why a read request is refused (``None``: it is not); open unless configured."""
+
+    def refused(request: Request) -> str | None:
+        if not access.read_token_required:
+            return None
+        try:
+            authenticate(store, request.headers.get("authorization"))
+        except NotAuthenticated as exc:
+            return str(exc)
+        return None
+
+    return refused
 
 
 class RecentMetrics:
@@ -149,8 +171,12 @@ class RecentMetrics:
             return self._text
 
 
-def _answer(produce: Callable[[], Any]) -> JSONResponse:
+def _answer(produce: Callable[[], Any], refused: str | None = None) -> JSONResponse:
     """The document, or the JSON error that says what was not found or what failed."""
+    if refused is not None:
+        response = _error(401, "unauthenticated", refused)
+        response.headers["WWW-Authenticate"] = 'Bearer realm="goldenpath"'
+        return response
     try:
         return JSONResponse(produce())
     except UnknownUnit as exc:

@@ -23,7 +23,7 @@ from typing import Any
 
 import structlog
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, UndefinedError
 
 from reconciler.errors import StateError
@@ -56,10 +56,24 @@ UNREADABLE = 500
 UNAVAILABLE = 503
 
 
-def page_router(store: StateStore, settings: ViewSettings) -> APIRouter:
+# Why a read is refused (a token is required and missing or bad), or None.
+ReadRefusal = Callable[[Request], str | None]
+ASSETS = Path(__file__).parent / "assets"
+UNAUTHORIZED = 401
+
+
+def page_router(
+    store: StateStore, settings: ViewSettings, refused: ReadRefusal | None = None
+) -> APIRouter:
     """The three HTML pages, reading ``store``. ``webhooks.api.status_router`` includes it."""
-    pages = _Pages(_environment(), settings)
+    pages = _Pages(_environment(), settings, refused or (lambda _request: None))
     router = APIRouter(default_response_class=HTMLResponse)
+    actions_script = (ASSETS / "unit-actions.js").read_text()
+
+    @router.get("/assets/unit-actions.js", name="unit_actions_js", include_in_schema=False)
+    def unit_actions_js() -> Response:
+        # The unit page's buttons: the only script, same origin, no data in it.
+        return Response(actions_script, media_type="text/javascript; charset=utf-8")
 
     @router.get("/", name="overview_page", include_in_schema=False)
     def overview(request: Request, q: str = "") -> HTMLResponse:
@@ -99,10 +113,16 @@ class _Pages:
 
     environment: Environment
     settings: ViewSettings
+    refused: ReadRefusal
 
     def render(
         self, request: Request, template: str, model: Callable[[], Mapping[str, Any]]
     ) -> HTMLResponse:
+        why = self.refused(request)
+        if why is not None:
+            page = self._error(request, UNAUTHORIZED, "Token required", why)
+            page.headers["WWW-Authenticate"] = 'Bearer realm="goldenpath"'
+            return page
         try:
             return self._page(request, template, model(), 200)
         except (UnknownUnit, UnknownPlan) as exc:

@@ -155,3 +155,26 @@ def _per_repo_secrets(environ: Mapping[str, str], variable: str) -> dict[str, st
         if not isinstance(secret, str) or not secret.strip():
             raise SettingsError(f"{variable}: the secret for {repo!r} must be a non-empty string")
     return dict(document)
+
+
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("", "0", "false", "no", "off")
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """Who may read and write through the JSON API and the web page."""
+
+    # GOLDENPATH_API_READ_TOKEN_REQUIRED: when true, reading the API and the pages needs
+    # a token too (any scope); /healthz and /metrics stay open. Writes always need one.
+    read_token_required: bool = False
+    # A write request's body is a small JSON object; bigger ones get 413 unread.
+    max_body_bytes: int = 64 * 1024
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> ApiSettings:
+        variable = "GOLDENPATH_API_READ_TOKEN_REQUIRED"
+        raw = environ.get(variable, "").strip().lower()
+        if raw not in _TRUE + _FALSE:
+            raise SettingsError(f"{variable}: expected true or false, got {raw!r}")
+        return cls(read_token_required=raw in _TRUE)

@@ -63,6 +63,11 @@ class StackLedger:
     imports: set[str] = field(default_factory=set)
     pending: Callable[[], None] | None = None
     """The held step of an operation in flight; run it to finish the operation now."""
+    update: Any = None
+    """The last update (``operations._Run``): what CancelUpdateStack stops and what
+    ContinueUpdateRollback resumes after its rollback failed."""
+    rollback_blockers: tuple[str, ...] = ()
+    """Resources whose rollback failed (UPDATE_FAILED) while UPDATE_ROLLBACK_FAILED."""
     drift_marks: dict[str, DriftMark] = field(default_factory=dict)
     resource_drift: dict[str, tuple[str, datetime]] = field(default_factory=dict)
     """Logical id → (drift status, check time) from the last drift detection."""

@@ -21,7 +21,7 @@ next step runs (``scheduler``). Resource events come from the hooks (``hooks``).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +29,13 @@ import structlog
 
 from emulator.faults import FAULTS, FaultPlan
 from emulator.fixes.last_updated_time import mark_updated
-from emulator.stacks.hooks import Operation, OperationAborted, ResourceFailure, running
+from emulator.stacks.hooks import (
+    Operation,
+    OperationAborted,
+    ResourceFailure,
+    handler_message,
+    running,
+)
 from emulator.stacks.ledger import forget_resource, ledger_of, record_resource, set_stack_status
 from emulator.stacks.outputs import exports_in_use, publish, withdraw_exports
 from emulator.stacks.removal import clean_up, sweep
@@ -60,7 +66,9 @@ class UpdateRequest:
 
 
 @dataclass
-class _Run:
+class Run:
+    """One operation of a stack as it runs: its faults, hooks and what to restore."""
+
     stack: Any
     backend: Any
     plan: FaultPlan
@@ -73,7 +81,7 @@ class _Run:
             self.finished(succeeded)
 
 
-def _hold(run: _Run, step: Callable[[], None]) -> None:
+def hold(run: Run, step: Callable[[], None]) -> None:
     """Run a step after the operation's delay, exactly once, recorded as pending."""
     ledger = ledger_of(run.stack)
 
@@ -102,11 +110,11 @@ def finish_pending(stack: Any) -> None:
         ledger.pending()
 
 
-def _new_run(stack: Any, backend: Any, kind: str, finished: Finished | None) -> _Run:
+def _new_run(stack: Any, backend: Any, kind: str, finished: Finished | None) -> Run:
     ledger_of(stack).managed = True
     plan = FAULTS.plan(backend.account_id, backend.region_name, stack.name, kind)
     operation = Operation(stack=stack, kind=kind, book=FAULTS, failures=plan.failures)
-    return _Run(stack, backend, plan, operation, finished)
+    return Run(stack, backend, plan, operation, finished)
 
 
 def _failed_reason(operation: Operation, verb: str) -> str:
@@ -123,10 +131,10 @@ def start_create(
     """Begin creating a registered stack; ``on_failure`` is ROLLBACK, DELETE or DO_NOTHING."""
     run = _new_run(stack, backend, "create", finished)
     set_stack_status(stack, "CREATE_IN_PROGRESS", "User Initiated")
-    _hold(run, lambda: _create(run, on_failure))
+    hold(run, lambda: _create(run, on_failure))
 
 
-def _create(run: _Run, on_failure: str) -> None:
+def _create(run: Run, on_failure: str) -> None:
     stack = run.stack
     with running(run.operation):
         try:
@@ -151,15 +159,15 @@ def _create(run: _Run, on_failure: str) -> None:
     elif on_failure == "DELETE":
         run.operation.rollback = True
         set_stack_status(stack, "DELETE_IN_PROGRESS", _then(reason, "Delete requested by user."))
-        _hold(run, lambda: _delete(run, retain=(), check_exports=False))
+        hold(run, lambda: _delete(run, retain=(), check_exports=False))
     else:
         set_stack_status(
             stack, "ROLLBACK_IN_PROGRESS", _then(reason, "Rollback requested by user.")
         )
-        _hold(run, lambda: _rollback_create(run))
+        hold(run, lambda: _rollback_create(run))
 
 
-def _rollback_create(run: _Run) -> None:
+def _rollback_create(run: Run) -> None:
     run.operation.start_rollback()
     with running(run.operation):
         failed = sweep(run.stack, run.operation, retain=())
@@ -196,16 +204,26 @@ def start_update(
         "outputs": ledger.outputs,
     }
     mark_updated(stack)  # fix ``last-updated-time``
+    ledger.update = run
+    ledger.rollback_blockers = ()
     set_stack_status(stack, "UPDATE_IN_PROGRESS", "User Initiated")
-    _hold(run, lambda: _update(run, request))
+    hold(run, lambda: _update(run, request))
 
 
 def _apply_template(
-    stack: Any, operation: Operation, template: Any, parameters: dict[str, Any]
+    stack: Any,
+    operation: Operation,
+    template: Any,
+    parameters: dict[str, Any],
+    keep: Mapping[str, Any] | None = None,
 ) -> None:
+    """Move the stack's resources to ``template``; ``keep`` holds resource definitions
+    that stay as they are (resources a ContinueUpdateRollback skips)."""
     operation.previous_resources = dict(stack.template_dict.get("Resources") or {})
     stack.template = template
     stack._parse_template()
+    if keep:
+        stack.template_dict.setdefault("Resources", {}).update(keep)
     stack.description = stack.template_dict.get("Description")
     if not parameters:
         # moto keeps the old inputs when given none; CloudFormation falls back to defaults.
@@ -229,7 +247,7 @@ def _forget_removed(stack: Any) -> None:
             forget_resource(stack, logical_id)
 
 
-def _update(run: _Run, request: UpdateRequest) -> None:
+def _update(run: Run, request: UpdateRequest) -> None:
     stack = run.stack
     with running(run.operation):
         try:
@@ -262,33 +280,75 @@ def _update(run: _Run, request: UpdateRequest) -> None:
         run.finish(False)
         return
     set_stack_status(stack, "UPDATE_ROLLBACK_IN_PROGRESS", reason)
-    _hold(run, lambda: _rollback_update(run))
+    hold(run, lambda: _rollback_update(run))
 
 
-def _rollback_update(run: _Run) -> None:
+ROLLBACK_FAULT_REASON = "Rollback failed: an injected fault keeps the resources from being put back"
+
+
+def _rollback_update(run: Run) -> None:
+    if run.operation.rollback_fails:
+        block_rollback(run, changed_resources(run))
+        run.finish(False)
+        return
+    run.operation.start_rollback()
+    restore_previous(run, keep={})
+    run.finish(False)
+
+
+def changed_resources(run: Run) -> list[str]:
+    """Resources of both templates that the update changed, in template order: the ones
+    a failed rollback leaves UPDATE_FAILED (a resource the update added has nothing to be
+    put back to)."""
+    previous = run.operation.previous_resources
+    current = run.stack.template_dict.get("Resources") or {}
+    return [
+        logical_id
+        for logical_id, definition in current.items()
+        if logical_id in previous
+        and previous[logical_id] != definition
+        and run.operation.failed.get(logical_id) != "CREATE_FAILED"
+    ]
+
+
+def block_rollback(run: Run, blockers: list[str]) -> None:
+    """Leave the stack UPDATE_ROLLBACK_FAILED, its first changed resource UPDATE_FAILED."""
+    stack = run.stack
+    ledger = ledger_of(stack)
+    ledger.rollback_blockers = tuple(blockers[:1])
+    for logical_id in ledger.rollback_blockers:
+        state = ledger.resources.get(logical_id)
+        resource_type = state.resource_type if state else "AWS::CloudFormation::Stack"
+        physical = state.physical_id if state else None
+        reason = handler_message("Injected fault: the resource cannot be put back")
+        record_resource(stack, logical_id, resource_type, physical, "UPDATE_FAILED", reason)
+    set_stack_status(stack, "UPDATE_ROLLBACK_FAILED", ROLLBACK_FAULT_REASON)
+
+
+def restore_previous(run: Run, keep: Mapping[str, Any]) -> bool:
+    """Put the template and resources back as before the update (except ``keep``)."""
     stack = run.stack
     never_created = [
         logical_id
         for logical_id, status in run.operation.failed.items()
         if status == "CREATE_FAILED"
     ]
-    if run.operation.rollback_fails:
-        reason = "Rollback failed: an injected fault keeps the resources from being put back"
-        set_stack_status(stack, "UPDATE_ROLLBACK_FAILED", reason)
-        run.finish(False)
-        return
-    run.operation.start_rollback()
     with running(run.operation):
         try:
             _apply_template(
-                stack, run.operation, run.previous["template"], run.previous["parameters"]
+                stack,
+                run.operation,
+                run.previous["template"],
+                run.previous["parameters"],
+                keep=keep,
             )
             publish(stack, run.backend)
         except Exception as exc:
             log.warning("emulator.update_rollback_failed", stack_name=stack.name, error=str(exc))
             set_stack_status(stack, "UPDATE_ROLLBACK_FAILED", f"Rollback failed: {exc}")
-            run.finish(False)
-            return
+            return False
+    if keep:
+        stack._parse_template()  # the stack's template is the previous one, skipped or not
     for logical_id in never_created:
         state = ledger_of(stack).resources.get(logical_id)
         if state is not None:
@@ -296,8 +356,9 @@ def _rollback_update(run: _Run) -> None:
     set_stack_status(stack, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
     clean_up(run.stack, run.operation)
     _forget_removed(stack)
+    ledger_of(stack).rollback_blockers = ()
     set_stack_status(stack, "UPDATE_ROLLBACK_COMPLETE")
-    run.finish(False)
+    return True
 
 
 # ---- delete -------------------------------------------------------------------------------
@@ -307,10 +368,10 @@ def start_delete(stack: Any, backend: Any, retain: Collection[str] = ()) -> None
     """Begin deleting a stack (termination protection is checked by the caller)."""
     run = _new_run(stack, backend, "delete", None)
     set_stack_status(stack, "DELETE_IN_PROGRESS", "User Initiated")
-    _hold(run, lambda: _delete(run, retain=retain, check_exports=True))
+    hold(run, lambda: _delete(run, retain=retain, check_exports=True))
 
 
-def _delete(run: _Run, retain: Collection[str], check_exports: bool) -> None:
+def _delete(run: Run, retain: Collection[str], check_exports: bool) -> None:
     stack = run.stack
     in_use = exports_in_use(stack, run.backend) if check_exports else None
     if in_use is not None:

@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     say(
         table(
-            ["ID", "REVISION", "VERSION", "STATUS", "STARTED", "FINISHED", "MESSAGE"],
+            ["ID", "REVISION", "VERSION", "STATUS", "STARTED", "FINISHED", "BY", "MESSAGE"],
             [
                 [
                     d["id"],
@@ -35,6 +35,7 @@ def run(args: argparse.Namespace) -> int:
                     d["status"],
                     d["started_at"],
                     d["finished_at"] or "",
+                    f"{d['actor']} ({d['action']})" if d["action"] else d["actor"],
                     d["message"],
                 ]
                 for d in document["deployments"]

@@ -150,6 +150,7 @@ def record_adopted(
         stack_name=unit.stack_name,
         account=unit.target.id,
         region=unit.target.region,
+        team=unit.team,
     )
     outcome = Outcome(
         "applied", "Adopted", f"adopted {unit.stack_name} at {revision[:12]}: no changes"

@@ -62,4 +62,5 @@ def new_record(unit: Unit, now: object) -> UnitRecord:
         template=unit.template,
         version=unit.version.version,
         updated_at=now,  # type: ignore[arg-type]
+        team=unit.team,
     )

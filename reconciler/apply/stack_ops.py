@@ -19,6 +19,7 @@ import structlog
 from reconciler.apply.conditions import Outcome, summarize
 from reconciler.apply.creating import create_or_adopt
 from reconciler.apply.gate import guardrail_gate, lint_gate
+from reconciler.apply.interventions import RETRY_REQUESTS, ended_cancel, retried_by
 from reconciler.apply.records import new_record
 from reconciler.apply.retrying import resend
 from reconciler.cloud import (
@@ -106,6 +107,7 @@ def _applied_record(
         stack_name=unit.stack_name,
         account=unit.target.id,
         region=unit.target.region,
+        team=unit.team,
     )
 
 
@@ -349,7 +351,7 @@ class StackOps:
         record: UnitRecord | None,
     ) -> tuple[Operation, Deployment]:
         now = self.store.now()
-        base = record or new_record(unit, now)
+        base = replace(record or new_record(unit, now), team=unit.team)
         intent = OperationIntent(
             unit.id,
             action,
@@ -364,10 +366,16 @@ class StackOps:
             Outcome("in_progress", "Progressing", f"{action} issued"),
             now,
         )
+        by = retried_by(self.store, record)
+        asked = f"retry requested by {by[0]}" if by[0] else ""
         with self.store.transaction(f"recording the {action} of {unit.id}") as tx:
             op = tx.begin_operation(intent)
-            deployment = tx.start_deployment(unit.id, revision, unit.version.version)
+            deployment = tx.start_deployment(
+                unit.id, revision, unit.version.version, by=by, message=asked
+            )
             tx.save_units([in_progress])
+            if by[0]:
+                tx.cache_delete(RETRY_REQUESTS, unit.id)
         return op, deployment
 
     def open_deployment(self, unit_id: str, revision: str, version: str) -> Deployment:
@@ -431,6 +439,9 @@ class StackOps:
     ) -> Outcome:
         base = flight.record or (new_record(unit, now) if unit else None)
         with self.store.transaction(f"recording the failure of {flight.unit_id}") as tx:
+            # A person may have cancelled it meanwhile: then it ends CANCELLED.
+            current = tx.deployment(flight.deployment.id)
+            outcome, status = ended_cancel(current, outcome, flight.unit_id)
             tx.finish_operation(
                 flight.operation.id,
                 "failed",
@@ -441,7 +452,7 @@ class StackOps:
                     "message": outcome.message,
                 },
             )
-            tx.finish_deployment(flight.deployment.id, "FAILED", outcome.message)
+            tx.finish_deployment(flight.deployment.id, status, outcome.message)
             if base is not None:
                 tx.save_units([summarize(base.with_attempt(flight.revision, now), outcome, now)])
         return outcome

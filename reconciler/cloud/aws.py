@@ -237,6 +237,25 @@ class AwsCloud:
             "cloud.stack_delete_started", stack_name=name, target=str(target), retain=sorted(retain)
         )
 
+    def cancel_update(self, target: Target, name: str, token: str) -> None:
+        check_request_token(token)
+        self._transport.call(
+            target, "CancelUpdateStack", name, StackName=name, ClientRequestToken=token
+        )
+        log.info("cloud.stack_update_cancelled", stack_name=name, target=str(target))
+
+    def continue_update_rollback(
+        self, target: Target, name: str, token: str, skip: Collection[str] = ()
+    ) -> None:
+        check_request_token(token)
+        params: dict[str, Any] = {"StackName": name, "ClientRequestToken": token}
+        if skip:
+            params["ResourcesToSkip"] = sorted(skip)
+        self._transport.call(target, "ContinueUpdateRollback", name, **params)
+        log.info(
+            "cloud.stack_rollback_continued", stack_name=name, target=str(target), skip=sorted(skip)
+        )
+
     def events(self, target: Target, name: str, limit: int = 100) -> tuple[StackEvent, ...]:
         if limit < 1:
             raise ValueError(f"limit must be at least 1, got {limit}")

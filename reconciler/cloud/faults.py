@@ -44,6 +44,8 @@ Operation = Literal[
     "preview_update",
     "update",
     "delete",
+    "cancel_update",
+    "continue_update_rollback",
     "events",
     "wait",
 ]
@@ -153,6 +155,21 @@ class FaultyCloud:
 
     def delete(self, target: Target, name: str, token: str, retain: Collection[str] = ()) -> None:
         self._run("delete", target, (name,), lambda: self.inner.delete(target, name, token, retain))
+
+    def cancel_update(self, target: Target, name: str, token: str) -> None:
+        self._run(
+            "cancel_update", target, (name,), lambda: self.inner.cancel_update(target, name, token)
+        )
+
+    def continue_update_rollback(
+        self, target: Target, name: str, token: str, skip: Collection[str] = ()
+    ) -> None:
+        self._run(
+            "continue_update_rollback",
+            target,
+            (name,),
+            lambda: self.inner.continue_update_rollback(target, name, token, skip),
+        )
 
     def events(self, target: Target, name: str, limit: int = 100) -> tuple[StackEvent, ...]:
         return self._run("events", target, (name,), lambda: self.inner.events(target, name, limit))

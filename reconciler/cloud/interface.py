@@ -28,7 +28,7 @@ from reconciler.cloud.waiting import ProgressCallback
 
 class Cloud(Protocol):
     """Stacks in accounts: describe, list, read, detect drift, create, preview, update,
-    delete, watch."""
+    delete, watch, and unstick (cancel an update, continue a failed rollback)."""
 
     def describe(self, target: Target, names: Collection[str]) -> dict[str, StackState]:
         """The current state of the named stacks that exist; absent names do not exist.
@@ -94,6 +94,21 @@ class Cloud(Protocol):
 
         ``retain`` lists logical ids to keep; CloudFormation accepts it only for a stack
         in DELETE_FAILED (data to keep on a first delete belongs in DeletionPolicy).
+        """
+        ...
+
+    def cancel_update(self, target: Target, name: str, token: str) -> None:
+        """Cancel the stack's update in progress (CancelUpdateStack); it then rolls back.
+
+        CloudFormation accepts it only in UPDATE_IN_PROGRESS; otherwise ``CloudRejected``.
+        """
+        ...
+
+    def continue_update_rollback(
+        self, target: Target, name: str, token: str, skip: Collection[str] = ()
+    ) -> None:
+        """Resume a failed rollback (ContinueUpdateRollback) of a stack in
+        UPDATE_ROLLBACK_FAILED, leaving the resources in ``skip`` (logical ids) as they are.
         """
         ...
 

@@ -26,6 +26,7 @@ from reconciler.state.migrate import SCHEMA_HEAD
 from reconciler.state.rollouts import Rollout, RolloutStatus, Wave, WaveStatus
 from reconciler.state.settings import StateSettings
 from reconciler.state.store import StateStore
+from reconciler.state.tokens import StoredToken
 from reconciler.state.transaction import StateTransaction
 from reconciler.state.units import Condition, ConditionType, UnitKind, UnitRecord
 
@@ -54,6 +55,7 @@ __all__ = [
     "StateSettings",
     "StateStore",
     "StateTransaction",
+    "StoredToken",
     "SystemClock",
     "UnitKind",
     "UnitRecord",

@@ -1,8 +1,11 @@
 """Each unit's deployment history, with Proton's statuses, kept to a bounded length.
 
 A deployment starts as IN_PROGRESS (or DELETE_IN_PROGRESS) and finishes as one of the
-final statuses. History outlives the unit: forgetting a deleted stack keeps its record of
-how it was deleted. Only the newest ``history_per_unit`` entries of a unit are kept.
+final statuses. A cancelled one goes IN_PROGRESS → CANCELLING → CANCELLED. ``actor``
+says who asked for it ("" for the reconciler following git), ``action`` which write
+action a person took on it (``cancel``, ``retry``, ``continue-update-rollback``).
+History outlives the unit: forgetting a deleted stack keeps its record of how it was
+deleted. Only the newest ``history_per_unit`` entries of a unit are kept.
 """
 
 from __future__ import annotations
@@ -51,6 +54,8 @@ class Deployment:
     started_at: datetime
     finished_at: datetime | None = None
     message: str = ""
+    actor: str = ""
+    action: str = ""
 
     def __post_init__(self) -> None:
         require_choice(self.status, DEPLOYMENT_STATUSES, f"deployment {self.id} status")
@@ -71,6 +76,8 @@ class Deployment:
             "started_at": self.started_at.isoformat(),
             "finished_at": None if self.finished_at is None else self.finished_at.isoformat(),
             "message": self.message,
+            "actor": self.actor,
+            "action": self.action,
         }
 
     @classmethod
@@ -85,6 +92,8 @@ class Deployment:
                 started_at=row["started_at"],
                 finished_at=row["finished_at"],
                 message=row["message"],
+                actor=row["actor"],
+                action=row["action"],
             )
 
 
@@ -98,6 +107,8 @@ class DeploymentStart:
     # DELETE_IN_PROGRESS when the stack is being deleted.
     status: DeploymentStatus = "IN_PROGRESS"
     message: str = ""
+    actor: str = ""
+    action: str = ""
 
     def __post_init__(self) -> None:
         require_choice(self.status, STARTING_STATUSES, f"deployment of {self.unit_id!r} status")
@@ -117,6 +128,8 @@ def start_deployment(
             started_at=now,
             finished_at=None,
             message=start.message,
+            actor=start.actor,
+            action=start.action,
         )
         .returning(t.c.id)
     ).scalar_one()
@@ -129,6 +142,8 @@ def start_deployment(
         status=start.status,
         started_at=now,
         message=start.message,
+        actor=start.actor,
+        action=start.action,
     )
 
 
@@ -138,20 +153,31 @@ def set_status(
     status: DeploymentStatus,
     message: str,
     now: datetime,
+    *,
+    by: tuple[str, str] | None = None,
 ) -> Deployment:
-    """Move a deployment to ``status``; a final status also stamps ``finished_at``."""
+    """Move a deployment to ``status``; a final status also stamps ``finished_at``.
+
+    ``by``: (actor, action) of the person whose write action this is.
+    """
     require_choice(status, DEPLOYMENT_STATUSES, f"deployment {deployment_id} status")
     t = tables.deployments
     finished_at = now if status in FINAL_STATUSES else None
+    values: dict[str, Any] = {"status": status, "message": message, "finished_at": finished_at}
+    if by is not None:
+        values["actor"], values["action"] = by
     row = connection.execute(
-        sa.update(t)
-        .where(t.c.id == deployment_id)
-        .values(status=status, message=message, finished_at=finished_at)
-        .returning(*t.c)
+        sa.update(t).where(t.c.id == deployment_id).values(**values).returning(*t.c)
     ).one_or_none()
     if row is None:
         raise ValueError(f"no deployment {deployment_id} is recorded (or it was dropped as old)")
     return Deployment.from_row(as_mapping(row))
+
+
+def get_deployment(connection: Connection, deployment_id: int) -> Deployment | None:
+    t = tables.deployments
+    row = connection.execute(sa.select(t).where(t.c.id == deployment_id)).one_or_none()
+    return None if row is None else Deployment.from_row(as_mapping(row))
 
 
 def unit_history(connection: Connection, unit_id: str, limit: int) -> list[Deployment]:

@@ -1,7 +1,8 @@
 """Small marks that let the reconciler skip work it has already done.
 
 - The last head commit seen per branch: ``serve`` does nothing when the head is unchanged
-  (Flux skips a reconcile when the revision is the same).
+  (Flux skips a reconcile when the revision is the same). ``goldenpath retry`` forgets
+  them, so a running ``serve`` reconciles at its next poll.
 - Webhook delivery ids already handled: a redelivery, even to another replica behind the
   same load balancer, does no work twice. Ids are remembered for a retention period.
 """
@@ -33,6 +34,11 @@ def record_revision(connection: Connection, branch: str, commit: str, now: datet
         [{"branch": branch, "commit": commit, "seen_at": now}],
         keys=("branch",),
     )
+
+
+def forget_revisions(connection: Connection) -> int:
+    """Forget every branch's head: a write action (retry) wants the next poll to work."""
+    return int(connection.execute(sa.delete(tables.revisions)).rowcount)
 
 
 def claim_delivery(

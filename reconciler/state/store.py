@@ -20,7 +20,17 @@ import structlog
 from sqlalchemy.engine import URL, Connection, Engine
 
 from reconciler.errors import StateError
-from reconciler.state import cache, drift, history, journal, leases, marks, rollouts, units
+from reconciler.state import (
+    cache,
+    drift,
+    history,
+    journal,
+    leases,
+    marks,
+    rollouts,
+    tokens,
+    units,
+)
 from reconciler.state.clock import SYSTEM_CLOCK, Clock
 from reconciler.state.database import (
     DEFAULT_URL,
@@ -37,6 +47,7 @@ from reconciler.state.leases import Lease
 from reconciler.state.migrate import bring_to_head
 from reconciler.state.rollouts import Rollout, RolloutStatus
 from reconciler.state.settings import StateSettings
+from reconciler.state.tokens import StoredToken
 from reconciler.state.transaction import StateTransaction
 from reconciler.state.units import UnitRecord
 
@@ -227,10 +238,41 @@ class StateStore:
         with self.transaction(f"cancelling deployment {deployment_id}") as tx:
             return tx.cancel_deployment(deployment_id, message)
 
+    def deployment(self, deployment_id: int) -> Deployment | None:
+        """One history entry by id, or None (never recorded, or dropped as old)."""
+        with self._reading(f"reading deployment {deployment_id}") as connection:
+            return history.get_deployment(connection, deployment_id)
+
     def history(self, unit_id: str, limit: int = 50) -> list[Deployment]:
         """A unit's deployments, newest first."""
         with self._reading(f"reading the history of {unit_id}") as connection:
             return history.unit_history(connection, unit_id, limit)
+
+    # API tokens (hashes only).
+
+    def add_token(self, token: StoredToken) -> None:
+        """Record a new API token; ``ValueError`` if its id exists."""
+        with self.transaction("recording an API token") as tx:
+            tx.add_token(token)
+
+    def token(self, token_id: str) -> StoredToken | None:
+        with self._reading("reading an API token") as connection:
+            return tokens.get_token(connection, token_id)
+
+    def tokens(self) -> list[StoredToken]:
+        """Every token ever made, revoked ones included, oldest first."""
+        with self._reading("reading API tokens") as connection:
+            return tokens.all_tokens(connection)
+
+    def revoke_token(self, token_id: str) -> StoredToken | None:
+        """Revoke a token; None when no token has that id."""
+        with self.transaction(f"revoking API token {token_id}") as tx:
+            return tx.revoke_token(token_id)
+
+    def forget_revisions(self) -> int:
+        """Forget which head each branch last dealt with, so the next poll reconciles."""
+        with self.transaction("forgetting the dealt-with revisions") as tx:
+            return tx.forget_revisions()
 
     # Leases.
 

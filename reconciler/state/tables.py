@@ -58,6 +58,8 @@ units = sa.Table(
     sa.Column("last_attempted_revision", sa.String(), nullable=True),
     sa.Column("last_applied_revision", sa.String(), nullable=True),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
+    # The team owning the unit's service (None: environments, or not yet known).
+    sa.Column("team", sa.String(), nullable=True),
 )
 
 operations = sa.Table(
@@ -92,6 +94,9 @@ deployments = sa.Table(
     sa.Column("started_at", UtcDateTime(), nullable=False),
     sa.Column("finished_at", UtcDateTime(), nullable=True),
     sa.Column("message", sa.Text(), nullable=False),
+    # Who asked for it ("" for the reconciler following git) and which write action.
+    sa.Column("actor", sa.String(), nullable=False, server_default=""),
+    sa.Column("action", sa.String(), nullable=False, server_default=""),
     sa.Index("ix_deployments_unit_id_id", "unit_id", "id"),
     # Never reuse the id of a dropped deployment: ids order the history.
     sqlite_autoincrement=True,
@@ -168,4 +173,17 @@ drift_findings = sa.Table(
     sa.Index("ix_drift_findings_unit_id_id", "unit_id", "id"),
     sa.Index("ix_drift_findings_resolved_at", "resolved_at"),
     sqlite_autoincrement=True,
+)
+
+# API tokens: only a hash of each is kept. ``team`` None is an admin token.
+tokens = sa.Table(
+    "tokens",
+    metadata,
+    sa.Column("id", sa.String(), primary_key=True),
+    sa.Column("team", sa.String(), nullable=True),
+    sa.Column("name", sa.String(), nullable=False),
+    sa.Column("digest", sa.String(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("created_by", sa.String(), nullable=False),
+    sa.Column("revoked_at", UtcDateTime(), nullable=True),
 )

@@ -14,13 +14,24 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from reconciler.state import cache, drift, history, journal, leases, marks, rollouts, units
+from reconciler.state import (
+    cache,
+    drift,
+    history,
+    journal,
+    leases,
+    marks,
+    rollouts,
+    tokens,
+    units,
+)
 from reconciler.state.clock import Clock
 from reconciler.state.drift import DriftAction, DriftFinding, DriftReport
 from reconciler.state.history import Deployment, DeploymentStart, DeploymentStatus
 from reconciler.state.journal import Operation, OperationIntent, OperationState
 from reconciler.state.rollouts import Rollout
 from reconciler.state.settings import StateSettings
+from reconciler.state.tokens import StoredToken
 from reconciler.state.units import UnitRecord
 
 
@@ -58,14 +69,27 @@ class StateTransaction:
         )
 
     def start_deployment(
-        self, unit_id: str, revision: str, version: str, *, deleting: bool = False
+        self,
+        unit_id: str,
+        revision: str,
+        version: str,
+        *,
+        deleting: bool = False,
+        by: tuple[str, str] = ("", ""),
+        message: str = "",
     ) -> Deployment:
-        """Open a history entry: IN_PROGRESS, or DELETE_IN_PROGRESS for a deletion."""
+        """Open a history entry: IN_PROGRESS, or DELETE_IN_PROGRESS for a deletion.
+
+        ``by``: (actor, action) when a person's write action starts it.
+        """
         start = DeploymentStart(
             unit_id=unit_id,
             revision=revision,
             version=version,
             status="DELETE_IN_PROGRESS" if deleting else "IN_PROGRESS",
+            message=message,
+            actor=by[0],
+            action=by[1],
         )
         return history.start_deployment(
             self._connection, start, self._clock.now(), self._settings.history_per_unit
@@ -84,10 +108,15 @@ class StateTransaction:
             self._connection, deployment_id, status, message, self._clock.now()
         )
 
-    def cancel_deployment(self, deployment_id: int, message: str = "") -> Deployment:
-        """Mark a deployment CANCELLING; ``finish_deployment(…, "CANCELLED")`` ends it."""
+    def cancel_deployment(
+        self, deployment_id: int, message: str = "", *, by: tuple[str, str] | None = None
+    ) -> Deployment:
+        """Mark a deployment CANCELLING; ``finish_deployment(…, "CANCELLED")`` ends it.
+
+        ``by``: (actor, action) of who cancels it.
+        """
         return history.set_status(
-            self._connection, deployment_id, "CANCELLING", message, self._clock.now()
+            self._connection, deployment_id, "CANCELLING", message, self._clock.now(), by=by
         )
 
     def record_drift(self, report: DriftReport) -> tuple[DriftFinding, bool]:
@@ -102,6 +131,24 @@ class StateTransaction:
     def resolve_drift(self, unit_id: str, resolution: str) -> DriftFinding | None:
         return drift.resolve_finding(self._connection, unit_id, resolution, self._clock.now())
 
+    def reopen_deployment(self, deployment_id: int, message: str) -> Deployment:
+        """Back to IN_PROGRESS: a cancel CloudFormation refused took no effect."""
+        return history.set_status(
+            self._connection, deployment_id, "IN_PROGRESS", message, self._clock.now(), by=("", "")
+        )
+
+    def deployment(self, deployment_id: int) -> Deployment | None:
+        """One history entry as it is now, read inside this transaction."""
+        return history.get_deployment(self._connection, deployment_id)
+
+    def add_token(self, token: StoredToken) -> None:
+        """Record a new API token (its hash; the token itself is never stored)."""
+        tokens.add_token(self._connection, token)
+
+    def revoke_token(self, token_id: str) -> StoredToken | None:
+        """Revoke a token from now on; None when no token has that id."""
+        return tokens.revoke_token(self._connection, token_id, self._clock.now())
+
     def save_rollout(self, rollout: Rollout) -> None:
         """Insert or replace a rollout."""
         rollouts.save_rollout(self._connection, rollout)
@@ -109,6 +156,10 @@ class StateTransaction:
     def record_revision(self, branch: str, commit: str) -> None:
         """Remember the head commit of ``branch`` the reconciler has dealt with."""
         marks.record_revision(self._connection, branch, commit, self._clock.now())
+
+    def forget_revisions(self) -> int:
+        """Forget every branch's dealt-with head; returns how many were forgotten."""
+        return marks.forget_revisions(self._connection)
 
     def claim_delivery(self, delivery_id: str) -> bool:
         """True the first time a webhook delivery id is seen within the retention period."""

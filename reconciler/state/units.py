@@ -92,6 +92,8 @@ class UnitRecord:
     conditions: tuple[Condition, ...] = ()
     last_attempted_revision: str | None = None
     last_applied_revision: str | None = None
+    # The team owning the unit's service: whose tokens may act on it (None: admins only).
+    team: str | None = None
 
     def __post_init__(self) -> None:
         require_choice(self.kind, UNIT_KINDS, f"unit {self.id!r} kind")
@@ -159,6 +161,7 @@ class UnitRecord:
             "last_applied_revision": self.last_applied_revision,
             "outputs": dict(self.outputs),
             "updated_at": self.updated_at.isoformat(),
+            "team": self.team,
         }
 
     def to_row(self) -> dict[str, Any]:
@@ -177,6 +180,7 @@ class UnitRecord:
             "last_attempted_revision": self.last_attempted_revision,
             "last_applied_revision": self.last_applied_revision,
             "updated_at": self.updated_at,
+            "team": self.team,
         }
 
     @classmethod
@@ -197,6 +201,7 @@ class UnitRecord:
                 last_attempted_revision=row["last_attempted_revision"],
                 last_applied_revision=row["last_applied_revision"],
                 updated_at=row["updated_at"],
+                team=row["team"],
             )
 
 

@@ -86,6 +86,8 @@ def test_history_entries_have_the_json_shape_of_the_history_command(store: State
         "started_at",
         "finished_at",
         "message",
+        "actor",
+        "action",
     }
     assert finished.finished_at is not None
     assert finished.to_json()["finished_at"] == finished.finished_at.isoformat()

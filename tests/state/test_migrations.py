@@ -29,6 +29,7 @@ TABLES = {
     "revisions",
     "deliveries",
     "drift_findings",
+    "tokens",
     VERSION_TABLE,
 }
 

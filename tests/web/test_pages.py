@@ -98,10 +98,11 @@ def test_overview_of_an_empty_store_says_nothing_is_recorded(tmp_path: Path) -> 
 
 
 def test_a_script_in_a_message_is_rendered_as_text(web: Web) -> None:
+    own = '<script src="/assets/unit-actions.js"></script>'  # the unit page's buttons
     for path in ("/", f"/units/{web.estate.stalled}"):
         html = web.client.get(path).text
 
-        assert "<script" not in html
+        assert "<script" not in html.replace(own, "")
         assert "&lt;script&gt;alert(&#39;pwned&#39;)&lt;/script&gt; stack rollback" in html
 
 

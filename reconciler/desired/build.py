@@ -14,9 +14,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.desired.catalog import Catalog
+from reconciler.desired.components import (
+    ComponentBuild,
+    attached_components,
+    unattached_components,
+)
 from reconciler.desired.graph import order_units
 from reconciler.desired.reuse import Built
-from reconciler.desired.rules import at_field, check_team, resolve_bindings, stack_name_problems
+from reconciler.desired.rules import (
+    at_field,
+    check_team,
+    repository_of,
+    resolve_bindings,
+    stack_name_problems,
+)
 from reconciler.desired.units import (
     DesiredState,
     InstanceRef,
@@ -135,6 +146,19 @@ class Builder:
             self.invalid[unit_id] = str(errors[0])
         else:
             self.units[unit_id] = unit
+        # A bad component role is the components' problem, not the environment's: it
+        # is reported here, and each component attached in the environment is refused.
+        role = env.component_role
+        if role is not None and f":iam::{env.account.id}:" not in role.arn:
+            self.problems.append(
+                at_field(
+                    role.origin,
+                    "spec.componentRoleArn",
+                    f"the component role {role.arn} is not in the environment's account "
+                    f"{env.account.id}; CloudFormation passes only a role of the stack's own "
+                    "account",
+                )
+            )
 
     def service(self, service: Service) -> Built:
         """Add the units of ``service``; returns what was added, for the memo."""
@@ -144,6 +168,7 @@ class Builder:
         denials = self._check_team(service)
         for index, instance in enumerate(service.instances):
             self._instance(service, instance, index)
+        self.problems += unattached_components(service, self.catalog)
         if service.pipeline is not None:
             self._pipeline(service)
         denied = []
@@ -154,14 +179,17 @@ class Builder:
         invalid = [(u, why) for u, why in self.invalid.items() if u not in invalid_before]
         return Built(self.added, self.problems[problems_before:], denied, invalid)
 
-    def _add(self, unit: Unit, since: int) -> None:
-        """Add ``unit`` unless problems were found while building it (from ``since`` on)."""
+    def _add(self, unit: Unit, since: int, with_units: tuple[Unit, ...] = ()) -> None:
+        """Add ``unit`` (after ``with_units``, its components) unless problems were found
+        while building it (from ``since`` on); then none of them is added."""
         errors = [p for p in self.problems[since:] if p.severity == "error"]
         if errors:
-            self.invalid[unit.id] = str(errors[0])
+            for each in (*with_units, unit):
+                self.invalid[each.id] = str(errors[0])
             return
-        self.units[unit.id] = unit
-        self.added.append(unit)
+        for each in (*with_units, unit):
+            self.units[each.id] = each
+            self.added.append(each)
 
     def _instance(self, service: Service, instance: Instance, index: int) -> None:
         since = len(self.problems)
@@ -192,6 +220,9 @@ class Builder:
         inputs = self._inputs(bundle, "service", instance.inputs, origin, f"{at}.inputs")
         env_unit = environment_id(env.name)
         name, name_origin = named_stack(unit_id, instance.stack_name)
+        components = attached_components(
+            ComponentBuild(service, instance, at, env, bundle, self.catalog), self.problems
+        )
         self._add(
             Unit(
                 id=unit_id,
@@ -204,18 +235,24 @@ class Builder:
                 bundle=bundle,
                 inputs=inputs,
                 origin=origin,
-                depends_on=(env_unit, *sorted(set(bindings.values()))),
+                depends_on=(
+                    env_unit,
+                    *sorted(set(bindings.values())),
+                    *(c.id for c in components),
+                ),
                 environment=env.name,
                 service=service.name,
                 instance=instance.name,
                 team=service.team,
                 bindings=bindings,
+                components={c.component or "": c.id for c in components},
                 repository=_repository(service),
                 updates=service.updates,
                 pinned=ref.minor is not None,
                 holds_data=version.name in self.specs.platform.data_templates,
             ),
             since,
+            tuple(components),
         )
 
     def _pipeline(self, service: Service) -> None:
@@ -367,12 +404,4 @@ class Builder:
 
 
 def _repository(service: Service) -> dict[str, str | None]:
-    repo = service.repository
-    if repo is None:
-        return {}
-    return {
-        "id": repo.id,
-        "branch": repo.branch,
-        "connection_arn": repo.connection_arn,
-        "provider": repo.provider,
-    }
+    return repository_of(service)

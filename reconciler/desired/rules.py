@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from reconciler.desired.units import STACK_NAME, Unit, instance_id, pipeline_id
+from reconciler.desired.units import STACK_NAME, Unit, component_id, instance_id, pipeline_id
 from reconciler.errors import Problem
 from reconciler.specs.model import Instance, Origin, Service, Specs
 
@@ -67,7 +67,7 @@ def check_team(specs: Specs, service: Service, problems: list[Problem]) -> list[
     if teams is None:
         return []
     origin = service.origin
-    everything = [instance_id(service.name, i.name) for i in service.instances]
+    everything = [u for i in service.instances for u in _instance_units(service, i)]
     everything.append(pipeline_id(service.name))
     if service.team is None:
         reason = "missing: every service names its owning team (teams.yaml exists)"
@@ -97,8 +97,16 @@ def check_team(specs: Specs, service: Service, problems: list[Problem]) -> list[
             problems.append(
                 at_field(instance.origin, f"spec.instances[{index}].environment", reason)
             )
-            denials.append((instance_id(service.name, instance.name), reason))
+            denials += [(u, reason) for u in _instance_units(service, instance)]
     return denials
+
+
+def _instance_units(service: Service, instance: Instance) -> list[str]:
+    """The instance's unit id, after those of its components."""
+    return [
+        *(component_id(service.name, instance.name, c.name) for c in instance.components),
+        instance_id(service.name, instance.name),
+    ]
 
 
 def stack_name_problems(units: Mapping[str, Unit]) -> list[Problem]:
@@ -137,3 +145,16 @@ def stack_name_problems(units: Mapping[str, Unit]) -> list[Problem]:
 def _stack_name_order(unit: Unit) -> tuple[bool, str, int, str]:
     origin = unit.stack_name_origin or unit.origin
     return (unit.external, origin.file, origin.line or 0, unit.id)
+
+
+def repository_of(service: Service) -> dict[str, str | None]:
+    """The code repository of ``service`` as its units carry it (``service.*`` in Jinja)."""
+    repo = service.repository
+    if repo is None:
+        return {}
+    return {
+        "id": repo.id,
+        "branch": repo.branch,
+        "connection_arn": repo.connection_arn,
+        "provider": repo.provider,
+    }

@@ -21,6 +21,8 @@ from reconciler.specs.memo import ContentMemo, content_key
 from reconciler.specs.model import (
     Account,
     Binding,
+    ComponentAttachment,
+    ComponentRole,
     Environment,
     ForgeConfig,
     Instance,
@@ -283,6 +285,11 @@ def _environment(doc: Document) -> Environment:
         inputs=spec.get("inputs", {}),
         origin=_origin(doc, "metadata.name"),
         stack_name=_stack_name(doc, spec, "spec.stackName"),
+        component_role=ComponentRole(
+            spec["componentRoleArn"], _origin(doc, "spec.componentRoleArn")
+        )
+        if "componentRoleArn" in spec
+        else None,
     )
 
 
@@ -329,7 +336,23 @@ def _instances(doc: Document, items: Iterable[Mapping[str, Any]]) -> Iterable[In
             origin=_origin(doc, f"{at}.name"),
             template_version=item.get("version"),
             stack_name=_stack_name(doc, item, f"{at}.stackName"),
+            components=tuple(_components(doc, item.get("components", ()), at)),
         )
+
+
+def _components(
+    doc: Document, items: Iterable[str | Mapping[str, Any]], at: str
+) -> Iterable[ComponentAttachment]:
+    for j, item in enumerate(items):
+        where = f"{at}.components[{j}]"
+        if isinstance(item, str):
+            yield ComponentAttachment(item, _origin(doc, where))
+        else:
+            yield ComponentAttachment(
+                item["name"],
+                _origin(doc, where),
+                _stack_name(doc, item, f"{where}.stackName"),
+            )
 
 
 def _stack_name(doc: Document, data: Mapping[str, Any], path: str) -> StackName | None:
@@ -365,6 +388,7 @@ def _platform(doc: Document) -> Platform:
             environment=bool(prune.get("environment", False)),
             service=bool(prune.get("service", False)),
             pipeline=bool(prune.get("pipeline", False)),
+            component=bool(prune.get("component", True)),
         ),
         lint_ignore_checks=tuple(spec.get("lint", {}).get("ignore_checks", ())),
         data_templates=tuple(spec.get("data_templates", ())),

@@ -130,7 +130,7 @@ def test_component_outputs_reach_the_instance_template(tmp_path: Path) -> None:
     queue = render_unit(found.state.units[QUEUE_ID], found.state, renderer, outputs)
     web = render_unit(found.state.units["service/web/test"], found.state, renderer, outputs)
 
-    assert "queue of web test in test" in queue.body
+    assert "queue of web test" in queue.body
     assert "DelaySeconds: 1" in queue.body  # the instance's inputs, with defaults
     assert "'https://sqs.us-west-2.amazonaws.com/111111111111/q'" in web.body
 
@@ -271,7 +271,7 @@ def test_a_component_reading_an_output_that_does_not_exist_fails_validation(
 
     [problem] = validation.errors
     assert problem.file == "services/web/components/queue/cloudformation.yaml"
-    assert problem.line == 10
+    assert problem.line == 12
     assert problem.field == QUEUE_ID
     assert "SubnetId" in problem.message
 

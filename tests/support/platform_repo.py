@@ -214,14 +214,13 @@ Outputs:
 
 # The service template, reading its components' outputs as Proton templates do.
 SVC_TEMPLATE_WITH_COMPONENTS = SVC_TEMPLATE.replace(
-    "Outputs:",
-    """  Settings:
-    Type: AWS::SSM::Parameter
-    Properties:
-      Type: String
-      Value: '{{ service_instance.components.queue.outputs.QueueUrl | default("no queue") }}'
-Outputs:""",
+    "          Value: '{{ environment.outputs.VpcId }}'\n",
+    "          Value: '{{ environment.outputs.VpcId }}'\n"
+    "        - Key: queue\n"
+    "          Value: '{{ service_instance.components.queue.outputs.QueueUrl"
+    ' | default("no queue") }}\'\n',
 )
+assert SVC_TEMPLATE_WITH_COMPONENTS != SVC_TEMPLATE
 
 
 def write_component(

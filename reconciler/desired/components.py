@@ -9,7 +9,8 @@ deployer's. An attachment is refused, at its line in the service file, when
 - the instance's template does not allow components (Proton's
   ``supported_component_sources: [DIRECTLY_DEFINED]`` in ``.template-registration.yaml``);
 - the environment has no component role, or one outside its account;
-- the component is attached twice to the instance, or has no folder (or a broken one).
+- the component is attached twice to the instance, has the name of one of its bindings
+  (templates pass both on as ``<NAME>_<OUTPUT>``), or has no folder (or a broken one).
 """
 
 from __future__ import annotations
@@ -58,10 +59,34 @@ def attached_components(build: ComponentBuild, problems: list[Problem]) -> list[
             )
             continue
         seen[attachment.name] = attachment
+        alias = _same_name(attachment.name, build.instance)
+        if alias is not None:
+            problems.append(
+                at_field(
+                    attachment.origin,
+                    field_,
+                    f"component {attachment.name!r} has the name of the instance's binding "
+                    f"{alias!r}: templates pass both on under the same names (an "
+                    f"environment variable {_variable(alias)}_…); rename the component",
+                )
+            )
+            continue
         unit = _component(build, attachment, field_, problems)
         if unit is not None:
             units.append(unit)
     return units
+
+
+def _variable(name: str) -> str:
+    return name.upper().replace("-", "_")
+
+
+def _same_name(name: str, instance: Instance) -> str | None:
+    """The binding alias that ``name`` collides with, as names become variables."""
+    for binding in instance.bindings:
+        if _variable(binding.alias) == _variable(name):
+            return binding.alias
+    return None
 
 
 def _component(

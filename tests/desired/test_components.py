@@ -286,3 +286,14 @@ def test_a_team_that_may_not_deploy_to_the_environment_is_denied_the_component_t
     denied = build(repo).state.denied
 
     assert QUEUE_ID in denied and "service/web/test" in denied
+
+
+def test_a_component_named_like_a_binding_is_refused(tmp_path: Path) -> None:
+    repo = with_components(tmp_path)
+    write_component(repo, "web", "orders")
+    attach(repo, "orders")
+
+    file, line, field, message = only_error(repo)
+
+    assert (file, line, field) == ("services/web.yaml", 10, "spec.instances[0].components[0]")
+    assert "has the name of the instance's binding 'orders'" in message

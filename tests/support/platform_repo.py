@@ -322,3 +322,13 @@ def small_platform(root: Path) -> PlatformRepo:
     )
     repo.commit("A small platform")
     return repo
+
+
+def example_platform(root: Path) -> PlatformRepo:
+    """``platform-repo-example`` as a git repository of its own, committed once."""
+    from tests.conftest import EXAMPLE_REPO
+
+    repo = PlatformRepo(root)
+    repo.copy_tree(EXAMPLE_REPO, ".")
+    repo.commit("Pizza&Ananas platform, from the example")
+    return repo

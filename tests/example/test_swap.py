@@ -194,3 +194,62 @@ def test_a_failure_in_staging_halts_the_rollout_before_production(example: Examp
         (["production"], "pending"),
         (["(pipelines)"], "pending"),
     ]
+
+
+def test_the_pull_request_shows_the_replaced_resources_of_each_instance(tmp_path: Path) -> None:
+    from reconciler.checks.blast import blast_radius
+    from reconciler.checks.comment import compose
+    from reconciler.plan.model import Recorded
+    from reconciler.render import Renderer
+
+    repo = example_platform(tmp_path / "platform")
+    source = GitSource.open(repo.root)
+    base = source.versions(repo.git("rev-parse", "HEAD"))
+    head = source.snapshot(merge_swap(repo))
+    deployed = {
+        u: Recorded(
+            u,
+            "service",
+            u,
+            ACCOUNTS[u.rsplit("/", 1)[1]],
+            "us-west-2",
+            "private-web-svc",
+            "1.0",
+            "f",
+            {},
+        )
+        for u in MENU_API
+    }
+
+    touched = blast_radius(head, base, deployed, Renderer())
+
+    assert [(t.unit_id, t.effect, t.to_version) for t in touched] == [
+        (u, "moves", "1.1") for u in sorted(MENU_API)
+    ]
+    for entry in touched:
+        changes = {(r.action, r.logical_id, r.type) for r in entry.resources}
+        assert {
+            ("remove", "Service", "AWS::ECS::Service"),
+            ("remove", "TaskDefinition", "AWS::ECS::TaskDefinition"),
+            ("remove", "DiscoveryService", "AWS::ServiceDiscovery::Service"),
+            ("add", "AppRunnerService", "AWS::AppRunner::Service"),
+            ("add", "Ingress", "AWS::AppRunner::VpcIngressConnection"),
+            ("modify", "TaskRole", "AWS::IAM::Role"),
+        } <= changes
+    comment = compose(
+        head="f" * 40,
+        problems=[],
+        plan={"units": [], "summary": {}},
+        touched=touched,
+        plan_url=None,
+    )
+    assert (
+        "`service/menu-api/staging`: removes DiscoveryService (AWS::ServiceDiscovery::Service)"
+        in comment
+    )
+    [staging] = [
+        line for line in comment.splitlines() if line.startswith("`service/menu-api/staging`")
+    ]
+    assert (
+        "; adds AccessRole (AWS::IAM::Role), AppRunnerService (AWS::AppRunner::Service)" in staging
+    )

@@ -297,3 +297,27 @@ def test_a_component_named_like_a_binding_is_refused(tmp_path: Path) -> None:
 
     assert (file, line, field) == ("services/web.yaml", 10, "spec.instances[0].components[0]")
     assert "has the name of the instance's binding 'orders'" in message
+
+
+def test_a_component_keeps_its_data_resources(tmp_path: Path) -> None:
+    repo = with_components(tmp_path)
+    write_component(
+        repo,
+        "web",
+        body="""
+Resources:
+  Uploads:
+    Type: AWS::S3::Bucket
+  Jobs:
+    Type: AWS::SQS::Queue
+Outputs:
+  BucketName:
+    Value: !Ref Uploads
+""",
+    )
+    found = build(repo)
+
+    rendered = render_unit(found.state.units[QUEUE_ID], found.state, Renderer(), pending_source({}))
+
+    assert [(r.logical_id, r.policy) for r in rendered.retained] == [("Uploads", "Retain")]
+    assert '"DeletionPolicy": "Retain"' in rendered.body

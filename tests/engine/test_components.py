@@ -85,6 +85,7 @@ def test_a_removed_component_is_deleted_after_its_instance_moved_on(
     applied = made.apply()
 
     assert (planned[QUEUE].action, planned[WEB].action) == ("delete", "update")
+    assert "data resources are kept" in planned[QUEUE].reason
     assert applied.report.ok, applied.report.outcomes
     assert "goldenpath-component-web-test-queue" not in made.aws.stacks(made.accounts.test)
     assert made.store.unit(QUEUE) is None

@@ -19,7 +19,7 @@ from typing import Any
 class Outcome:
     out: str
     existing: bool
-    takeover: Any
+    recovered: Any
     estate: Any
     unreadable: tuple[Any, ...]
     skipped: dict[str, str]
@@ -46,7 +46,7 @@ class Outcome:
     def exit_code(self) -> int:
         if self.errors():
             return 1
-        return 2 if any(not u.matches for u in self.takeover.units()) else 0
+        return 2 if any(not u.matches for u in self.recovered.units()) else 0
 
 
 def _result(unit: Any) -> str:
@@ -81,7 +81,7 @@ def _unit_json(unit: Any) -> dict[str, Any]:
 def report(args: argparse.Namespace, outcome: Outcome) -> int:
     from goldenpath.output import emit_json, say, table
 
-    units = outcome.takeover.units()
+    units = outcome.recovered.units()
     code = outcome.exit_code()
     components = [
         {"id": c.unit.id, "account": c.account, "region": c.region, "stackName": c.stack_name}

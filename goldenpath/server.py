@@ -20,22 +20,29 @@ from typing import Any
 
 import structlog
 
+from goldenpath.engine import NOOP_RUNS
 from reconciler.apply.engine import Reconciler
-from reconciler.caching import StoredLintCache
+from reconciler.caching import LINT, VERSIONS, StoredLintCache
 from reconciler.checks.runner import ChangeChecks
 from reconciler.cloud import Cloud
+from reconciler.desired.reuse import BUILT_SERVICES
 from reconciler.events import Event, EventQueue, LocalChange
 from reconciler.forges import ForgeSettings, RedactSecrets, SystemClock, open_forge
 from reconciler.loop import LoopSettings, ReconcileLoop
 from reconciler.render import Linter, Renderer
 from reconciler.source.tracked import TrackedRepo
+from reconciler.specs.loader import SPEC_FILES
 from reconciler.specs.memo import ContentMemo
 from reconciler.specs.model import Platform
 from reconciler.state import StateStore
+from reconciler.validation import CHECKED_UNITS
 
 log = structlog.get_logger(__name__)
 # Changes in the working tree within this many seconds make one reconcile.
 DEBOUNCE_SECONDS = 0.5
+# The state store's caches that can be derived again from content, pruned when long unused.
+# Not the memories (account roles, recommended versions) nor the pull-request plans.
+PRUNED_CACHES = (LINT, VERSIONS, SPEC_FILES, BUILT_SERVICES, CHECKED_UNITS, NOOP_RUNS)
 
 
 @dataclass(frozen=True)
@@ -167,6 +174,7 @@ def serve(
         forge,
         queue,
         LoopSettings(interval=options.interval, public_url=public_url),
+        pruned_caches=PRUNED_CACHES,
     )
     app = build_app(store, NotingSink(queue, loop), environ, platform_of(tracked).rollout_order)
     config = uvicorn.Config(

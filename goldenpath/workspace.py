@@ -41,21 +41,15 @@ def state_or_none(url: str) -> Iterator[StateStore | None]:
 
 def working_snapshot(repo: str, store: StateStore | None) -> Snapshot:
     """The working tree at ``repo``, with versions extended from the cached index."""
-    from reconciler.caching import load_version_index, save_version_index
+    from reconciler.caching import StoredVersionIndexes, repo_key
 
     tree = WorkingTree(Path(repo))
-    key = _repo_key(tree)
-    cached = load_version_index(store, key) if store is not None and key else None
-    committed = tree.committed_versions(cached)
-    if store is not None and key and committed.head and committed != cached:
-        save_version_index(store, key, committed)
+    if store is None or tree.git is None:
+        return tree.snapshot()
+    indexes = StoredVersionIndexes(store, repo_key(tree.git))
+    committed = tree.committed_versions(indexes)
+    indexes.keep(committed)
     return tree.snapshot(committed)
-
-
-def _repo_key(tree: WorkingTree) -> str:
-    if tree.git is None:
-        return ""
-    return f"{tree.git.repo.git_dir}:{tree.git.prefix}"
 
 
 def add_repo_argument(parser: argparse.ArgumentParser) -> None:
@@ -166,13 +160,11 @@ class AwaitingLintCache:
     def get(self, key: str) -> Any:
         from reconciler.render import LintReport
 
-        found = self.inner.get(key)
-        if found is not None:
-            return found
+        # An expected key was missing when the pool was asked: no need to ask again.
         with self._lock:
             result = self._expected.pop(key, None)
         if result is None:
-            return None
+            return self.inner.get(key)
         try:
             report = LintReport.from_json(result.get())
         except Exception as exc:  # the worker's failure: lint here instead

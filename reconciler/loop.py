@@ -4,6 +4,7 @@ Work arrives as events — a timer tick (the poll, with jitter), a change in the
 working tree (watchdog), a push or a change request from the webhook receiver — and is
 done one item at a time on this thread, so only one concurrency model is in play. A
 reconcile of an unchanged head, with nothing in flight and nothing to retry, is skipped.
+While idle, an hourly upkeep prunes the content-addressed caches of entries long unused.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ import random
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import structlog
 
 from reconciler.apply.engine import Reconciler
-from reconciler.caching import committed_snapshot
+from reconciler.caching import committed_snapshot, prune_unused
 from reconciler.checks.runner import ChangeChecks
 from reconciler.errors import GoldenpathError
 from reconciler.events import ChangeRequest, Event, EventQueue, LocalChange, Ping, Push
@@ -26,6 +28,8 @@ from reconciler.source.tracked import TrackedRepo
 from reconciler.state import StateStore
 
 log = structlog.get_logger(__name__)
+# Change requests whose newest head is remembered; the least recently pushed go first.
+HEADS_REMEMBERED = 10_000
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,10 @@ class LoopSettings:
     interval: float = 60.0  # seconds between polls of the tracked branch
     jitter: float = 0.1  # fraction of the interval added at random, so replicas spread out
     public_url: str = "http://127.0.0.1:8080"  # where status target_urls point
+    # Seconds between upkeeps, done while idle: the cache uses this process noted are
+    # recorded, and cache entries unused for ``cache_kept_unused`` are dropped.
+    upkeep_every: float = 3600.0
+    cache_kept_unused: timedelta = timedelta(days=30)
 
 
 @dataclass
@@ -48,24 +56,39 @@ class ReconcileLoop:
     latest_heads: dict[tuple[str, str, int], str] = field(default_factory=dict)
     retry_pending: bool = True
     reconciles: int = 0
+    # Content-addressed cache namespaces the upkeep prunes: their entries can be derived
+    # again, so dropping one that is still wanted costs time, never correctness.
+    pruned_caches: tuple[str, ...] = ()
+    _heads_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def note(self, event: Event) -> None:
         """Called as events are enqueued: remember which change-request head is newest."""
         if isinstance(event, ChangeRequest) and event.action.needs_checks:
-            self.latest_heads[(event.forge, event.repo, event.number)] = event.head_sha
+            key = (event.forge, event.repo, event.number)
+            with self._heads_lock:  # the receiver's thread notes, the loop's thread reads
+                self.latest_heads.pop(key, None)  # re-inserted last: the newest
+                self.latest_heads[key] = event.head_sha
+                while len(self.latest_heads) > HEADS_REMEMBERED:  # closes that never came
+                    del self.latest_heads[next(iter(self.latest_heads))]
 
     def run(self, stop: threading.Event) -> None:
         self.prime()
         next_poll = time.monotonic()
+        next_upkeep = next_poll + self.settings.upkeep_every
         while not stop.is_set():
             wait = max(0.0, min(next_poll - time.monotonic(), 1.0))
             item = self.events.get(timeout=wait)
             try:
                 if item is None:
                     if time.monotonic() >= next_poll:
-                        self.reconcile("poll")
-                        jitter = random.uniform(0, self.settings.jitter)
-                        next_poll = time.monotonic() + self.settings.interval * (1 + jitter)
+                        try:
+                            self.reconcile("poll")
+                        finally:  # a failed poll (the remote is down) waits its turn too
+                            jitter = random.uniform(0, self.settings.jitter)
+                            next_poll = time.monotonic() + self.settings.interval * (1 + jitter)
+                    if time.monotonic() >= next_upkeep:
+                        next_upkeep = time.monotonic() + self.settings.upkeep_every
+                        self.upkeep()
                     continue
                 self.handle(item)
             except GoldenpathError as exc:
@@ -86,6 +109,14 @@ class ReconcileLoop:
         except Exception:  # only a head start: it must never stop the reconciler
             log.exception("loop.prime_failed")
 
+    def upkeep(self) -> dict[str, int]:
+        """Record the cache uses noted, and drop entries of ``pruned_caches`` neither
+        stored nor read (by any replica) for ``cache_kept_unused``; how many, by namespace."""
+        dropped = prune_unused(self.store, self.pruned_caches, self.settings.cache_kept_unused)
+        say = log.info if any(dropped.values()) else log.debug
+        say("loop.caches_pruned", **dropped)
+        return dropped
+
     def handle(self, item: Any) -> None:
         if isinstance(item, Push):
             if item.branch != self.tracked.branch:
@@ -96,11 +127,13 @@ class ReconcileLoop:
             key = (item.forge, item.repo, item.number)
             if item.action.ends_review:
                 self.checks.closed(item)
-                self.latest_heads.pop(key, None)
+                with self._heads_lock:
+                    self.latest_heads.pop(key, None)
                 if item.action == "merged":
                     self.reconcile("merge")
             elif item.action.needs_checks:
-                self.latest_heads.setdefault(key, item.head_sha)
+                with self._heads_lock:
+                    self.latest_heads.setdefault(key, item.head_sha)
                 self.checks.check(item, lambda: self.latest_heads.get(key) != item.head_sha)
         elif isinstance(item, Ping):
             log.info("loop.ping", forge=item.forge, repo=item.repo)

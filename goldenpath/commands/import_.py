@@ -65,13 +65,13 @@ def run(args: argparse.Namespace) -> int:
     unknown = _unknown_specs(specs.options, estate)
     if unknown:
         return error_exit(args, unknown)
-    takeover = recover_estate(
+    recovered = recover_estate(
         estate,
         scanned.bodies,
         Sources(templates.candidates, specs.environments, specs.services),
         Renderer(),
     )
-    return _write_and_report(args, accounts, templates, estate, scanned, takeover, existing)
+    return _write_and_report(args, accounts, templates, estate, scanned, recovered, existing)
 
 
 def _unknown_specs(options: dict[str, str], estate: Any) -> list[str]:
@@ -93,7 +93,7 @@ def _write_and_report(
     templates: Any,
     estate: Any,
     scanned: Any,
-    takeover: Any,
+    recovered: Any,
     existing: bool,
 ) -> int:
     from goldenpath.import_report import Outcome, report
@@ -105,30 +105,30 @@ def _write_and_report(
     versions: dict[str, str] = {}
     used: list[tuple[str, int]] = []
     skipped: dict[str, str] = {}
-    for result in takeover.units():
+    for result in recovered.units():
         recovery = result.recovery
         if recovery.bundle is None or recovery.error is not None:
             skipped[result.unit_id] = recovery.error or "no template version could be rendered"
             continue
         used.append((recovery.bundle.name, recovery.bundle.major))
         versions[result.unit_id] = str(recovery.version)
-    envs = [r for r in takeover.environments if r.unit_id in versions]
+    envs = [r for r in recovered.environments if r.unit_id in versions]
     for result in envs:
         path, text = writing.environment_file(result, accounts, version=versions[result.unit_id])
         files[path] = text.encode()
     written_envs = {str(r.stack.unit.environment) for r in envs}
-    for service in takeover.services:
+    for service in recovered.services:
         kept = _service_kept(service, versions, written_envs, skipped)
         if kept is not None:
             path, text = writing.service_file(kept, versions=versions, team=_owner(out))
             files[path] = text.encode()
     pipelines = Counter(
         (r.stack.account, r.stack.region)
-        for s in takeover.services
+        for s in recovered.services
         if (r := s.pipeline) is not None and r.unit_id in versions
     )
     pipeline_entry = _pipeline_account(pipelines, accounts)
-    regions = Counter(r.stack.region for r in takeover.units())
+    regions = Counter(r.stack.region for r in recovered.units())
     if not (out / "goldenpath.yaml").exists():
         region = regions.most_common(1)[0][0] if regions else accounts[0].region
         path, text = writing.platform_file(pipeline_entry, region)
@@ -145,7 +145,7 @@ def _write_and_report(
     outcome = Outcome(
         out=str(out),
         existing=existing,
-        takeover=takeover,
+        recovered=recovered,
         estate=estate,
         unreadable=scanned.unreadable,
         skipped=skipped,

@@ -42,11 +42,16 @@ def watch(args: argparse.Namespace, show: Any) -> int:
         try:
             while True:
                 started = time.perf_counter()
-                result = validate_snapshot(
-                    tree.snapshot(), renderer=renderer, linter=linter, memo=memo
-                )
-                memo.end_run()
-                show(result, time.perf_counter() - started)
+                try:
+                    snapshot = tree.snapshot()
+                except SourceError as exc:  # a link out of the repo, say: until it is gone
+                    unreadable(args, str(exc), time.perf_counter() - started)
+                else:
+                    result = validate_snapshot(
+                        snapshot, renderer=renderer, linter=linter, memo=memo
+                    )
+                    memo.end_run()
+                    show(result, time.perf_counter() - started)
                 sys.stdout.flush()
                 assert tree.watcher is not None
                 tree.watcher.wait(quiet=QUIET_S)
@@ -54,6 +59,17 @@ def watch(args: argparse.Namespace, show: Any) -> int:
             return 0
         finally:
             tree.close()
+
+
+def unreadable(args: argparse.Namespace, reason: str, seconds: float) -> None:
+    """A look at the tree that failed: shown as a failed result, and watching goes on."""
+    if args.output == "json":
+        problem = {"file": args.repo, "line": None, "field": "", "message": reason}
+        json_line(
+            {"ok": False, "errors": [problem], "warnings": [], "units": 0, "seconds": seconds}
+        )
+    else:
+        sys.stdout.write(f"error: {args.repo}: {reason}\n")
 
 
 def json_line(document: dict[str, Any]) -> None:

@@ -93,7 +93,7 @@ class Reconciler:
         """
         if read is None:
             read = refresh or preview
-        return self._plan(snapshot, refresh=refresh, preview=preview, read=read)[0]
+        return self._plan(snapshot, refresh=refresh, preview=preview, read=read, record=False)[0]
 
     def _plan(
         self,
@@ -102,16 +102,19 @@ class Reconciler:
         refresh: bool = False,
         preview: bool = False,
         read: bool = True,
+        record: bool = True,
     ) -> tuple[Planned, dict[str, str | None]]:
         """The plan, and the role of every account it may touch. ``read``: read the
-        stacks of units to adopt."""
+        stacks of units to adopt. ``record``: remember the snapshot's account roles and
+        recommended versions; only an apply does, so a plan of any other ref (a feature
+        branch, an old commit) leaves what ``status`` shows as it was."""
         records = self.store.units()
         recorded = recorded_views(self.store, records)
         accounts = {r.account for r in records}
         live = None
         if refresh:
             specs, _problems = load_specs(snapshot.files)
-            live = self._live(recorded, known_roles(self.store, specs, accounts))
+            live = self._live(recorded, known_roles(self.store, specs, accounts, record=False))
         planned = plan_snapshot(
             snapshot,
             recorded,
@@ -121,9 +124,10 @@ class Reconciler:
             renders=self.renders,
             look_up=self._look_up if read else None,
         )
-        roles = known_roles(self.store, planned.build.specs, accounts)
+        roles = known_roles(self.store, planned.build.specs, accounts, record=record)
         planned = Planned(planned.build, reachable(planned.plan, roles), planned.rollouts)
-        self._record_recommended(planned)
+        if record:
+            self._record_recommended(planned)
         if preview:
             planned = Planned(planned.build, self._previewed(planned.plan), planned.rollouts)
         return planned, roles

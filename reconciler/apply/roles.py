@@ -5,9 +5,10 @@ account of ``goldenpath.yaml``. A stack outlives its spec, though: pruning an in
 whose environment was removed in the same commit, or resuming an operation in such an
 account, needs a role no spec names any more. Acting with the ambient credentials
 instead would look for the stack in the wrong account, find nothing, and forget a stack
-that still exists (or, on real AWS, touch a same-named stack elsewhere). So every plan
+that still exists (or, on real AWS, touch a same-named stack elsewhere). So every apply
 remembers the roles it saw in the state store, and a stack in an account whose role was
-never seen is not touched at all: the plan says why.
+never seen is not touched at all: the plan says why. Only an apply remembers roles: a plan
+may be of any ref, and the roles of a feature branch must not act for the tracked one.
 """
 
 from __future__ import annotations
@@ -33,11 +34,14 @@ def spec_roles(specs: Specs) -> dict[str, str | None]:
     return roles
 
 
-def known_roles(store: StateStore, specs: Specs, accounts: Iterable[str]) -> dict[str, str | None]:
+def known_roles(
+    store: StateStore, specs: Specs, accounts: Iterable[str], *, record: bool = True
+) -> dict[str, str | None]:
     """Roles of the specs, plus remembered ones for ``accounts`` the specs no longer name.
 
-    Records what the specs say, writing only what changed, so a no-op plan stays cheap.
-    An account absent from the result has no known role.
+    With ``record`` (an apply), remembers what the specs say, writing only what changed,
+    so a no-op apply stays cheap. A plan does not: the roles of a ref it was only asked
+    about must not be used to act. An account absent from the result has no known role.
     """
     current = spec_roles(specs)
     wanted = set(current) | set(accounts)
@@ -47,7 +51,7 @@ def known_roles(store: StateStore, specs: Specs, accounts: Iterable[str]) -> dic
         for account, role in current.items()
         if stored.get(account) != {"role_arn": role}
     }
-    if changed:
+    if changed and record:
         store.cache_put_many(ROLES, changed)
     roles = dict(current)
     for account, entry in stored.items():

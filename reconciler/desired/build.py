@@ -17,6 +17,7 @@ from reconciler.desired.catalog import Catalog
 from reconciler.desired.components import (
     ComponentBuild,
     attached_components,
+    component_role_problems,
     unattached_components,
 )
 from reconciler.desired.graph import order_units
@@ -24,14 +25,18 @@ from reconciler.desired.reuse import Built
 from reconciler.desired.rules import (
     at_field,
     check_team,
+    refused_target,
     repository_of,
+    repository_problem,
     resolve_bindings,
     stack_name_problems,
 )
 from reconciler.desired.units import (
+    INFRASTRUCTURE_OF,
     DesiredState,
     InstanceRef,
     Unit,
+    UnitKind,
     environment_id,
     instance_id,
     named_stack,
@@ -115,6 +120,7 @@ class Builder:
     # Units whose own spec has errors: never built, so never applied; the plan blocks them.
     invalid: dict[str, str] = field(default_factory=dict)
     added: list[Unit] = field(default_factory=list)  # by the service being built
+    _service_since: int = 0  # where the problems of the service being built start
 
     def environment(self, env: Environment) -> None:
         since = len(self.problems)
@@ -141,28 +147,17 @@ class Builder:
             pinned=env.template.minor is not None,
             holds_data=version.name in self.specs.platform.data_templates,
         )
-        errors = [p for p in self.problems[since:] if p.severity == "error"]
-        if errors:
-            self.invalid[unit_id] = str(errors[0])
+        errors = [str(p) for p in self.problems[since:] if p.severity == "error"]
+        refused = self._refused(unit)
+        if errors or refused:
+            self.invalid[unit_id] = errors[0] if errors else str(refused)
         else:
             self.units[unit_id] = unit
-        # A bad component role is the components' problem, not the environment's: it
-        # is reported here, and each component attached in the environment is refused.
-        role = env.component_role
-        if role is not None and f":iam::{env.account.id}:" not in role.arn:
-            self.problems.append(
-                at_field(
-                    role.origin,
-                    "spec.componentRoleArn",
-                    f"the component role {role.arn} is not in the environment's account "
-                    f"{env.account.id}; CloudFormation passes only a role of the stack's own "
-                    "account",
-                )
-            )
+        self.problems += component_role_problems(env)
 
     def service(self, service: Service) -> Built:
         """Add the units of ``service``; returns what was added, for the memo."""
-        problems_before = len(self.problems)
+        problems_before = self._service_since = len(self.problems)
         invalid_before = set(self.invalid)
         self.added = []
         denials = self._check_team(service)
@@ -181,11 +176,13 @@ class Builder:
 
     def _add(self, unit: Unit, since: int, with_units: tuple[Unit, ...] = ()) -> None:
         """Add ``unit`` (after ``with_units``, its components) unless problems were found
-        while building it (from ``since`` on); then none of them is added."""
-        errors = [p for p in self.problems[since:] if p.severity == "error"]
-        if errors:
+        while building it (from ``since`` on), or its target is refused; then none of them
+        is added."""
+        errors = [str(p) for p in self.problems[since:] if p.severity == "error"]
+        refused = self._refused(unit)
+        if errors or refused:
             for each in (*with_units, unit):
-                self.invalid[each.id] = str(errors[0])
+                self.invalid[each.id] = errors[0] if errors else str(refused)
             return
         for each in (*with_units, unit):
             self.units[each.id] = each
@@ -216,12 +213,15 @@ class Builder:
         version, bundle = chosen
         if not self._compatible(bundle, env, origin, at):
             return
+        if not self._repository_read(service, bundle, unit_id, "service"):
+            return
         bindings = self._bindings(service, instance, at)
         inputs = self._inputs(bundle, "service", instance.inputs, origin, f"{at}.inputs")
         env_unit = environment_id(env.name)
         name, name_origin = named_stack(unit_id, instance.stack_name)
         components = attached_components(
-            ComponentBuild(service, instance, at, env, bundle, self.catalog), self.problems
+            ComponentBuild(service, instance, at, env, bundle, self.catalog, self.specs.platform),
+            self.problems,
         )
         self._add(
             Unit(
@@ -246,7 +246,7 @@ class Builder:
                 team=service.team,
                 bindings=bindings,
                 components={c.component or "": c.id for c in components},
-                repository=_repository(service),
+                repository=repository_of(service, self.specs.platform),
                 updates=service.updates,
                 pinned=ref.minor is not None,
                 holds_data=version.name in self.specs.platform.data_templates,
@@ -273,6 +273,8 @@ class Builder:
                     "pipeline_infrastructure; remove spec.pipeline",
                 )
             )
+            return
+        if not self._repository_read(service, bundle, unit_id, "pipeline"):
             return
         instances = tuple(
             InstanceRef(instance_id(service.name, i.name), i.name, i.environment)
@@ -302,7 +304,7 @@ class Builder:
                 service=service.name,
                 team=service.team,
                 instances=instances,
-                repository=_repository(service),
+                repository=repository_of(service, self.specs.platform),
                 updates=service.updates,
                 pinned=service.template.minor is not None,
             ),
@@ -388,6 +390,26 @@ class Builder:
             )
         return ok
 
+    def _refused(self, unit: Unit) -> str | None:
+        """Why ``unit`` may not be built although its own spec is fine, or None."""
+        if self.specs.platform_error is not None:
+            return f"not built while goldenpath.yaml is in error: {self.specs.platform_error}"
+        return refused_target(unit.target)
+
+    def _repository_read(
+        self, service: Service, bundle: Bundle, unit_id: str, kind: UnitKind
+    ) -> bool:
+        """False (the unit left unbuilt) when its template reads a repository field the
+        service and the platform leave unset; the problem is reported once a service."""
+        file = bundle.infrastructure[INFRASTRUCTURE_OF[kind]]
+        problem = repository_problem(service, self.specs.platform, file, kind)
+        if problem is None:
+            return True
+        if problem not in self.problems[self._service_since :]:
+            self.problems.append(problem)
+        self.invalid[unit_id] = str(problem)
+        return False
+
     def _bindings(self, service: Service, instance: Instance, at: str) -> dict[str, str]:
         return resolve_bindings(self.specs, instance, at, self.problems)
 
@@ -401,7 +423,3 @@ class Builder:
         values, found = check_inputs(schema, given, origin=Origin(origin.file, origin.line, field_))
         self.problems += found
         return values
-
-
-def _repository(service: Service) -> dict[str, str | None]:
-    return repository_of(service)

@@ -22,7 +22,13 @@ from reconciler.desired.catalog import Catalog
 from reconciler.desired.rules import at_field, repository_of
 from reconciler.desired.units import Unit, component_id, environment_id, named_stack
 from reconciler.errors import Problem
-from reconciler.specs.model import ComponentAttachment, Environment, Instance, Service
+from reconciler.specs.model import (
+    ComponentAttachment,
+    Environment,
+    Instance,
+    Platform,
+    Service,
+)
 from reconciler.templates.bundle import REGISTRATION
 from reconciler.templates.component import component_root
 from reconciler.templates.model import DIRECTLY_DEFINED, Bundle
@@ -38,6 +44,7 @@ class ComponentBuild:
     environment: Environment
     template: Bundle  # the instance's service template
     catalog: Catalog
+    platform: Platform
 
 
 def attached_components(build: ComponentBuild, problems: list[Problem]) -> list[Unit]:
@@ -124,7 +131,7 @@ def _component(
         service=service.name,
         instance=instance.name,
         team=service.team,
-        repository=repository_of(service),
+        repository=repository_of(service, build.platform),
         # A component has no versions to roll out: it changes when its folder does.
         updates="manual",
         pinned=True,
@@ -160,7 +167,7 @@ def _refusals(
                 "deploys with the deployer role",
             )
         ]
-    if f":iam::{env.account.id}:" not in role.arn:
+    if _outside(role.arn, env):
         return [
             at_field(
                 attachment.origin,
@@ -200,3 +207,23 @@ def unattached_components(service: Service, catalog: Catalog) -> list[Problem]:
         for name in catalog.component_names(service.name)
         if name not in attached
     ]
+
+
+def component_role_problems(env: Environment) -> list[Problem]:
+    """The environment's component role must be of its own account: CloudFormation passes
+    only such a role. Reported once, at the environment; its components are refused."""
+    role = env.component_role
+    if role is None or not _outside(role.arn, env):
+        return []
+    return [
+        at_field(
+            role.origin,
+            "spec.componentRoleArn",
+            f"the component role {role.arn} is not in the environment's account "
+            f"{env.account.id}; CloudFormation passes only a role of the stack's own account",
+        )
+    ]
+
+
+def _outside(role_arn: str, env: Environment) -> bool:
+    return f":iam::{env.account.id}:role/" not in role_arn

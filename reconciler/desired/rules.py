@@ -1,4 +1,5 @@
-"""The cross-spec rules a build checks: bindings, team entitlements, stack names.
+"""The cross-spec rules a build checks: bindings, team entitlements, stack names, the
+accounts units are aimed at, and the repository fields templates read.
 
 Each takes specs or units and appends what is wrong to ``problems`` (or returns it), with
 the file, line and field, so the build can report everything at once.
@@ -8,9 +9,33 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from reconciler.desired.units import STACK_NAME, Unit, component_id, instance_id, pipeline_id
+from reconciler.desired.units import (
+    STACK_NAME,
+    Unit,
+    UnitKind,
+    component_id,
+    instance_id,
+    pipeline_id,
+)
 from reconciler.errors import Problem
-from reconciler.specs.model import Instance, Origin, Service, Specs
+from reconciler.render import service_fields_read
+from reconciler.specs.model import (
+    CONNECTION_PROVIDERS,
+    Account,
+    Instance,
+    Origin,
+    Platform,
+    Service,
+    Specs,
+)
+from reconciler.templates.model import TemplateFile
+
+# ``service.<field>`` of Proton's namespace → its key in a unit's ``repository``.
+REPOSITORY_FIELDS = {
+    "repository_id": "id",
+    "branch_name": "branch",
+    "repository_connection_arn": "connection_arn",
+}
 
 
 def at_field(origin: Origin, field_: str, message: str) -> Problem:
@@ -147,14 +172,67 @@ def _stack_name_order(unit: Unit) -> tuple[bool, str, int, str]:
     return (unit.external, origin.file, origin.line or 0, unit.id)
 
 
-def repository_of(service: Service) -> dict[str, str | None]:
-    """The code repository of ``service`` as its units carry it (``service.*`` in Jinja)."""
+def refused_target(account: Account) -> str | None:
+    """Why no unit may be aimed at ``account`` (its role is another account's), or None.
+
+    The spec's own file reports the problem once (the loader); every unit aimed there is
+    left unbuilt with this reason, so nothing lands in an account no spec names.
+    """
+    why = account.role_problem()
+    return f"not aimed at account {account.id}: {why}" if why else None
+
+
+def repository_of(service: Service, platform: Platform) -> dict[str, str | None]:
+    """A unit's ``repository``: the service's, with the platform's connection as fallback."""
     repo = service.repository
     if repo is None:
         return {}
     return {
         "id": repo.id,
         "branch": repo.branch,
-        "connection_arn": repo.connection_arn,
+        "connection_arn": platform.connection_of(repo),
         "provider": repo.provider,
     }
+
+
+def repository_problem(
+    service: Service, platform: Platform, file: TemplateFile, kind: UnitKind
+) -> Problem | None:
+    """A template of ``service`` reads a ``service.repository_*`` field that nothing sets."""
+    given = repository_of(service, platform)
+    if all(given.get(key) for key in REPOSITORY_FIELDS.values()):
+        return None  # everything a template may read is set: no need to look
+    missing = sorted(
+        field_
+        for field_ in service_fields_read(file) & REPOSITORY_FIELDS.keys()
+        if not given.get(REPOSITORY_FIELDS[field_])
+    )
+    if not missing:
+        return None
+    reads = ", ".join(f"service.{f}" for f in missing)
+    where = f"the {kind} template {file.path} reads {reads}"
+    repo = service.repository
+    if repo is None:
+        connection = (
+            " and a connection (spec.repository.connectionArn, or goldenpath.yaml "
+            "spec.pipelines.repositoryConnections.<provider>)"
+            if "repository_connection_arn" in missing
+            else ""
+        )
+        return at_field(
+            service.origin,
+            "spec.repository",
+            f"{where}, and the service gives no repository: expected spec.repository: "
+            f"{{provider, id, branch}}{connection}",
+        )
+    platform_wide = (
+        f", or goldenpath.yaml spec.pipelines.repositoryConnections.{repo.provider}"
+        if repo.provider in CONNECTION_PROVIDERS
+        else ""
+    )
+    return at_field(
+        repo.origin,
+        "spec.repository.connectionArn",
+        f"{where}, and no connection is given for the {repo.provider} repository "
+        f"{repo.id}: expected spec.repository.connectionArn{platform_wide}",
+    )

@@ -22,6 +22,7 @@ from reconciler.render._pending import (
     Placeholder,
     pending_values,
 )
+from reconciler.render._reads import service_fields_read
 from reconciler.render._renderer import DEFAULT_LIMITS, Renderer, RenderLimits
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "environment_context",
     "pending_values",
     "pipeline_context",
+    "service_fields_read",
     "service_instance_context",
     "synthesize_outputs",
 ]

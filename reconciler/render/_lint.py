@@ -50,6 +50,9 @@ Outputs:
 
 # Entries kept by MemoryLintCache; a report is small (a few hundred bytes when clean).
 DEFAULT_MEMORY_CACHE_ENTRIES = 100_000
+# cfn-lint configs kept per Linter, one per (suppressed checks, region). A platform uses a
+# few, but a pull request may name any checks to suppress in goldenpath.yaml.
+CONFIGS_KEPT = 32
 
 
 @dataclass(frozen=True)
@@ -214,14 +217,17 @@ class Linter:
 
     def _config(self, ignore_checks: tuple[str, ...], regions: tuple[str, ...]) -> Any:
         key = (ignore_checks, regions)
-        if key not in self._configs:
+        config = self._configs.pop(key, None)
+        if config is None:
             config = _answering_config()(
                 regions=list(regions), ignore_checks=list(ignore_checks), merge_configs=True
             )
             config.file_args = {}  # a .cfnlintrc in $HOME or the working directory
             config.forget_answers()
-            self._configs[key] = config
-        return self._configs[key]
+            if len(self._configs) >= CONFIGS_KEPT:  # the least recently used goes
+                del self._configs[next(iter(self._configs))]
+        self._configs[key] = config  # last: the most recently used
+        return config
 
 
 @cache

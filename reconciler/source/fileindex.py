@@ -9,6 +9,13 @@ the same size, leave mtime, ctime, size and inode as they were. Git calls such e
 "racily clean". A file whose timestamps were within ``RACY_WINDOW_NS`` of the clock when
 it was read is therefore read again at the next look, until a look finds it older than
 that; only then is its signature trusted.
+
+A symbolic link is followed only when its target resolves inside the root, outside the
+folders the index skips (``.git`` …). Specs and templates come from pull requests, and a
+link to ``/proc/self/environ`` or ``~/.aws/credentials`` would render the process's
+secrets into a template; so a look that meets a link out of the repo raises
+``SourceError`` naming every such link, and reads nothing through them. (Argo CD refuses
+out-of-bounds symlinks the same way.) Links to folders are never followed.
 """
 
 from __future__ import annotations
@@ -19,6 +26,8 @@ import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
+
+from reconciler.errors import SourceError
 
 # Folders that are never part of a platform repo.
 SKIPPED = frozenset({".git", ".goldenpath", "__pycache__", "node_modules"})
@@ -58,6 +67,8 @@ class FileIndex:
     def __init__(self, root: Path, clock: Callable[[], int] = time.time_ns) -> None:
         self.root = root
         self.clock = clock
+        # Where links must lead: the root with its own links resolved.
+        self._real_root = os.path.realpath(root)
         self._entries: dict[str, _Entry] = {}
         self._files: dict[str, bytes] | None = None
 
@@ -68,11 +79,17 @@ class FileIndex:
         the tree saw them (files or folders, relative to the root). Only those, and the
         files too recent to trust, are looked at; a folder among them, or a path that is
         gone and was no file, makes it a whole look (a moved folder tells nothing of its
-        files). The first look is always whole.
+        files). The first look is always whole, and so is the one after a look that
+        raised ``SourceError`` (a link out of the repo).
         """
-        if only is None or self._files is None:
-            return self._look_at_all()
-        return self._look_at(only)
+        try:
+            if only is None or self._files is None:
+                return self._look_at_all()
+            return self._look_at(only)
+        except SourceError:
+            # The paths a watcher named are spent: the next look must be whole.
+            self._files = None
+            raise
 
     def _look_at(self, only: Collection[str]) -> Look:
         horizon = self.clock() - RACY_WINDOW_NS
@@ -83,6 +100,8 @@ class FileIndex:
         untrusted = {path for path, entry in before.items() if not entry.trusted}
         for path in {p for p in only if not _skipped(p)} | untrusted:
             full = os.path.join(self.root, path)
+            if os.path.realpath(full) != os.path.join(self._real_root, path):
+                return self._look_at_all()  # a link on the way: judged by the whole look
             try:
                 st = os.stat(full)
             except (FileNotFoundError, NotADirectoryError):
@@ -153,9 +172,13 @@ class FileIndex:
 def _walk(root: str) -> list[tuple[str, os.DirEntry[str], os.stat_result]]:
     """(repo-relative path, entry, stat) of every regular file, folders sorted.
 
-    Symbolic links to files count as files; links to folders are not followed.
+    Symbolic links to files inside the repo count as files; links to folders are not
+    followed; a link whose target resolves outside the repo or into a
+    skipped folder raises ``SourceError``, after the walk, naming every such link.
     """
+    real_root = os.path.realpath(root)
     found: list[tuple[str, os.DirEntry[str], os.stat_result]] = []
+    refused: list[str] = []
     folders = [("", root)]
     while folders:
         prefix, folder = folders.pop()
@@ -169,6 +192,9 @@ def _walk(root: str) -> list[tuple[str, os.DirEntry[str], os.stat_result]]:
             name = item.name
             if name in SKIPPED:
                 continue
+            if item.is_symlink() and not _leads_inside(item.path, real_root):
+                refused.append(f"{prefix}{name} -> {_link_text(item.path)}")
+                continue
             if item.is_dir(follow_symlinks=False):
                 below.append((f"{prefix}{name}/", item.path))
                 continue
@@ -180,7 +206,29 @@ def _walk(root: str) -> list[tuple[str, os.DirEntry[str], os.stat_result]]:
                 found.append((prefix + name, item, st))
         # Depth first, folders in name order (popped from the end, so pushed reversed).
         folders.extend(sorted(below, reverse=True))
+    if refused:
+        raise SourceError(
+            "symbolic links that lead out of the platform repo are refused, and "
+            f"nothing is read through them: {'; '.join(sorted(refused))}; expected links "
+            "to files inside the repo (outside .git and the other skipped folders), or "
+            "regular files"
+        )
     return found
+
+
+def _leads_inside(link: str, real_root: str) -> bool:
+    """Whether the link's target, fully resolved, is in the repo and not in a skipped folder."""
+    target = os.path.realpath(link)
+    if target != real_root and not target.startswith(real_root.rstrip(os.sep) + os.sep):
+        return False
+    return not _skipped(os.path.relpath(target, real_root).replace(os.sep, "/"))
+
+
+def _link_text(link: str) -> str:
+    try:
+        return os.readlink(link)
+    except OSError:
+        return "?"
 
 
 def _skipped(path: str) -> bool:

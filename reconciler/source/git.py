@@ -8,7 +8,7 @@ errors are translated into ``SourceError`` here, the one place that meets them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,15 +19,19 @@ import structlog
 from reconciler.errors import SourceError
 from reconciler.source.snapshot import Snapshot
 from reconciler.templates.model import TemplateKind, TemplateVersion
-from reconciler.templates.versions import CommitTrees, MajorKey, VersionIndex, extend
+from reconciler.templates.versions import CommitTrees, MajorKey, VersionIndex, cut_back, extend
 
 log = structlog.get_logger(__name__)
 TEMPLATES = "templates"
 Folder = tuple[tuple[str, bytes], ...]  # a git tree's files, by path relative to it
 # Folders and files kept from earlier revisions, as a multiple of those the last used.
 FOLDERS_KEPT = 3
+# The template majors of this many distinct templates/ trees are kept for history walks
+# (a long-lived repo has one per template change; a walk reads each once).
+MAJORS_KEPT = 4096
 T = TypeVar("T")
 _MAJOR = re.compile(r"^v([0-9]+)$")
+_COMMIT_ID = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 
 
 class GitSource:
@@ -94,27 +98,78 @@ class GitSource:
         used.blobs[blob.hexsha] = data
         return data
 
-    def history(self, head: str, since: str | None) -> list[CommitTrees]:
-        """First-parent commits after ``since`` up to ``head``, oldest first."""
-        spec = [head] if since is None else [head, f"^{since}"]
+    def trees(self, commits: Iterable[str]) -> list[CommitTrees]:
+        """The template majors of each commit (the one place history reads trees)."""
+        return [CommitTrees(sha, self._majors_at(sha)) for sha in commits]
+
+    def versions(
+        self, head: str, cached: Mapping[str, VersionIndex] | VersionIndex | None = None
+    ) -> VersionIndex:
+        """The version index at ``head``, from the nearest usable ``cached`` index.
+
+        ``cached`` holds indexes by their head, nearest-first preferred in its order. The
+        result always equals a walk from the first commit (``versions(head)``): an index is
+        reused only along first-parent chains, never through a merge's second parent.
+        """
+        head = self.resolve(head)
+        known = _by_head(cached)
+        found = known.get(head)
+        if found is not None and found.head == head:
+            return found
+        # Head's first-parent chain, back to the first commit a cached head reaches.
+        walk, stop = self._walk_to_known(head, [h for h in known if h != head])
+        start = VersionIndex()
+        if stop is not None:
+            at_stop = self._index_at(stop, known)
+            if at_stop is None:  # no cached index holds ``stop``: walk from the first commit
+                walk = self._first_parents(stop) + walk
+            else:
+                start = at_stop
+        log.debug("template history walked", head=head, since=start.head, commits=len(walk))
+        return extend(start, self.trees(walk))
+
+    def _walk_to_known(self, head: str, heads: list[str]) -> tuple[list[str], str | None]:
+        """Head's first-parent commits not reachable from any of ``heads`` (oldest first),
+        and the commit the chain continues with (None: the walk reached the first commit).
+        The stop is ``head`` itself when a cached head already reaches it."""
+        lines = self._rev_list("--first-parent", "--parents", head, *_excluding(heads))
+        if not lines:
+            return [], head
+        walk = [line.split()[0] for line in lines]
+        oldest = lines[-1].split()
+        return walk[::-1], (oldest[1] if len(oldest) > 1 else None)
+
+    def _index_at(self, commit: str, known: Mapping[str, VersionIndex]) -> VersionIndex | None:
+        """The index at ``commit``: cached, or cut back from a cached index whose head has
+        ``commit`` on its first-parent chain; None when no cached index does."""
+        found = known.get(commit)
+        if found is not None and found.head == commit:
+            return found
+        for cached_head in known:
+            if cached_head == commit:
+                continue
+            lines = self._rev_list("--first-parent", "--parents", cached_head, f"^{commit}")
+            oldest = lines[-1].split() if lines else []
+            if len(oldest) < 2 or oldest[1] != commit:
+                continue  # ``commit`` is not on this head's first-parent chain
+            index = known.get(cached_head)
+            if index is None or index.head != cached_head:
+                continue
+            later = [line.split()[0] for line in lines]
+            log.debug("template history cut back", head=cached_head, to=commit, commits=len(later))
+            return cut_back(index, commit, later, self._majors_at(commit))
+        return None
+
+    def _first_parents(self, *spec: str) -> list[str]:
+        return [line.split()[0] for line in reversed(self._rev_list("--first-parent", *spec))]
+
+    def _rev_list(self, *args: str) -> list[str]:
+        """``git rev-list`` lines, newest first; heads no longer in the repo are ignored."""
         try:
-            shas = self.repo.git.rev_list("--first-parent", "--reverse", *spec).split()
+            listed: str = self.repo.git.rev_list("--ignore-missing", *args)
         except git.GitCommandError as exc:
-            raise SourceError(f"cannot walk history of {head}: {exc.stderr.strip()}") from exc
-        return [CommitTrees(sha, self._majors_at(sha)) for sha in shas]
-
-    def is_ancestor(self, older: str, newer: str) -> bool:
-        return bool(self.repo.is_ancestor(self.repo.commit(older), self.repo.commit(newer)))
-
-    def versions(self, head: str, cached: VersionIndex | None = None) -> VersionIndex:
-        """The version index at ``head``, extending ``cached`` when it is an ancestor."""
-        if cached is not None and cached.head == head:
-            return cached
-        start = cached if cached and cached.head and self._reachable(cached.head, head) else None
-        since = start.head if start else None
-        walked = self.history(head, since)
-        log.debug("template history walked", head=head, since=since, commits=len(walked))
-        return extend(start or VersionIndex(), walked)
+            raise SourceError(f"cannot walk history of {args}: {exc.stderr.strip()}") from exc
+        return listed.splitlines()
 
     def files_of(self, version: TemplateVersion) -> Mapping[str, bytes]:
         tree = git.Tree(
@@ -129,12 +184,6 @@ class GitSource:
     def snapshot(self, ref: str, cached: VersionIndex | None = None) -> Snapshot:
         commit = self.resolve(ref)
         return Snapshot(commit, self.files(commit), self.versions(commit, cached), self)
-
-    def _reachable(self, older: str, newer: str) -> bool:
-        try:
-            return self.is_ancestor(older, newer)
-        except (git.GitCommandError, ValueError):
-            return False  # rewritten history: derive again from the start
 
     def _tree(self, commit: str) -> Any:
         tree = self.repo.commit(commit).tree
@@ -156,8 +205,25 @@ class GitSource:
         known = self._majors_by_tree.get(templates.hexsha)
         if known is None:
             known = dict(_majors(templates))
+            if len(self._majors_by_tree) >= MAJORS_KEPT:  # the oldest read goes first
+                del self._majors_by_tree[next(iter(self._majors_by_tree))]
             self._majors_by_tree[templates.hexsha] = known
         return known
+
+
+def _by_head(
+    cached: Mapping[str, VersionIndex] | VersionIndex | None,
+) -> Mapping[str, VersionIndex]:
+    if cached is None:
+        return {}
+    if isinstance(cached, VersionIndex):
+        return {cached.head: cached} if cached.head else {}
+    return cached
+
+
+def _excluding(heads: Iterable[str]) -> list[str]:
+    """``^head`` for each cached head that is a commit id (anything else is not ours)."""
+    return [f"^{h}" for h in heads if _COMMIT_ID.match(h)]
 
 
 def _majors(templates: Any) -> Iterator[tuple[MajorKey, tuple[str, TemplateKind]]]:

@@ -12,9 +12,10 @@ HEAD moved, and derives draft versions again only when a template file changed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import ChainMap
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from reconciler.errors import SourceError
 from reconciler.source.fileindex import FileIndex, Look
@@ -70,13 +71,17 @@ class WorkingTree:
             self._drafts = None
         return look
 
-    def committed_versions(self, cached: VersionIndex | None = None) -> VersionIndex:
-        """Versions from history up to HEAD (none outside git or before a first commit)."""
+    def committed_versions(self, cached: Mapping[str, VersionIndex] | None = None) -> VersionIndex:
+        """Versions from history up to HEAD (none outside git or before a first commit),
+        from the last committed index or one of ``cached`` (indexes by head)."""
         if self.git is None or not self.git.repo.head.is_valid():
             return VersionIndex()
-        self._committed = self.git.versions(
-            self.git.resolve("HEAD"), cached if cached is not None else self._committed
-        )
+        known: Mapping[str, VersionIndex] = cached if cached is not None else {}
+        if self._committed is not None and self._committed.head is not None:
+            # Only read: ChainMap's type asks for mutable maps it never changes here.
+            stored = cast("MutableMapping[str, VersionIndex]", known)
+            known = ChainMap({self._committed.head: self._committed}, stored)
+        self._committed = self.git.versions(self.git.resolve("HEAD"), known)
         return self._committed
 
     def snapshot(self, committed: VersionIndex | None = None) -> Snapshot:

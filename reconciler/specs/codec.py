@@ -103,7 +103,9 @@ def service_json(s: Service) -> Json:
         s.team,
         _ref_json(s.template),
         s.updates,
-        [repo.provider, repo.id, repo.branch, repo.connection_arn] if repo else None,
+        [repo.provider, repo.id, repo.branch, repo.connection_arn, origin_json(repo.origin)]
+        if repo
+        else None,
         _pipeline_json(s.pipeline) if s.pipeline else None,
         [_instance_json(i) for i in s.instances],
         origin_json(s.origin),
@@ -117,7 +119,9 @@ def _service_of(data: Json) -> Service:
         team=data[2],
         template=_ref_of(data[3]),
         updates=data[4],
-        repository=Repository(repo[0], repo[1], repo[2], repo[3]) if repo else None,
+        repository=Repository(repo[0], repo[1], repo[2], repo[3], origin_of(repo[4]))
+        if repo
+        else None,
         pipeline=Pipeline(pipeline[0], origin_of(pipeline[1]), _stack_of(pipeline[2]))
         if pipeline
         else None,

@@ -17,6 +17,7 @@ from typing import Any
 import schemas
 from reconciler.errors import Problem, SpecError
 from reconciler.specs.codec import problem_json, problem_of, spec_json, spec_of
+from reconciler.specs.consistency import document_problems, second_document
 from reconciler.specs.memo import ContentMemo, content_key
 from reconciler.specs.model import (
     Account,
@@ -138,6 +139,9 @@ def collect_specs(loaded: Mapping[str, Loaded]) -> tuple[Specs, dict[str, list[P
             for name, env in found.environments.items()
         },
         services=found.services,
+        platform_error=next(
+            (str(p) for p in by_file.get(PLATFORM_FILE, ()) if p.severity == "error"), None
+        ),
     )
     return specs, by_file
 
@@ -176,7 +180,7 @@ def _in_default_region(env: Environment, region: str) -> Environment:
 def load_document(doc: Document) -> Environment | Service | Teams | Platform:
     """One schema-valid document as its spec value; raises SpecError when invalid."""
     kind = doc.data.get("kind") if isinstance(doc.data, dict) else None
-    problems = check_schema(doc, str(kind))
+    problems = check_schema(doc, str(kind)) or document_problems(doc, str(kind))
     if problems:
         raise SpecError(problems)
     spec: Environment | Service | Teams | Platform = _BUILDERS[str(kind)](doc)
@@ -223,7 +227,17 @@ def _load_document(doc: Document, expected: str) -> tuple[Any, list[Problem]]:
     problems = check_schema(doc, expected)
     if problems:
         return None, problems
-    return _BUILDERS[expected](doc), []
+    problems = document_problems(doc, expected)
+    if problems and expected not in _KEPT_WITH_PROBLEMS:
+        return None, problems
+    return _BUILDERS[expected](doc), problems
+
+
+# Kinds kept in ``Specs`` despite their own rules' problems (a role of another account),
+# so that the units aimed there are refused with that reason, not with "no such
+# environment": the build builds no unit aimed at such an account, and none at all while
+# goldenpath.yaml has an error (``Specs.platform_error``).
+_KEPT_WITH_PROBLEMS = frozenset({"Environment", "Platform"})
 
 
 def _collect(spec: Environment | Service | Platform | Teams, found: _Collected) -> None:
@@ -232,9 +246,15 @@ def _collect(spec: Environment | Service | Platform | Teams, found: _Collected) 
     elif isinstance(spec, Service):
         _add_named(found.services, spec, found.problems)
     elif isinstance(spec, Platform):
-        found.platform = spec
+        if found.platform is None:
+            found.platform = spec
+        else:
+            found.problems.append(second_document(spec.origin, "Platform", found.platform.origin))
     elif isinstance(spec, Teams):
-        found.teams = spec
+        if found.teams is None:
+            found.teams = spec
+        else:
+            found.problems.append(second_document(spec.origin, "Teams", found.teams.origin))
 
 
 def _add_named(into: dict[str, Any], spec: Environment | Service, problems: list[Problem]) -> None:
@@ -307,6 +327,7 @@ def _service(doc: Document) -> Service:
             id=repo["id"],
             branch=repo.get("branch", "main"),
             connection_arn=repo.get("connectionArn"),
+            origin=_origin(doc, "spec.repository"),
         )
         if repo
         else None,
@@ -345,14 +366,9 @@ def _components(
 ) -> Iterable[ComponentAttachment]:
     for j, item in enumerate(items):
         where = f"{at}.components[{j}]"
-        if isinstance(item, str):
-            yield ComponentAttachment(item, _origin(doc, where))
-        else:
-            yield ComponentAttachment(
-                item["name"],
-                _origin(doc, where),
-                _stack_name(doc, item, f"{where}.stackName"),
-            )
+        given = None if isinstance(item, str) else _stack_name(doc, item, f"{where}.stackName")
+        name = item if isinstance(item, str) else item["name"]
+        yield ComponentAttachment(name, _origin(doc, where), given)
 
 
 def _stack_name(doc: Document, data: Mapping[str, Any], path: str) -> StackName | None:
@@ -377,13 +393,15 @@ def _teams(doc: Document) -> Teams:
 def _platform(doc: Document) -> Platform:
     spec = doc.data.get("spec", {})
     region = spec.get("region", Platform.region)
-    pipelines = spec.get("pipelines", {}).get("account")
+    pipelines = spec.get("pipelines", {})
+    account = pipelines.get("account")
     prune = spec.get("prune", {})
     return Platform(
         name=doc.data["metadata"]["name"],
         region=region,
         rollout_order=tuple(spec.get("rollout", {}).get("order", ())),
-        pipeline_account=_account(pipelines, region) if pipelines else None,
+        pipeline_account=_account(account, region) if account else None,
+        repository_connections=dict(pipelines.get("repositoryConnections", {})),
         prune=PruneRules(
             environment=bool(prune.get("environment", False)),
             service=bool(prune.get("service", False)),

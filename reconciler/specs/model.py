@@ -7,11 +7,14 @@ cross-spec check can still point at the file and line that is wrong.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 UpdatePolicy = Literal["automatic", "manual"]
+# An IAM role ARN, in any partition; group 1 is the account the role belongs to.
+ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::([0-9]{12}):role/[\w+=,.@/-]+$")
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,27 @@ class Account:
     id: str
     region: str
     role_arn: str | None = None
+
+    def role_problem(self, id_field: str = "account.id") -> str | None:
+        """Why the role cannot be this account's (None: no role, or one of its own);
+        ``id_field`` is where the account id is written, for the message.
+
+        Assuming a role lands every stack in the role's account, whatever ``id`` says,
+        so a role of another account would deploy somewhere the spec never names.
+        """
+        if self.role_arn is None:
+            return None
+        expected = f"arn:aws:iam::{self.id}:role/<name>"
+        match = ROLE_ARN.match(self.role_arn)
+        if match is None:
+            return f"{self.role_arn!r} is not an IAM role ARN; expected {expected}"
+        if match[1] != self.id:
+            return (
+                f"the role is in account {match[1]}, not in account {self.id} that "
+                f"{id_field} names: its stacks would land in {match[1]}; expected a role "
+                f"of account {self.id}, {expected}"
+            )
+        return None
 
 
 @dataclass(frozen=True)
@@ -127,6 +151,7 @@ class Repository:
     id: str
     branch: str
     connection_arn: str | None = None
+    origin: Origin = Origin("")  # the line of ``spec.repository``
 
 
 @dataclass(frozen=True)
@@ -199,6 +224,10 @@ class ForgeConfig:
     branch: str | None = None
 
 
+# Source providers whose repositories a pipeline reads through a CodeStar connection.
+CONNECTION_PROVIDERS = ("github", "gitlab", "bitbucket")
+
+
 @dataclass(frozen=True)
 class Platform:
     """``goldenpath.yaml``: platform-wide settings. Every field has a safe default."""
@@ -207,12 +236,20 @@ class Platform:
     region: str = "us-east-1"
     rollout_order: tuple[str, ...] = ()
     pipeline_account: Account | None = None
+    # Provider → the CodeStar connection a service's pipeline reads its repository
+    # through, when the service's ``spec.repository.connectionArn`` gives none.
+    repository_connections: Mapping[str, str] = field(default_factory=dict)
     prune: PruneRules = field(default_factory=PruneRules)
     lint_ignore_checks: tuple[str, ...] = ()
     # Templates whose stacks hold data: their data resources are kept on delete.
     data_templates: tuple[str, ...] = ()
     forge: ForgeConfig = field(default_factory=ForgeConfig)
     origin: Origin = field(default_factory=lambda: Origin("goldenpath.yaml"))
+
+    def connection_of(self, repository: Repository) -> str | None:
+        """The connection a pipeline reads ``repository`` through: the service's own,
+        else the platform's for its provider, else None."""
+        return repository.connection_arn or self.repository_connections.get(repository.provider)
 
 
 @dataclass(frozen=True)
@@ -223,3 +260,6 @@ class Specs:
     teams: Teams | None
     environments: Mapping[str, Environment]
     services: Mapping[str, Service]
+    # Why goldenpath.yaml is in error, if it is. Its settings decide where and how every
+    # unit deploys (region, pipelines account, data templates), so then none is built.
+    platform_error: str | None = None

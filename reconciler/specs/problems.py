@@ -140,11 +140,27 @@ def explain(error: ValidationError, prefix: str = "") -> tuple[str, str]:
     if kind == "pattern":
         what = description or f"text matching {error.validator_value!r}"
         return field, f"{value!r} is not valid; expected {what}"
+    if kind == "uniqueItems" and isinstance(value, list):
+        return _repeated_item(field, value, description)
     if kind == "propertyNames":
         return field, f"invalid name: {error.message}"
     if description:
         return field, f"{error.message}; expected {description}"
     return field, str(error.message)
+
+
+def _repeated_item(field: str, items: list[Any], description: Any) -> tuple[str, str]:
+    """The second of two equal items: its own field, and where the first one is."""
+    for later, item in enumerate(items):
+        for earlier in range(later):
+            if items[earlier] == item:
+                what = f" ({description})" if description else ""
+                return (
+                    f"{field}[{later}]",
+                    f"{item!r} appears twice (also {field}[{earlier}]); expected each "
+                    f"item once{what}",
+                )
+    return field, "has repeated items"
 
 
 def _branch_reasons(error: ValidationError) -> str:

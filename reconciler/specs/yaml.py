@@ -107,7 +107,11 @@ def load_documents(
         for index, node in enumerate(loader.load_all(text)):
             if node is None:
                 continue
-            data = _Copier(limits.max_values).plain(node)
+            try:
+                data = _Copier(limits.max_values).plain(node)
+            except _DuplicateKey as exc:
+                exc.line = _line_of_duplicate(text, index, exc.key)
+                raise
             documents.append(Document(file, data, index, text, limits))
     return documents
 
@@ -116,7 +120,7 @@ def load_documents(
 def _translated_errors(file: str) -> Iterator[None]:
     try:
         yield
-    except (_TooManyAliases, _TooManyValues) as exc:
+    except (_TooManyAliases, _TooManyValues, _DuplicateKey) as exc:
         raise SpecError([Problem(file, exc.line, "", str(exc))]) from exc
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -161,6 +165,46 @@ class _TooManyValues(YAMLError):
     def __init__(self, limit: int) -> None:
         self.line = None
         super().__init__(f"more than {limit:,} values once aliases are expanded; refused")
+
+
+class _DuplicateKey(YAMLError):
+    """Two keys of one mapping that differ in YAML (``1`` and ``"1"``) but not as text.
+
+    Spec keys are text, so both would become one key and the later would silently win;
+    ruamel refuses keys that are equal as YAML values, this refuses the rest.
+    """
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.line: int | None = None
+        super().__init__(
+            f"duplicate key {key!r}: written twice in one mapping (once quoted, once not, "
+            "or in another form of the same text); keep one"
+        )
+
+
+def _line_of_duplicate(text: str, index: int, key: str) -> int | None:
+    """The line of the second ``key`` in one mapping of document ``index``; only on errors."""
+    try:
+        parser = _LineParser(text)
+        node = None
+        for _ in range(index + 1):
+            node = parser.get_node() if parser.check_node() else None
+    except (YAMLError, RecursionError):
+        return None
+    pending = [node] if node is not None else []
+    while pending:
+        item = pending.pop()
+        if isinstance(item, MappingNode):
+            seen: set[str] = set()
+            for name, value in item.value:
+                if name.value == key and key in seen:
+                    return int(name.start_mark.line) + 1
+                seen.add(str(name.value))
+                pending.append(value)
+        elif isinstance(item, SequenceNode):
+            pending.extend(item.value)
+    return None
 
 
 class _RememberingResolver(VersionedResolver):
@@ -209,7 +253,10 @@ class _Copier:
         if self.left < 0:
             raise _TooManyValues(self.max_values)
         if isinstance(node, dict):
-            return {str(key): self.plain(value) for key, value in node.items()}
+            out = {str(key): self.plain(value) for key, value in node.items()}
+            if len(out) != len(node):
+                raise _DuplicateKey(_repeated(str(key) for key in node))
+            return out
         if isinstance(node, list):
             return [self.plain(value) for value in node]
         if isinstance(node, bool) or node is None:
@@ -220,6 +267,15 @@ class _Copier:
             return float(node)
         # Strings, timestamps and other resolved scalars travel as their text.
         return str(node)
+
+
+def _repeated(keys: Iterator[str]) -> str:
+    seen: set[str] = set()
+    for key in keys:
+        if key in seen:
+            return key
+        seen.add(key)
+    return ""
 
 
 class _LineWalk:

@@ -16,6 +16,9 @@ class StateSettings:
     operations_per_unit: int = 100
     # How long a webhook delivery id is remembered, so a redelivery does no work twice.
     delivery_retention: timedelta = timedelta(days=3)
+    # A cache entry read is marked used again only when its mark is older than this: a
+    # read costs no write, and the marks of a whole run go in one batch.
+    cache_use_resolution: timedelta = timedelta(days=1)
     # SQLite: how long a writer waits for another process's write lock before failing.
     sqlite_busy_timeout_s: float = 30.0
     # SQLite: FULL survives power loss as well as a killed process, at one fsync a commit.

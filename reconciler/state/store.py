@@ -60,6 +60,7 @@ class StateStore:
         # still wait in the busy handler; PostgreSQL needs no gate.
         # Records by raw row, from the last read of every unit (see units.all_units).
         self._unit_rows: dict[tuple[Any, ...], UnitRecord] = {}
+        self._uses = cache.Uses()  # cache entries read, their use not yet recorded
         self._units_lock = threading.Lock()
         self._write_gate: AbstractContextManager[Any] = (
             threading.RLock() if engine.dialect.name == "sqlite" else nullcontext()
@@ -107,8 +108,13 @@ class StateStore:
         return self._clock.now()
 
     def close(self) -> None:
-        """Close every pooled connection. The store cannot be used afterwards."""
+        """Record the cache uses noted, then close every pooled connection. The store
+        cannot be used afterwards."""
         if not self._closed:
+            try:
+                self.record_cache_uses()
+            except StateError as exc:  # only lost marks: an entry may be pruned early
+                log.warning("state.cache_uses_not_recorded", error=str(exc))
             self._closed = True
             self._engine.dispose()
 
@@ -272,13 +278,17 @@ class StateStore:
 
     def cache_get(self, namespace: str, key: str) -> Any | None:
         """The JSON value stored under ``key``, or None."""
-        with self._reading(f"reading cache {namespace}") as connection:
-            return cache.get(connection, namespace, key)
+        return self.cache_get_many(namespace, [key]).get(key)
 
     def cache_get_many(self, namespace: str, keys: Iterable[str]) -> dict[str, Any]:
-        """The values found for ``keys``; missing keys are absent from the result."""
+        """The values found for ``keys``; missing keys are absent from the result.
+
+        Entries found are noted as used; ``record_cache_uses`` writes that down."""
+        used_before = self._clock.now() - self._settings.cache_use_resolution
         with self._reading(f"reading cache {namespace}") as connection:
-            return cache.get_many(connection, namespace, keys)
+            found, unmarked = cache.get_many(connection, namespace, keys, used_before)
+        self._uses.note(namespace, unmarked)
+        return found
 
     def cache_put(self, namespace: str, key: str, value: Any) -> None:
         self.cache_put_many(namespace, {key: value})
@@ -293,10 +303,21 @@ class StateStore:
         with self.transaction(f"deleting from cache {namespace}") as tx:
             return tx.cache_delete(namespace, key)
 
-    def cache_prune(self, namespace: str, stored_before: datetime) -> int:
-        """Drop entries of ``namespace`` last stored before a time; returns how many."""
+    def cache_prune(self, namespace: str, unused_since: datetime) -> int:
+        """Drop entries of ``namespace`` neither stored nor read since a time; returns how
+        many. Uses this process noted are recorded first."""
+        self.record_cache_uses()
         with self.transaction(f"pruning cache {namespace}") as tx:
-            return tx.cache_prune(namespace, stored_before)
+            return tx.cache_prune(namespace, unused_since)
+
+    def record_cache_uses(self) -> int:
+        """Write down which cache entries were read since they were last marked used, in
+        one transaction; returns how many. ``close()`` does it too."""
+        taken = self._uses.take()
+        if not taken:
+            return 0
+        with self.transaction("recording cache uses") as tx:
+            return sum(tx.cache_mark_used(ns, keys) for ns, keys in sorted(taken.items()))
 
     # Rollouts.
 

@@ -113,6 +113,8 @@ cache_entries = sa.Table(
     sa.Column("key", sa.String(), primary_key=True),
     sa.Column("value", sa.Text(), nullable=False),
     sa.Column("stored_at", UtcDateTime(), nullable=False),
+    # When it was last stored or read, to within StateSettings.cache_use_resolution.
+    sa.Column("used_at", UtcDateTime(), nullable=True),
 )
 
 rollouts = sa.Table(

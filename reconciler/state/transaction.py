@@ -113,9 +113,13 @@ class StateTransaction:
         """Store JSON values under their keys in ``namespace``, replacing older ones."""
         return cache.put_many(self._connection, namespace, entries, self._clock.now())
 
-    def cache_prune(self, namespace: str, stored_before: datetime) -> int:
-        """Drop entries of ``namespace`` last stored before a time; returns how many."""
-        return cache.prune(self._connection, namespace, stored_before)
+    def cache_prune(self, namespace: str, unused_since: datetime) -> int:
+        """Drop entries of ``namespace`` neither stored nor read since a time."""
+        return cache.prune(self._connection, namespace, unused_since)
+
+    def cache_mark_used(self, namespace: str, keys: Iterable[str]) -> int:
+        """Record that ``keys`` of ``namespace`` were read now; returns how many rows."""
+        return cache.mark_used(self._connection, namespace, keys, self._clock.now())
 
     def acquire_lease(self, unit_id: str, holder: str, ttl_s: float) -> bool:
         """Take or extend the unit's lease for ``ttl_s`` seconds; False if another holds it."""

@@ -114,12 +114,23 @@ def read_bundle_dir(path: Path, *, name: str | None = None) -> Bundle:
     if match is None:
         raise SpecError([Problem(str(path), None, "", "a bundle folder must be named v<N>")])
     root = f"{name or path.parent.name}/{path.name}"
+    inside = path.resolve()
+    outside = [p for p in path.rglob("*") if p.is_symlink() and not _leads_into(p, inside)]
+    if outside:
+        raise SpecError(
+            Problem(str(p), None, "", "a symbolic link out of the bundle folder; refused, unread")
+            for p in outside
+        )
     files = {
         f"{root}/{p.relative_to(path).as_posix()}": p.read_bytes()
         for p in path.rglob("*")
         if p.is_file()
     }
     return load_bundle(files, root=root, name=name or path.parent.name, major=int(match[1]))
+
+
+def _leads_into(link: Path, folder: Path) -> bool:
+    return link.resolve().is_relative_to(folder)
 
 
 def load_yaml(

@@ -5,11 +5,16 @@ it makes ``N.0``; each later first-parent commit that changes its content (its g
 id) makes the next minor. Only tree ids are compared, so deriving versions never reads a
 file, and an index derived up to one commit is extended with just the commits after it:
 a repo with thousands of commits is walked once, then only what is new.
+
+An index is a fold over one first-parent chain, so it can be reused only along that
+chain: extended from a commit on the requested commit's first-parent chain, or cut back
+to a commit on its own chain (``cut_back``). A commit merged in through a second parent
+is never a starting point: its versions are not the merge's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -100,6 +105,28 @@ def extend(index: VersionIndex, history: Iterable[CommitTrees]) -> VersionIndex:
             del current[key]
         head = entry.commit
     return VersionIndex(head, {k: tuple(v) for k, v in versions.items()}, current)
+
+
+def cut_back(
+    index: VersionIndex,
+    head: str,
+    later: Collection[str],
+    majors: Mapping[MajorKey, tuple[str, TemplateKind]],
+) -> VersionIndex:
+    """``index`` as it was at ``head``, a commit on its head's first-parent chain.
+
+    ``later`` are the first-parent commits after ``head`` up to the index's head, and
+    ``majors`` the template majors at ``head``. Each version was made by one commit of
+    the chain, so dropping those made by ``later`` leaves exactly the versions a walk up to
+    ``head`` makes, with the same numbers; the trees at ``head`` are what it would hold.
+    """
+    dropped = set(later)
+    versions: dict[MajorKey, tuple[TemplateVersion, ...]] = {}
+    for key, found in index.versions.items():
+        kept = tuple(v for v in found if v.commit not in dropped)
+        if kept:
+            versions[key] = kept
+    return VersionIndex(head, versions, {key: tree for key, (tree, _kind) in majors.items()})
 
 
 def with_uncommitted(

@@ -50,3 +50,38 @@ def test_watch_validates_again_after_each_change_and_stops_on_ctrl_c(tmp_path: P
         process.send_signal(signal.SIGINT)
         code = process.wait(timeout=30)
     assert code == 0, process.stderr.read() if process.stderr else ""
+
+
+def test_watch_refuses_a_link_out_of_the_repo_and_carries_on(tmp_path: Path) -> None:
+    repo = small_platform(tmp_path / "repo")
+    secret = tmp_path / "credentials"
+    secret.write_text("TOPSECRET-watch\n")
+    process = subprocess.Popen(
+        [GOLDENPATH, "validate", str(repo.root), "--watch", "--no-lint", "--output", "json",
+         "--state", f"sqlite:///{tmp_path / 'state.db'}"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    assert process.stdout is not None
+    stdout = process.stdout
+    threading.Thread(target=lambda: [lines.put(line) for line in stdout], daemon=True).start()
+
+    def result() -> dict[str, Any]:
+        line = lines.get(timeout=RESULT_WAIT_S)
+        assert "TOPSECRET" not in line
+        document: dict[str, Any] = json.loads(line)
+        return document
+
+    link = repo.root / "services/stolen.yaml"
+    try:
+        assert result()["ok"] is True
+        link.symlink_to(secret)
+        refused = result()
+        assert refused["ok"] is False
+        assert "services/stolen.yaml -> " in refused["errors"][0]["message"]
+        link.unlink()
+        assert result()["ok"] is True
+    finally:
+        process.send_signal(signal.SIGINT)
+        code = process.wait(timeout=30)
+    assert code == 0, process.stderr.read() if process.stderr else ""

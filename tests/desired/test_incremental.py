@@ -88,6 +88,33 @@ def _name_defined_twice(repo: PlatformRepo) -> None:
     repo.write("services/web-copy.yaml", (repo.root / "services/web.yaml").read_text())
 
 
+def _repeated_instance_name(repo: PlatformRepo) -> None:
+    write_service(
+        repo,
+        "web",
+        instances="- {name: test, environment: test}\n- {name: test, environment: production}",
+    )
+
+
+def _role_of_another_account(repo: PlatformRepo) -> None:
+    text = (repo.root / "environments/test.yaml").read_text()
+    repo.write("environments/test.yaml", text.replace("iam::111111111111:", "iam::999999999999:"))
+
+
+def _pipelines_role_of_another_account(repo: PlatformRepo) -> None:
+    repo.write(
+        "goldenpath.yaml",
+        """
+        apiVersion: goldenpath.dev/v1
+        kind: Platform
+        metadata: {name: pizza}
+        spec:
+          pipelines:
+            account: {id: "444444444444", roleArn: "arn:aws:iam::999999999999:role/d"}
+        """,
+    )
+
+
 def _environment(repo: PlatformRepo) -> None:
     write_environment(repo, "test", "222222222222")
 
@@ -149,6 +176,9 @@ CHANGES: dict[str, Change] = {
     "a new instance": _new_instance,
     "a binding cycle": _binding_cycle,
     "a service name defined twice": _name_defined_twice,
+    "an instance name written twice": _repeated_instance_name,
+    "an environment role of another account": _role_of_another_account,
+    "a pipelines role of another account": _pipelines_role_of_another_account,
     "an environment": _environment,
     "a new environment": _new_environment,
     "teams.yaml": _teams,
@@ -171,6 +201,7 @@ IN_SERVICES = {
     "a service file that does not parse",
     "a new instance",
     "a binding cycle",
+    "an instance name written twice",
     "a file that is no spec",
     "nothing",
 }

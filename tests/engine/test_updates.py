@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from reconciler.apply.roles import ROLES
 from tests.engine.conftest import Build, Harness
 from tests.engine.platforms import (
     Accounts,
@@ -217,3 +218,33 @@ def test_a_failure_elsewhere_does_not_hold_a_rollout_back(harness: MakeHarness) 
     assert versions(made) == dict.fromkeys(WEB, "1.1")
     rollouts = {r["to_version"]: r["status"] for r in status(made)["rollouts"]}
     assert rollouts == {"1.1": "complete"}
+
+
+def test_a_plan_of_another_ref_leaves_outdated_and_remembered_roles_alone(
+    harness: MakeHarness,
+) -> None:
+    made = harness(three_environments)
+    assert made.apply().report.ok
+    pipelines = made.accounts.pipelines
+    roles = made.store.cache_get_many(ROLES, [pipelines])
+    made.repo.git("checkout", "-q", "-b", "bump")
+    platform = made.repo.root / "goldenpath.yaml"
+    platform.write_text(platform.read_text().replace("role/goldenpath-deployer", "role/other"))
+    bump_service_template(made.repo)
+    made.repo.git("checkout", "-q", "main")
+
+    made.engine().plan(made.snapshot("bump"))  # goldenpath plan --ref bump
+
+    assert made.store.cache_get_many(ROLES, [pipelines]) == roles
+    units = {u["id"]: u for u in status(made)["units"]}
+    assert {(units[u]["recommended_version"], units[u]["outdated"]) for u in WEB} == {
+        ("1.0", False)
+    }
+
+    made.repo.git("merge", "-q", "--ff-only", "bump")
+    assert made.apply().report.ok  # applying the branch's head records both
+    assert made.store.cache_get(ROLES, pipelines) == {
+        "role_arn": f"arn:aws:iam::{pipelines}:role/other"
+    }
+    units = {u["id"]: u for u in status(made)["units"]}
+    assert {(units[u]["recommended_version"], units[u]["outdated"]) for u in WEB} == {("1.1", True)}

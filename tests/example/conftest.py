@@ -213,13 +213,14 @@ class ExampleRender:
             name=env.name, account_id=env.account.id, outputs=self.environment(env).outputs
         )
 
-    @staticmethod
-    def _service_info(service: Service) -> ServiceInfo:
+    def _service_info(self, service: Service) -> ServiceInfo:
         repository = service.repository
+        platform = self.specs.platform
         return ServiceInfo(
             name=service.name,
             repository_id=repository.id if repository else None,
-            repository_connection_arn=repository.connection_arn if repository else None,
+            # The service's own connection, else goldenpath.yaml's for its provider.
+            repository_connection_arn=platform.connection_of(repository) if repository else None,
             branch_name=repository.branch if repository else None,
         )
 

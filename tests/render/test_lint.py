@@ -166,3 +166,16 @@ def test_one_templates_suppressions_do_not_carry_over_to_the_next(linter: Linter
     assert _rules(linter.lint(other, file=FILE).errors) == ["E3012"]
     assert linter.lint(_with_metadata_ignoring("E3012", other.replace("later", "eh")), file=FILE).ok
     assert _rules(linter.lint(BROKEN.replace("soon", "now"), file=FILE).errors) == ["E3012"]
+
+
+def test_a_linter_keeps_a_bounded_number_of_cfn_lint_configs(
+    linter: Linter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import reconciler.render._lint as lint_module
+
+    monkeypatch.setattr(lint_module, "CONFIGS_KEPT", 2)
+    # A pull request may name any checks to suppress: each set is a config of its own.
+    for ignored in (["E1001"], ["E1002"], ["E1003"]):
+        assert _rules(linter.lint(BROKEN, file=FILE, ignore_checks=ignored).errors) == ["E3012"]
+    assert len(linter._configs) == 2
+    assert linter.lint(BROKEN, file=FILE, ignore_checks=["E3012"]).errors == ()

@@ -25,6 +25,7 @@ def test_the_public_names_are_exactly_these() -> None:
         "environment_context",
         "pending_values",
         "pipeline_context",
+        "service_fields_read",
         "service_instance_context",
         "synthesize_outputs",
     ]

@@ -68,3 +68,22 @@ def test_in_a_changed_folder_only_the_changed_files_are_read(
     monkeypatch.setattr(GitSource, "_blob", counting)
     assert b"size: 2" in source.files(head)["services/api.yaml"]
     assert read == ["services/api.yaml"]
+
+
+def test_the_template_majors_kept_for_history_walks_are_bounded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import reconciler.source.git as git_module
+    from tests.support.platform_repo import PlatformRepo, write_env_template
+
+    monkeypatch.setattr(git_module, "MAJORS_KEPT", 3)
+    repo = PlatformRepo(tmp_path)
+    write_env_template(repo)
+    path = tmp_path / "templates/env/v1/infrastructure/cloudformation.yaml"
+    for n in range(6):
+        path.write_text(path.read_text() + f"# {n}\n")
+        head = repo.commit(f"env 1.{n}")
+    source = GitSource.open(tmp_path)
+    index = source.versions(head)
+    assert len(source._majors_by_tree) == 3
+    assert [v.version for v in index.of("env", 1)][-1] == "1.5"

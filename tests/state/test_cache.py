@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from reconciler.state import StateStore
 from tests.state.conftest import FakeClock
 
 # The template-version cache of a large platform repo holds about this many entries.
 LARGE_BATCH = 5_000
+DAYS = 24 * 3600.0
 
 
 def test_a_json_value_reads_back_equal(store: StateStore) -> None:
@@ -57,6 +60,60 @@ def test_prune_drops_entries_not_stored_since_a_time(store: StateStore, clock: F
     assert store.cache_prune("lint", cutoff) == 1
     assert store.cache_get_many("lint", ["old", "new"]) == {"new": 2}
     assert store.cache_get("other", "old") == 3
+
+
+def test_prune_keeps_entries_read_since_though_stored_long_before(
+    store: StateStore, clock: FakeClock
+) -> None:
+    store.cache_put_many("lint", {"read": 1, "unread": 2})
+    clock.advance(DAYS * 40)
+    assert store.cache_get("lint", "read") == 1
+    cutoff = clock.now() - timedelta(days=30)
+    assert store.cache_prune("lint", cutoff) == 1
+    assert store.cache_get_many("lint", ["read", "unread"]) == {"read": 1}
+
+
+def test_a_read_costs_no_write_until_its_mark_is_a_day_old(
+    store: StateStore, clock: FakeClock
+) -> None:
+    store.cache_put_many("lint", {"a": 1, "b": 2})
+    clock.advance(DAYS / 2)
+    assert store.cache_get_many("lint", ["a", "b", "missing"]) == {"a": 1, "b": 2}
+    assert store.record_cache_uses() == 0  # marked when stored, half a day ago
+    clock.advance(DAYS)
+    store.cache_get_many("lint", ["a", "b"])
+    store.cache_get("lint", "a")
+    assert store.record_cache_uses() == 2  # one batch, each entry once
+    assert store.record_cache_uses() == 0
+    store.cache_get_many("lint", ["a", "b"])
+    assert store.record_cache_uses() == 0  # marked just now
+
+
+def test_uses_noted_by_a_process_are_recorded_when_it_closes(
+    open_store: Callable[..., StateStore], clock: FakeClock
+) -> None:
+    first = open_store()
+    first.cache_put_many("lint", {"read": 1, "unread": 2})
+    clock.advance(DAYS * 40)
+    reader = open_store()
+    assert reader.cache_get("lint", "read") == 1
+    reader.close()
+    assert first.cache_prune("lint", clock.now() - timedelta(days=30)) == 1
+    assert first.cache_get_many("lint", ["read", "unread"]) == {"read": 1}
+
+
+def test_entries_stored_before_use_was_recorded_count_from_when_they_were_stored(
+    store: StateStore, state_url: str, clock: FakeClock
+) -> None:
+    store.cache_put_many("lint", {"old": 1, "new": 2})
+    engine = sa.create_engine(state_url, poolclass=sa.pool.NullPool)
+    with engine.begin() as connection:  # as a Goldenpath of schema 0001 wrote them
+        connection.execute(sa.text("UPDATE cache_entries SET used_at = NULL"))
+    engine.dispose()
+    clock.advance(DAYS)
+    store.cache_put("lint", "new", 2)
+    assert store.cache_prune("lint", clock.now() - timedelta(hours=1)) == 1
+    assert store.cache_get_many("lint", ["old", "new"]) == {"new": 2}
 
 
 def test_a_value_that_is_not_json_is_refused_naming_the_key(store: StateStore) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -96,3 +97,40 @@ def test_processes_opening_an_empty_database_at_once_all_succeed(state_url: str)
     for process in processes:
         process.join(timeout=60)
     assert outcomes == ["ok"] * workers_count
+
+
+def test_cache_entries_of_schema_0001_are_kept_and_count_as_used_when_stored(
+    state_url: str,
+) -> None:
+    from alembic import command
+
+    database = sa.make_url(state_url).database
+    if state_url.startswith("sqlite") and database:
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = _engine(state_url)
+    with engine.connect() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+        connection.execute(
+            sa.text(
+                "INSERT INTO cache_entries (namespace, key, value, stored_at) "
+                "VALUES ('lint', 'k', '1', :stored)"
+            ),
+            {"stored": "2026-01-01 00:00:00"},
+        )
+        connection.commit()
+    engine.dispose()
+
+    def used_at() -> str:
+        engine = _engine(state_url)
+        with engine.connect() as connection:
+            used = connection.execute(sa.text("SELECT used_at FROM cache_entries")).scalar_one()
+        engine.dispose()
+        return str(used)
+
+    StateStore.open(state_url).close()  # migrates
+    assert used_at().startswith("2026-01-01")
+    with StateStore.open(state_url) as store:
+        assert store.cache_get("lint", "k") == 1
+    assert not used_at().startswith("2026-01-01")  # the read was recorded on closing

@@ -84,14 +84,14 @@ def test_extending_a_cached_index_walks_only_new_commits(tmp_path: Path) -> None
     path.write_text(path.read_text() + "# new\n")
     head = repo.commit("one more")
     walked: list[int] = []
-    original = source.history
+    original = source.trees
 
-    def counting(head: str, since: str | None):  # type: ignore[no-untyped-def]
-        found = original(head, since)
+    def counting(commits):  # type: ignore[no-untyped-def]
+        found = original(commits)
         walked.append(len(found))
         return found
 
-    source.history = counting  # type: ignore[method-assign]
+    source.trees = counting  # type: ignore[method-assign]
     index = source.versions(head, cached)
     assert walked == [1]
     assert index == source.versions(head)  # the same as a full walk

@@ -122,8 +122,9 @@ def report(args: argparse.Namespace, outcome: Outcome) -> int:
                 say(unit.recovery.diff)
     for component in components:
         say(
-            f"\n{component['id']}: found ({component['stackName']}), not imported: "
-            "Goldenpath has no components yet"
+            f"\n{component['id']}: found ({component['stackName']}), not imported: put its "
+            "template in services/<service>/components/<name>/ and attach it with "
+            "{name, stackName} to adopt the stack"
         )
     for line in outcome.errors():
         say(f"error: {line}")

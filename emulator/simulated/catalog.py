@@ -115,6 +115,18 @@ SIMULATED_TYPES: tuple[SimulatedType, ...] = (
         extras=_scaling_policy,
     ),
     SimulatedType(
+        "AWS::AppRunner::AutoScalingConfiguration",
+        ref=_ARN + ":apprunner:{region}:{account}:autoscalingconfiguration/{name}/1/{hex32}",
+        attributes={
+            "AutoScalingConfigurationArn": _ARN
+            + ":apprunner:{region}:{account}:autoscalingconfiguration/{name}/1/{hex32}",
+            "AutoScalingConfigurationRevision": "1",
+            "Latest": "true",
+        },
+        name_property="AutoScalingConfigurationName",
+        name_limit=32,
+    ),
+    SimulatedType(
         "AWS::AppRunner::Service",
         ref=_ARN + ":apprunner:{region}:{account}:service/{name}/{hex32}",
         attributes={
@@ -134,6 +146,19 @@ SIMULATED_TYPES: tuple[SimulatedType, ...] = (
             "VpcConnectorRevision": "1",
         },
         name_property="VpcConnectorName",
+        name_limit=40,
+    ),
+    SimulatedType(
+        "AWS::AppRunner::VpcIngressConnection",
+        ref=_ARN + ":apprunner:{region}:{account}:vpcingressconnection/{name}/{hex32}",
+        attributes={
+            "VpcIngressConnectionArn": _ARN
+            + ":apprunner:{region}:{account}:vpcingressconnection/{name}/{hex32}",
+            # The private name the connection gives the service, resolved inside the VPC.
+            "DomainName": "{lower10}.{region}.awsapprunner.com",
+            "Status": "AVAILABLE",
+        },
+        name_property="VpcIngressConnectionName",
         name_limit=40,
     ),
     SimulatedType(

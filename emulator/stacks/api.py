@@ -21,6 +21,7 @@ from emulator.stacks.guards import (
     check_capabilities,
     check_deletable,
     check_parameters,
+    check_service_role,
     check_stack_name,
     check_template,
     check_updatable,
@@ -68,6 +69,7 @@ def create_stack(self: Any) -> ActionResult:
     }
     check_parameters(template, parameters)
     check_capabilities(template, self._get_param("Capabilities", []))
+    check_service_role(self._get_param("RoleARN"), backend.account_id)
     on_failure = self._get_param("OnFailure")
     disable_rollback = self._get_bool_param("DisableRollback", False)
     if on_failure and disable_rollback:
@@ -114,6 +116,7 @@ def update_stack(self: Any) -> ActionResult:
     parameters = submitted_parameters(incoming, stack.parameters or {})
     check_parameters(template, parameters)
     check_capabilities(template, self._get_param("Capabilities", []))
+    check_service_role(self._get_param("RoleARN"), backend.account_id)
     tags = tags_of(self) or None
     if tags is None or tags == stack.tags:
         self._validate_different_update(incoming, body, stack)  # fix ``noop-update``

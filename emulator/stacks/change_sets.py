@@ -21,6 +21,7 @@ from emulator.stacks.guards import (
     InvalidChangeSetStatus,
     check_capabilities,
     check_parameters,
+    check_service_role,
     check_template,
     check_updatable,
     parse_template,
@@ -68,6 +69,7 @@ def create_change_set(self: Any) -> ActionResult:
     parameters = submitted_parameters(incoming, previous)
     check_parameters(template, parameters)
     check_capabilities(template, self._get_param("Capabilities", []), change_set=True)
+    check_service_role(self._get_param("RoleARN"), backend.account_id)
     tags = tags_of(self)
     live = stack if stack is not None and stack.status != REVIEW else None
     current = live.template_dict if live is not None else {}

@@ -4,7 +4,8 @@ Each check raises the error AWS returns, with AWS's wording, before any stack ch
 the stack-name pattern, the template-body size limit, unparseable templates, unknown
 resource types, references to nothing, missing parameter values, missing IAM or
 auto-expand capabilities, operations on a stack that is busy or in a state that cannot
-be updated, and deleting a stack with termination protection.
+be updated, deleting a stack with termination protection, and a service role (``RoleARN``)
+that is no role of the stack's own account.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from emulator.stacks.dependencies import references
 from emulator.template_yaml import CloudFormationLoader
 
 STACK_NAME = re.compile(r"[a-zA-Z][-a-zA-Z0-9]*")
+# A CloudFormation service role: an IAM role ARN (its account is checked separately).
+SERVICE_ROLE = re.compile(r"arn:aws[a-z-]*:iam::(?P<account>[0-9]{12}):role/[\w+=,.@/-]+")
 STACK_NAME_LIMIT = 128
 # CloudFormation's limit for TemplateBody; bigger templates must go through S3 (TemplateURL).
 TEMPLATE_BODY_LIMIT = 51_200
@@ -214,3 +217,14 @@ def check_deletable(stack: Any) -> None:
         raise ValidationError(
             message=f"Stack [{stack.name}] cannot be deleted while TerminationProtection is enabled"
         )
+
+
+def check_service_role(role_arn: str | None, account_id: str) -> None:
+    """A stack's ``RoleARN`` must be a role of the stack's own account, as in AWS (which
+    also refuses roles it cannot assume; the emulator has no IAM to ask, so any role of
+    the account is taken to trust CloudFormation)."""
+    if role_arn is None:
+        return
+    match = SERVICE_ROLE.fullmatch(role_arn)
+    if match is None or match["account"] != account_id:
+        raise ValidationError(message=f"Role {role_arn} is invalid or cannot be assumed")

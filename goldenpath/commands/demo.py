@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -84,12 +85,49 @@ def run(args: argparse.Namespace) -> int:
         return serve(options, store, cloud, dict(os.environ))
 
 
+# Prepared pull requests of the example (its ``proposed/`` folder): each becomes a branch of
+# the demo's repo, ready to merge, and is not part of the platform on main.
+PROPOSED = "proposed"
+PROPOSAL_NOTE = "PULL_REQUEST.md"
+
+
 def _copy_example(repo: Path) -> None:
     import shutil
-    import subprocess as sp
 
     source = _example()
-    shutil.copytree(source, repo)
+    shutil.copytree(source, repo, ignore=shutil.ignore_patterns(PROPOSED))
+    git = _git(repo)
+    git("init", "-q", "-b", "main")
+    git("add", "-A")
+    git("commit", "-q", "-m", "Pizza&Ananas platform, from the example")
+    for proposal in sorted((source / PROPOSED).iterdir()) if (source / PROPOSED).is_dir() else ():
+        _prepare_branch(repo, proposal)
+
+
+def _prepare_branch(repo: Path, proposal: Path) -> None:
+    """The branch ``proposal.name``: main plus the proposal's files, in one commit whose
+    message is the first line of its PULL_REQUEST.md."""
+    import shutil
+
+    git = _git(repo)
+    note = proposal / PROPOSAL_NOTE
+    title = proposal.name
+    if note.exists():
+        title = note.read_text().splitlines()[0].lstrip("# ").strip()
+    git("checkout", "-q", "-b", proposal.name)
+    for file in proposal.rglob("*"):
+        if file.is_file() and file.name != PROPOSAL_NOTE:
+            target = repo / file.relative_to(proposal)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(file, target)
+    git("add", "-A")
+    git("commit", "-q", "-m", title)
+    git("checkout", "-q", "main")
+
+
+def _git(repo: Path) -> Callable[..., None]:
+    import subprocess as sp
+
     env = {
         **os.environ,
         "GIT_AUTHOR_NAME": "Anna",
@@ -97,12 +135,11 @@ def _copy_example(repo: Path) -> None:
         "GIT_COMMITTER_NAME": "Anna",
         "GIT_COMMITTER_EMAIL": "anna@pizza.example",
     }
-    for command in (
-        ["git", "init", "-q", "-b", "main"],
-        ["git", "add", "-A"],
-        ["git", "commit", "-q", "-m", "Pizza&Ananas platform, from the example"],
-    ):
-        sp.run(command, cwd=repo, env=env, check=True)
+
+    def run(*arguments: str) -> None:
+        sp.run(["git", *arguments], cwd=repo, env=env, check=True)
+
+    return run
 
 
 def _example() -> Path:
@@ -132,20 +169,26 @@ Look:
   the cloud    goldenpath plan {repo} --state {state} --aws-endpoint-url {emulator_url}
 
 Try:
-  1. edit {repo}/services/web.yaml (e.g. the test instance's image),
-  2. cd {repo} && git commit -am "new image for web in test",
-  3. watch the change go out: the page and `goldenpath status` update within seconds.
+  1. A developer's change: edit {repo}/services/web.yaml (e.g. the test instance's
+     image), then cd {repo} && git commit -am "new image for web in test"; the page and
+     `goldenpath status` show it go out within seconds.
+  2. The platform team swaps Fargate for App Runner behind private-web-svc, one commit
+     that changes no service file (the branch is ready; see docs/example.md):
+       cd {repo} && git merge private-web-svc-on-app-runner
+     The page shows the rollout of private-web-svc 1.1 wave by wave (test, staging,
+     production); menu-api gets an App Runner address and web, which binds it, is
+     rendered again with it (`goldenpath status` shows menu-api's new Url).
 
 Guardrails (the platform's Rego policies in {repo}/policies):
-  4. make every bucket of the s3-bucket template public, and commit it:
+  3. make every bucket of the s3-bucket template public, and commit it:
        cd {repo} && sed -i 's/BlockPublicPolicy: true/BlockPublicPolicy: false/' \
          templates/s3-bucket/v1/instance_infrastructure/cloudformation.yaml
        git commit -qam "buckets may be public"
-  5. goldenpath validate {repo} --no-lint says which rule denies which bucket, and why;
+  4. goldenpath validate {repo} --no-lint says which rule denies which bucket, and why;
      the rollout of the new s3-bucket version stops at menu-images/test, shown denied on
      the page and in `goldenpath status`: no bucket is ever made public.
      `git revert --no-edit HEAD` puts it back.
-  6. goldenpath policy test {repo} runs the policies' own tests.
+  5. goldenpath policy test {repo} runs the policies' own tests.
 Stop with Ctrl-C. Your repo stays in {repo}; the emulated cloud starts afresh with each
 `goldenpath demo`, which applies the repo as you left it.
 """

@@ -23,8 +23,8 @@ import structlog
 
 from reconciler.apply.conditions import Outcome, summarize
 from reconciler.apply.records import new_record
-from reconciler.apply.stack_ops import InFlight, StackOps, target_of
-from reconciler.cloud import Cloud, CloudRejected, StackRequest, Target
+from reconciler.apply.stack_ops import InFlight, StackOps, request_of, target_of
+from reconciler.cloud import Cloud, CloudRejected, Target
 from reconciler.desired.rendering import RenderedUnit
 from reconciler.desired.units import TAG_PREFIX, Unit
 from reconciler.errors import CloudError, Waiting
@@ -99,7 +99,7 @@ def adopt_stack(
         if compared.same:
             return record_adopted(ops, unit, existing, revision, fingerprint, record)
         tags = adoption.kept_tags(existing.tags, unit.tags, TAG_PREFIX)
-        request = StackRequest(unit.stack_name, rendered.body, tags=tags)
+        request = request_of(unit, rendered.body, tags)
         name = f"goldenpath-adopt-{uuid.uuid4().hex[:12]}"
         preview = ops.send(lambda: ops.cloud.preview_update(target, request, name))
     except Waiting as exc:

@@ -22,9 +22,9 @@ from reconciler.apply.holders import holder_name
 from reconciler.apply.records import recorded_views
 from reconciler.apply.roles import known_roles, reachable
 from reconciler.apply.rollouts import save_rollouts
-from reconciler.apply.stack_ops import StackOps, target_of
+from reconciler.apply.stack_ops import StackOps, request_of, target_of
 from reconciler.caching import RECOMMENDED
-from reconciler.cloud import SYSTEM_CLOCK, Clock, Cloud, ResourceChange, StackRequest, Target
+from reconciler.cloud import SYSTEM_CLOCK, Clock, Cloud, ResourceChange, Target
 from reconciler.desired.render_memo import RenderMemo
 from reconciler.desired.units import TAG_PREFIX, Unit
 from reconciler.errors import CloudError, Waiting
@@ -257,7 +257,7 @@ class Reconciler:
                 tags = unit.tags
                 if item.existing is not None:
                     tags = kept_tags(item.existing.tags, unit.tags, TAG_PREFIX)
-                request = StackRequest(unit.stack_name, item.rendered.body, tags=tags)
+                request = request_of(unit, item.rendered.body, tags)
                 name = f"goldenpath-plan-{uuid.uuid4().hex[:12]}"
                 try:
                     preview = self.cloud.preview_update(target_of(unit.target), request, name)

@@ -131,7 +131,8 @@ class Executor:
         with ThreadPoolExecutor(self.settings.workers, thread_name_prefix="apply") as pool:
             self._drive(todo, plans, desired, pool)
             deletes = [p for p in plan.units if p.action == "delete"]
-            for rank in ("pipeline", "component", "service", "environment"):
+            # The order of plan.diff's deletions: dependants first.
+            for rank in ("pipeline", "service", "component", "environment"):
                 self._drive_deletes([p for p in deletes if p.kind == rank], plan, pool)
         for unit_id, op in list(self.resumable.items()):
             # Journalled, never sent, and this plan did not need it after all.

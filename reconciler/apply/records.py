@@ -46,7 +46,8 @@ def recorded_views(
             stalled_message=message,
             stalled_version=failed_version,
             ready=bool(ready and ready.status),
-            holds_data=record.template in data,
+            # Components are deployed with their data resources kept, always.
+            holds_data=record.template in data or record.kind == "component",
         )
     return views
 

@@ -60,6 +60,12 @@ def target_of(account: Account) -> Target:
     return Target(account.id, account.region, account.role_arn)
 
 
+def request_of(unit: Unit, body: str, tags: Mapping[str, str]) -> StackRequest:
+    """What a create, update or preview of ``unit``'s stack sends: its body and tags, and
+    its service role (a component's: the environment's component role)."""
+    return StackRequest(unit.stack_name, body, tags=tags, service_role=unit.service_role)
+
+
 @dataclass(frozen=True)
 class InFlight:
     """An operation CloudFormation is working on."""
@@ -164,7 +170,7 @@ class StackOps:
                 return Outcome("retrying", "CloudUnavailable", str(exc))
             except CloudError as exc:
                 return _refused(exc)
-        request = StackRequest(unit.stack_name, rendered.body, tags=tags or unit.tags)
+        request = request_of(unit, rendered.body, tags or unit.tags)
         op, deployment = resumed, None
         if op is None:
             op, deployment = self._begin(unit, action, revision, fingerprint, record)

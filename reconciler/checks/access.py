@@ -3,7 +3,8 @@
 Authorisation always reads teams.yaml as it is on the base branch: a pull request that
 adds its author to the admins must not thereby allow itself. Services are checked as
 owned on the base (changing an existing service) and on the head (the team a new or
-moved service names): the author must belong to both owning teams.
+moved service names): the author must belong to both owning teams. A service's component
+folders (``services/<svc>/components/``) are the service's: its team may change them.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 
 from reconciler.errors import Problem
 from reconciler.specs.model import Specs, Teams
+from reconciler.templates.component import component_of
 
 # Paths only platform admins may change (policies/: the guardrails and their data; their
 # exceptions live in goldenpath.yaml, an admin file too).
@@ -46,11 +48,14 @@ def check_access(author: str, changed: Sequence[str], base: Specs, head: Specs) 
 def _service(
     author: str, path: str, base: Specs, head: Specs, teams: Teams, member_of: str
 ) -> list[Problem]:
+    # A component folder (services/<svc>/components/…) belongs to the team of <svc>.
+    component = component_of(path)
     owners = [
         service.team
         for specs in (base, head)
         for service in specs.services.values()
-        if service.origin.file == path and service.team
+        if service.team
+        and (service.origin.file == path or (component and component[0] == service.name))
     ]
     problems = []
     for team in dict.fromkeys(owners):

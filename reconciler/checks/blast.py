@@ -3,7 +3,10 @@
 For every template major that gains a version in the change request, each deployed unit
 of that major is listed: units on ``automatic`` updates would move to it (in waves), the
 others would show as outdated. Each entry carries the diff of the unit's rendered
-template, from the version it runs to the new one.
+template, from the version it runs to the new one, and what that does to its resources:
+which are removed, added, modified, and replaced (a logical id whose type changes, which
+CloudFormation refuses to update in place). A platform team that swaps how a template is
+implemented (Fargate for App Runner) sees, per instance, exactly what goes and what comes.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any, Literal
 
 from reconciler.desired.build import build_desired
 from reconciler.desired.rendering import pending_source, render_unit
+from reconciler.desired.template_body import BodyError, load_body
 from reconciler.desired.units import Unit
 from reconciler.errors import RenderError
 from reconciler.plan.model import Recorded
@@ -26,6 +30,21 @@ from reconciler.templates.versions import VersionIndex
 DIFF_LINES = 60
 
 
+ResourceAction = Literal["remove", "add", "modify", "replace"]
+
+
+@dataclass(frozen=True)
+class ResourceDelta:
+    """What a new version does to one resource of a unit's stack."""
+
+    logical_id: str
+    type: str  # the type after (for "remove": before; for "replace": "old → new")
+    action: ResourceAction
+
+    def to_json(self) -> dict[str, str]:
+        return {"logical_id": self.logical_id, "type": self.type, "action": self.action}
+
+
 @dataclass(frozen=True)
 class Touched:
     unit_id: str
@@ -34,6 +53,7 @@ class Touched:
     to_version: str
     effect: Literal["moves", "outdated"]
     diff: str
+    resources: tuple[ResourceDelta, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -43,6 +63,7 @@ class Touched:
             "to": self.to_version,
             "effect": self.effect,
             "diff": self.diff,
+            "resources": [r.to_json() for r in self.resources],
         }
 
 
@@ -86,6 +107,7 @@ def blast_radius(
         automatic = unit.updates == "automatic" and not unit.pinned
         new_unit = moved.state.units.get(unit.id)
         diff = ""
+        resources: tuple[ResourceDelta, ...] = ()
         if new_unit is not None:
             try:
                 before = render_unit(unit, old.state, renderer, outputs).body
@@ -94,6 +116,7 @@ def blast_radius(
                     _diff(unit.id, before, after, unit.version.version, target),
                     secret_values(unit) | secret_values(new_unit),
                 )
+                resources = resource_deltas(before, after)
             except RenderError as exc:
                 diff = f"(cannot render: {exc})"
         entries.append(
@@ -104,9 +127,46 @@ def blast_radius(
                 target,
                 "moves" if automatic else "outdated",
                 diff,
+                resources,
             )
         )
     return entries
+
+
+def resource_deltas(before: str, after: str) -> tuple[ResourceDelta, ...]:
+    """The resources ``after`` removes, adds, replaces or modifies against ``before``.
+
+    Read from the rendered bodies alone (a pull request's check has no cloud): a resource
+    whose properties change is "modify", though CloudFormation may still replace it.
+    Empty when either body does not parse (the diff still shows what changed).
+    """
+    try:
+        old, new = _resources(before), _resources(after)
+    except BodyError:
+        return ()
+    deltas = []
+    for logical_id in sorted(old.keys() | new.keys()):
+        was, now = old.get(logical_id), new.get(logical_id)
+        if now is None:
+            deltas.append(ResourceDelta(logical_id, _type(was), "remove"))
+        elif was is None:
+            deltas.append(ResourceDelta(logical_id, _type(now), "add"))
+        elif _type(was) != _type(now):
+            deltas.append(ResourceDelta(logical_id, f"{_type(was)} → {_type(now)}", "replace"))
+        elif was != now:
+            deltas.append(ResourceDelta(logical_id, _type(now), "modify"))
+    order = {"remove": 0, "replace": 1, "add": 2, "modify": 3}
+    return tuple(sorted(deltas, key=lambda d: (order[d.action], d.logical_id)))
+
+
+def _resources(body: str) -> dict[str, Any]:
+    data = load_body(body)
+    resources = data.get("Resources") if isinstance(data, dict) else None
+    return dict(resources) if isinstance(resources, dict) else {}
+
+
+def _type(resource: Any) -> str:
+    return str(resource.get("Type", "?")) if isinstance(resource, Mapping) else "?"
 
 
 def secret_values(unit: Unit) -> set[str]:

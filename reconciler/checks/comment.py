@@ -81,6 +81,9 @@ def compose(
                 f"| `{entry.unit_id}` | {effect} | {entry.from_version} → {entry.to_version} |"
             )
         for entry in touched:
+            if entry.resources:
+                lines += ["", f"`{entry.unit_id}`: {_resources(entry)}"]
+        for entry in touched:
             if entry.diff:
                 lines += [
                     "",
@@ -165,6 +168,19 @@ def _policy_blast(touched: Sequence[PolicyTouched]) -> list[str]:
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+RESOURCE_VERBS = {"remove": "removes", "replace": "replaces", "add": "adds", "modify": "modifies"}
+
+
+def _resources(entry: Touched) -> str:
+    """``removes Service (AWS::ECS::Service); adds …``, one clause per kind of change."""
+    clauses = []
+    for action, verb in RESOURCE_VERBS.items():
+        named = [f"{r.logical_id} ({r.type})" for r in entry.resources if r.action == action]
+        if named:
+            clauses.append(f"{verb} {', '.join(named)}")
+    return "; ".join(clauses)
 
 
 def _where(problem: Problem) -> str:

@@ -90,9 +90,17 @@ class StackRequest:
     parameters: Mapping[str, str] = field(default_factory=dict)
     tags: Mapping[str, str] = field(default_factory=dict)
     capabilities: tuple[str, ...] = ALL_CAPABILITIES
+    # The stack's CloudFormation service role (``RoleARN``): CloudFormation creates,
+    # updates and deletes the stack's resources with it, not with the caller's
+    # credentials. None: the caller's. Components run with their environment's.
+    service_role: str | None = None
 
     def __post_init__(self) -> None:
         check_stack_name(self.name)
+        if self.service_role is not None and not _ROLE_ARN.fullmatch(self.service_role):
+            raise ValueError(
+                f"service role {self.service_role!r}: expected arn:aws:iam::<account>:role/<name>"
+            )
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,8 @@ def stack_params(stack: StackRequest) -> dict[str, Any]:
         ],
         "Capabilities": list(stack.capabilities),
     }
+    if stack.service_role is not None:
+        params["RoleARN"] = stack.service_role
     # An omitted Tags keeps the stack's tags on update; send them only when we have some.
     if stack.tags:
         params["Tags"] = [{"Key": key, "Value": value} for key, value in sorted(stack.tags.items())]

@@ -14,6 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.desired.catalog import Catalog
+from reconciler.desired.components import (
+    ComponentBuild,
+    attached_components,
+    component_role_problems,
+    unattached_components,
+)
 from reconciler.desired.graph import order_units
 from reconciler.desired.reuse import Built
 from reconciler.desired.rules import (
@@ -147,6 +153,7 @@ class Builder:
             self.invalid[unit_id] = errors[0] if errors else str(refused)
         else:
             self.units[unit_id] = unit
+        self.problems += component_role_problems(env)
 
     def service(self, service: Service) -> Built:
         """Add the units of ``service``; returns what was added, for the memo."""
@@ -156,6 +163,7 @@ class Builder:
         denials = self._check_team(service)
         for index, instance in enumerate(service.instances):
             self._instance(service, instance, index)
+        self.problems += unattached_components(service, self.catalog)
         if service.pipeline is not None:
             self._pipeline(service)
         denied = []
@@ -166,16 +174,19 @@ class Builder:
         invalid = [(u, why) for u, why in self.invalid.items() if u not in invalid_before]
         return Built(self.added, self.problems[problems_before:], denied, invalid)
 
-    def _add(self, unit: Unit, since: int) -> None:
-        """Add ``unit`` unless problems were found while building it (from ``since`` on),
-        or its target is refused."""
+    def _add(self, unit: Unit, since: int, with_units: tuple[Unit, ...] = ()) -> None:
+        """Add ``unit`` (after ``with_units``, its components) unless problems were found
+        while building it (from ``since`` on), or its target is refused; then none of them
+        is added."""
         errors = [str(p) for p in self.problems[since:] if p.severity == "error"]
         refused = self._refused(unit)
         if errors or refused:
-            self.invalid[unit.id] = errors[0] if errors else str(refused)
+            for each in (*with_units, unit):
+                self.invalid[each.id] = errors[0] if errors else str(refused)
             return
-        self.units[unit.id] = unit
-        self.added.append(unit)
+        for each in (*with_units, unit):
+            self.units[each.id] = each
+            self.added.append(each)
 
     def _instance(self, service: Service, instance: Instance, index: int) -> None:
         since = len(self.problems)
@@ -208,6 +219,10 @@ class Builder:
         inputs = self._inputs(bundle, "service", instance.inputs, origin, f"{at}.inputs")
         env_unit = environment_id(env.name)
         name, name_origin = named_stack(unit_id, instance.stack_name)
+        components = attached_components(
+            ComponentBuild(service, instance, at, env, bundle, self.catalog, self.specs.platform),
+            self.problems,
+        )
         self._add(
             Unit(
                 id=unit_id,
@@ -220,18 +235,24 @@ class Builder:
                 bundle=bundle,
                 inputs=inputs,
                 origin=origin,
-                depends_on=(env_unit, *sorted(set(bindings.values()))),
+                depends_on=(
+                    env_unit,
+                    *sorted(set(bindings.values())),
+                    *(c.id for c in components),
+                ),
                 environment=env.name,
                 service=service.name,
                 instance=instance.name,
                 team=service.team,
                 bindings=bindings,
+                components={c.component or "": c.id for c in components},
                 repository=repository_of(service, self.specs.platform),
                 updates=service.updates,
                 pinned=ref.minor is not None,
                 holds_data=version.name in self.specs.platform.data_templates,
             ),
             since,
+            tuple(components),
         )
 
     def _pipeline(self, service: Service) -> None:

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 
 from reconciler.errors import Problem, SpecError
 from reconciler.source.snapshot import Snapshot
+from reconciler.source.treehash import tree_id
 from reconciler.templates.bundle import load_bundle
 from reconciler.templates.compat import breaking_changes
+from reconciler.templates.component import component_files, component_root, load_component
 from reconciler.templates.model import Bundle, TemplateVersion
 from reconciler.templates.versions import VersionIndex
 
@@ -32,12 +34,62 @@ def _remember(tree_id: str, version: TemplateVersion, bundle: Bundle | None) -> 
     _LOADED[(tree_id, version.name, version.major)] = bundle
 
 
+# Components read in this process, by the git tree id of their folder (bounded likewise).
+_COMPONENTS: dict[tuple[str, str], Bundle] = {}
+
+# A component's files, its folder, its tree id: the component, or its problems.
+Component = tuple[TemplateVersion, Bundle]
+
+
 @dataclass
 class Catalog:
     snapshot: Snapshot
     _bundles: dict[str, Bundle | None] = field(default_factory=dict)
     _problems: dict[str, list[Problem]] = field(default_factory=dict)
     rejected: dict[TemplateVersion, str] = field(default_factory=dict)
+    # The snapshot's component folders, (service, name) → file paths; read on first use
+    # and never carried over to another snapshot (``replace`` resets it).
+    _component_paths: dict[tuple[str, str], list[str]] | None = field(default=None, init=False)
+    _components: dict[tuple[str, str], Component | list[Problem]] = field(
+        default_factory=dict, init=False
+    )
+
+    def component_folders(self) -> dict[tuple[str, str], list[str]]:
+        """Every ``services/<service>/components/<name>/`` of the snapshot, with its files."""
+        if self._component_paths is None:
+            self._component_paths = component_files(self.snapshot.files)
+        return self._component_paths
+
+    def component_names(self, service: str) -> list[str]:
+        return sorted(name for owner, name in self.component_folders() if owner == service)
+
+    def component(self, service: str, name: str) -> Component | list[Problem]:
+        """The component ``name`` of ``service`` with its version (its content), or the
+        problems of its folder (none: there is no such folder)."""
+        key = (service, name)
+        if key not in self._components:
+            self._components[key] = self._read_component(service, name)
+        return self._components[key]
+
+    def _read_component(self, service: str, name: str) -> Component | list[Problem]:
+        paths = self.component_folders().get((service, name))
+        if not paths:
+            return []
+        root = component_root(service, name)
+        files = {path: self.snapshot.files[path] for path in paths}
+        tree = tree_id({path[len(root) + 1 :]: data for path, data in files.items()})
+        version = TemplateVersion(root, 0, 0, "", tree, "component")
+        known = _COMPONENTS.get((tree, root))
+        if known is not None:
+            return version, known
+        try:
+            bundle = load_component(files, service=service, name=name)
+        except SpecError as exc:
+            return list(exc.problems)
+        while len(_COMPONENTS) >= MAX_LOADED_BUNDLES:
+            del _COMPONENTS[next(iter(_COMPONENTS))]
+        _COMPONENTS[(tree, root)] = bundle
+        return version, bundle
 
     @property
     def index(self) -> VersionIndex:

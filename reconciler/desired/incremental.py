@@ -35,6 +35,7 @@ from reconciler.desired.reuse import (
     bound_by,
     built_json,
     built_of,
+    bundle_key,
     rehydrate,
     repo_key,
     service_keys,
@@ -54,6 +55,7 @@ from reconciler.specs.loader import (
 )
 from reconciler.specs.memo import ContentMemo
 from reconciler.specs.model import Service, Specs
+from reconciler.templates.component import component_of
 from reconciler.templates.model import Bundle
 from reconciler.templates.versions import VersionIndex
 
@@ -179,6 +181,8 @@ def _delta(
     touched = [p for p in changed if is_spec_path(p)]
     if any(not p.startswith(_SERVICES) for p in touched):
         return None
+    # A changed component folder changes what its service is built from.
+    with_components = {c[0] for p in changed if (c := component_of(p)) is not None}
     present = [p for p in touched if p in files]
     fresh, fresh_keys = load_spec_files(files, present, memo)
     before = {p: _names(was.loaded.get(p, [])) for p in touched}
@@ -213,7 +217,9 @@ def _delta(
             owners[name] = path
             for bound in bound_by(services[name]):
                 binders[bound] = binders.get(bound, frozenset()) | {name}
-    affected = _with_binders({n for p in touched for n in (*before[p], *after[p])}, binders)
+    affected = _with_binders(
+        {n for p in touched for n in (*before[p], *after[p])} | with_components, binders
+    )
 
     keys, built = was.keys, was.built
     memo.carry_over(BUILT_SERVICES, [keys.pop(n) for n in affected if n in keys])
@@ -319,13 +325,20 @@ def _build_services(
 
 
 def _bundles(catalog: Catalog) -> dict[str, Bundle | None]:
+    """Every bundle by tree id, the snapshot's components' too."""
     index = catalog.index
-    return {
+    found = {
         v.tree_id: catalog.bundle(v)
         for name in index.names()
         for major in index.majors(name)
         for v in index.of(name, major)
     }
+    for service, name in catalog.component_folders():
+        component = catalog.component(service, name)
+        if not isinstance(component, list):
+            v = component[0]
+            found[bundle_key(v.name, v.major, v.minor, v.commit, v.tree_id, v.kind)] = component[1]
+    return found
 
 
 def _changed(was: BuildParts, after: Mapping[str, bytes]) -> list[str]:

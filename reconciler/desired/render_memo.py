@@ -58,12 +58,28 @@ def _reads(unit: Unit, state: DesiredState, outputs: OutputSource) -> Reads:
     """Everything ``render_unit`` reads for ``unit`` (see ``rendering._context``)."""
     if unit.kind == "environment":
         return (unit,)
-    if unit.kind == "service":
+    if unit.kind in ("service", "component"):
         environment = f"environment/{unit.environment or ''}"
         bound = tuple(
             (alias, _outputs(outputs, target)) for alias, target in sorted(unit.bindings.items())
         )
-        return (unit, state.units.get(environment), _outputs(outputs, environment), bound)
+        attached = tuple(
+            (name, _outputs(outputs, target)) for name, target in sorted(unit.components.items())
+        )
+        # A component reads the inputs of the instance it is attached to.
+        instance = (
+            state.units.get(f"service/{unit.service}/{unit.instance}")
+            if unit.kind == "component"
+            else None
+        )
+        return (
+            unit,
+            state.units.get(environment),
+            _outputs(outputs, environment),
+            bound,
+            attached,
+            instance,
+        )
     instances = []
     for ref in unit.instances:
         environment = f"environment/{ref.environment}"

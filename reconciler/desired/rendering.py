@@ -24,6 +24,7 @@ from reconciler.render import (
     PendingOutputs,
     Renderer,
     ServiceInfo,
+    component_context,
     environment_context,
     pending_values,
     pipeline_context,
@@ -60,18 +61,19 @@ class RenderedUnit:
 
     def _fingerprint(self) -> str:
         target = self.unit.target
-        material = json.dumps(
-            [
-                self.body,
-                {},
-                target.id,
-                target.region,
-                target.role_arn,
-                self.unit.stack_name,
-                sorted(self.unit.tags.items()),
-            ],
-            sort_keys=True,
-        )
+        parts: list[Any] = [
+            self.body,
+            {},
+            target.id,
+            target.region,
+            target.role_arn,
+            self.unit.stack_name,
+            sorted(self.unit.tags.items()),
+        ]
+        if self.unit.service_role is not None:
+            # Only where there is one, so that other units keep their fingerprints.
+            parts.append(self.unit.service_role)
+        material = json.dumps(parts, sort_keys=True)
         return hashlib.sha256(material.encode()).hexdigest()
 
 
@@ -151,6 +153,17 @@ def _context(unit: Unit, state: DesiredState, outputs: OutputSource) -> dict[str
             inputs=unit.inputs,
             environment=_environment(unit.environment or "", state, outputs),
             bindings={alias: _outputs(target, outputs) for alias, target in unit.bindings.items()},
+            components={name: _outputs(uid, outputs) for name, uid in unit.components.items()},
+        )
+    if unit.kind == "component":
+        # It sees the instance it is attached to, with the instance's resolved inputs.
+        instance = state.units.get(f"service/{unit.service}/{unit.instance}")
+        return component_context(
+            service=service,
+            instance_name=unit.instance or "",
+            inputs=instance.inputs if instance is not None else {},
+            environment=_environment(unit.environment or "", state, outputs),
+            component_name=unit.component or "",
         )
     instances = []
     for ref in unit.instances:

@@ -32,6 +32,7 @@ from reconciler.specs.codec import (
 from reconciler.specs.loader import FOLDER_KINDS, is_spec_path
 from reconciler.specs.memo import content_key
 from reconciler.specs.model import Service, Specs
+from reconciler.templates.component import component_files
 from reconciler.templates.model import Bundle, TemplateVersion
 
 # Memo namespace: a service's units, problems and denials, by its service key.
@@ -85,6 +86,15 @@ def service_keys(
     keys: dict[str, str | None] = {}
     kept = known or {}
     visiting: set[str] = set()
+    by_service: dict[str, list[str]] | None = None
+
+    def components() -> dict[str, list[str]]:
+        nonlocal by_service
+        if by_service is None:
+            by_service = {}
+            for (owner, _name), paths in component_files(files).items():
+                by_service.setdefault(owner, []).extend(paths)
+        return by_service
 
     def key_of(name: str) -> str | None:
         if name in keys:
@@ -104,8 +114,12 @@ def service_keys(
             keys[name] = None
             return None
         used = [(u, in_use[u]) for u in _unit_ids(service) if u in in_use]
+        # The service's component folders are part of what it is built from.
+        parts: list[str | bytes] = []
+        for path in sorted(components().get(name, ())):
+            parts += [path, files[path]]
         keys[name] = content_key(
-            repo, service.origin.file, own, json.dumps(used), *[str(k) for k in below]
+            repo, service.origin.file, own, json.dumps(used), *[str(k) for k in below], *parts
         )
         return keys[name]
 
@@ -154,7 +168,7 @@ def rehydrate(data: Any, bundles: Mapping[str, Bundle | None]) -> Built | None:
         return data
     units = []
     for item in data[0]:
-        bundle = bundles.get(item[5][4])
+        bundle = bundles.get(bundle_key(*item[5][:6]))
         if bundle is None:
             return None
         units.append(_unit_of(item, bundle))
@@ -164,6 +178,12 @@ def rehydrate(data: Any, bundles: Mapping[str, Bundle | None]) -> Built | None:
         [(d[0], d[1]) for d in data[2]],
         [(i[0], i[1]) for i in data[3]],
     )
+
+
+def bundle_key(name: str, _major: int, _minor: int, _commit: str, tree: str, kind: str) -> str:
+    """How ``rehydrate`` finds a unit's bundle: by tree id; a component by its folder too,
+    since two services may hold components of the same content."""
+    return f"{tree}@{name}" if kind == "component" else tree
 
 
 def _unit_json(u: Unit) -> Any:
@@ -189,6 +209,9 @@ def _unit_json(u: Unit) -> Any:
         u.pinned,
         u.updates,
         origin_json(u.stack_name_origin) if u.stack_name_origin else None,
+        dict(u.components),
+        u.component,
+        u.service_role,
     ]
 
 
@@ -216,4 +239,7 @@ def _unit_of(d: Any, bundle: Bundle) -> Unit:
         pinned=d[17],
         updates=d[18],
         stack_name_origin=origin_of(d[19]) if d[19] else None,
+        components=d[20],
+        component=d[21],
+        service_role=d[22],
     )

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from reconciler.desired.units import STACK_NAME, Unit, UnitKind, instance_id, pipeline_id
+from reconciler.desired.units import (
+    STACK_NAME,
+    Unit,
+    UnitKind,
+    component_id,
+    instance_id,
+    pipeline_id,
+)
 from reconciler.errors import Problem
 from reconciler.render import service_fields_read
 from reconciler.specs.model import (
@@ -85,7 +92,7 @@ def check_team(specs: Specs, service: Service, problems: list[Problem]) -> list[
     if teams is None:
         return []
     origin = service.origin
-    everything = [instance_id(service.name, i.name) for i in service.instances]
+    everything = [u for i in service.instances for u in _instance_units(service, i)]
     everything.append(pipeline_id(service.name))
     if service.team is None:
         reason = "missing: every service names its owning team (teams.yaml exists)"
@@ -115,8 +122,16 @@ def check_team(specs: Specs, service: Service, problems: list[Problem]) -> list[
             problems.append(
                 at_field(instance.origin, f"spec.instances[{index}].environment", reason)
             )
-            denials.append((instance_id(service.name, instance.name), reason))
+            denials += [(u, reason) for u in _instance_units(service, instance)]
     return denials
+
+
+def _instance_units(service: Service, instance: Instance) -> list[str]:
+    """The instance's unit id, after those of its components."""
+    return [
+        *(component_id(service.name, instance.name, c.name) for c in instance.components),
+        instance_id(service.name, instance.name),
+    ]
 
 
 def stack_name_problems(units: Mapping[str, Unit]) -> list[Problem]:

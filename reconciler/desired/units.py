@@ -20,6 +20,7 @@ INFRASTRUCTURE_OF: Mapping[UnitKind, InfrastructureKind] = {
     "environment": "infrastructure",
     "service": "instance_infrastructure",
     "pipeline": "pipeline_infrastructure",
+    "component": "component",
 }
 STACK_PREFIX = "goldenpath"
 # CloudFormation: a letter first, then letters, digits and hyphens, at most 128 characters.
@@ -37,6 +38,10 @@ def instance_id(service: str, instance: str) -> str:
 
 def pipeline_id(service: str) -> str:
     return f"pipeline/{service}"
+
+
+def component_id(service: str, instance: str, component: str) -> str:
+    return f"component/{service}/{instance}/{component}"
 
 
 def stack_name(unit_id: str) -> str:
@@ -89,6 +94,12 @@ class Unit:
     # Where the spec names the stack (``stackName``, an existing stack to adopt); None when
     # the stack name is derived from the unit id.
     stack_name_origin: Origin | None = None
+    # Instances: attached component name → its unit id; components: their own name.
+    components: Mapping[str, str] = field(default_factory=dict)
+    component: str | None = None
+    # The CloudFormation service role (``RoleARN``) the stack's operations run with: the
+    # environment's component role for components; None (the caller's role) otherwise.
+    service_role: str | None = None
 
     @property
     def external(self) -> bool:
@@ -110,6 +121,7 @@ class Unit:
             ("environment", self.environment),
             ("service", self.service),
             ("instance", self.instance),
+            ("component", self.component),
             ("team", self.team),
         ):
             if value:

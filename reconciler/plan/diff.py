@@ -198,6 +198,13 @@ class _Planner:
             return _with(plan, "update", "the stack was changed outside Goldenpath")
         if fingerprint is not None and fingerprint == record.fingerprint:
             return _with(plan, "noop", "up to date")
+        if record.version != unit.version.version and unit.kind == "component":
+            return _with(
+                plan,
+                "update",
+                f"component {unit.component} changed ({unit.template}: {record.version} → "
+                f"{unit.version.version})" + _after(known),
+            )
         if record.version != unit.version.version:
             return _with(
                 plan,
@@ -273,8 +280,9 @@ class _Planner:
             for uid, r in sorted(self.recorded.items())
             if uid not in self.desired.units and uid not in self.desired.invalid
         ]
-        # Dependants go first: a pipeline before its instances, instances before the env.
-        rank = {"pipeline": 0, "component": 1, "service": 2, "environment": 3}
+        # Dependants go first: a pipeline before its instances, an instance before the
+        # components it reads, all of them before the environment.
+        rank = {"pipeline": 0, "service": 1, "component": 2, "environment": 3}
         for record in sorted(gone, key=lambda r: (rank.get(r.kind, 9), r.id)):
             target = Account(record.account, record.region)
             base = UnitPlan(

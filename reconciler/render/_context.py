@@ -90,6 +90,29 @@ def service_instance_context(
     }
 
 
+def component_context(
+    *,
+    service: ServiceInfo,
+    instance_name: str,
+    inputs: Mapping[str, Any],
+    environment: EnvironmentInfo,
+    component_name: str,
+) -> dict[str, Any]:
+    """Variables of a directly defined component, as Proton gave them: the instance it is
+    attached to (``service_instance``, without components), its ``environment`` and
+    ``service``, and ``component.name``."""
+    return {
+        "service": _service(service),
+        "service_instance": {
+            "name": instance_name,
+            "inputs": inputs,
+            "environment": _environment(environment),
+        },
+        "environment": _environment(environment),
+        "component": {"name": component_name},
+    }
+
+
 def pipeline_context(
     *, service: ServiceInfo, inputs: Mapping[str, Any], instances: Sequence[InstanceInfo]
 ) -> dict[str, Any]:

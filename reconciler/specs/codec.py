@@ -13,6 +13,8 @@ from reconciler.errors import Problem
 from reconciler.specs.model import (
     Account,
     Binding,
+    ComponentAttachment,
+    ComponentRole,
     Environment,
     Instance,
     Origin,
@@ -76,6 +78,7 @@ def environment_json(e: Environment) -> Json:
         dict(e.inputs),
         origin_json(e.origin),
         _stack_json(e.stack_name),
+        [e.component_role.arn, origin_json(e.component_role.origin)] if e.component_role else None,
     ]
 
 
@@ -88,6 +91,7 @@ def _environment_of(data: Json) -> Environment:
         inputs=data[5],
         origin=origin_of(data[6]),
         stack_name=_stack_of(data[7]),
+        component_role=ComponentRole(data[8][0], origin_of(data[8][1])) if data[8] else None,
     )
 
 
@@ -139,6 +143,7 @@ def _instance_json(i: Instance) -> Json:
         origin_json(i.origin),
         i.template_version,
         _stack_json(i.stack_name),
+        [[c.name, origin_json(c.origin), _stack_json(c.stack_name)] for c in i.components],
     ]
 
 
@@ -151,6 +156,9 @@ def _instance_of(data: Json) -> Instance:
         origin=origin_of(data[4]),
         template_version=data[5],
         stack_name=_stack_of(data[6]),
+        components=tuple(
+            ComponentAttachment(c[0], origin_of(c[1]), _stack_of(c[2])) for c in data[7]
+        ),
     )
 
 

@@ -23,6 +23,8 @@ from reconciler.specs.memo import ContentMemo, content_key
 from reconciler.specs.model import (
     Account,
     Binding,
+    ComponentAttachment,
+    ComponentRole,
     Environment,
     ForgeConfig,
     GuardrailException,
@@ -307,6 +309,11 @@ def _environment(doc: Document) -> Environment:
         inputs=spec.get("inputs", {}),
         origin=_origin(doc, "metadata.name"),
         stack_name=_stack_name(doc, spec, "spec.stackName"),
+        component_role=ComponentRole(
+            spec["componentRoleArn"], _origin(doc, "spec.componentRoleArn")
+        )
+        if "componentRoleArn" in spec
+        else None,
     )
 
 
@@ -354,7 +361,18 @@ def _instances(doc: Document, items: Iterable[Mapping[str, Any]]) -> Iterable[In
             origin=_origin(doc, f"{at}.name"),
             template_version=item.get("version"),
             stack_name=_stack_name(doc, item, f"{at}.stackName"),
+            components=tuple(_components(doc, item.get("components", ()), at)),
         )
+
+
+def _components(
+    doc: Document, items: Iterable[str | Mapping[str, Any]], at: str
+) -> Iterable[ComponentAttachment]:
+    for j, item in enumerate(items):
+        where = f"{at}.components[{j}]"
+        given = None if isinstance(item, str) else _stack_name(doc, item, f"{where}.stackName")
+        name = item if isinstance(item, str) else item["name"]
+        yield ComponentAttachment(name, _origin(doc, where), given)
 
 
 def _stack_name(doc: Document, data: Mapping[str, Any], path: str) -> StackName | None:
@@ -392,6 +410,7 @@ def _platform(doc: Document) -> Platform:
             environment=bool(prune.get("environment", False)),
             service=bool(prune.get("service", False)),
             pipeline=bool(prune.get("pipeline", False)),
+            component=bool(prune.get("component", True)),
         ),
         lint_ignore_checks=tuple(spec.get("lint", {}).get("ignore_checks", ())),
         data_templates=tuple(spec.get("data_templates", ())),

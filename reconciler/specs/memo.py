@@ -29,7 +29,7 @@ from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
 # Bump when an encoding or what a key covers changes: older entries are then unused.
-MEMO_FORMAT = "5"
+MEMO_FORMAT = "6"
 
 
 class ContentStore(Protocol):

@@ -88,6 +88,19 @@ class StackName:
 
 
 @dataclass(frozen=True)
+class ComponentRole:
+    """``componentRoleArn`` of an environment: the role its components deploy with.
+
+    It is passed to CloudFormation as the component stacks' service role (``RoleARN``),
+    as Proton did: CloudFormation then creates, updates and deletes a component's
+    resources with this role's permissions only, never the deployer's.
+    """
+
+    arn: str
+    origin: Origin
+
+
+@dataclass(frozen=True)
 class Environment:
     name: str
     template: TemplateRef
@@ -96,6 +109,7 @@ class Environment:
     inputs: Mapping[str, Any]
     origin: Origin
     stack_name: StackName | None = None
+    component_role: ComponentRole | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +122,18 @@ class Binding:
 
 
 @dataclass(frozen=True)
+class ComponentAttachment:
+    """``components: [name, …]`` of an instance: a folder of ``services/<svc>/components/``.
+
+    Each attachment is a stack of its own; ``stack_name`` adopts an existing one.
+    """
+
+    name: str
+    origin: Origin
+    stack_name: StackName | None = None
+
+
+@dataclass(frozen=True)
 class Instance:
     name: str
     environment: str
@@ -117,6 +143,7 @@ class Instance:
     # An instance may pin its own version; otherwise it follows the service's template.
     template_version: str | None = None
     stack_name: StackName | None = None
+    components: tuple[ComponentAttachment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -176,11 +203,16 @@ class Teams:
 
 @dataclass(frozen=True)
 class PruneRules:
-    """May a removed spec delete its stacks? Per unit kind; data-safe defaults."""
+    """May a removed spec delete its stacks? Per unit kind; data-safe defaults.
+
+    A component removed from an instance is deleted by default: its data resources are
+    kept regardless (components always get the keeping policies, see ``retention``).
+    """
 
     environment: bool = False
     service: bool = False
     pipeline: bool = False
+    component: bool = True
 
 
 @dataclass(frozen=True)

@@ -120,6 +120,11 @@ def explain(error: ValidationError, prefix: str = "") -> tuple[str, str]:
         names = ", ".join(repr(e) for e in extra)
         expected = f"; expected one of: {', '.join(allowed)}" if allowed else ""
         child = f"{field}.{extra[0]}" if field and len(extra) == 1 else field
+        # A field the schema refuses on purpose says why (``x-refused``: field → reason).
+        refused = schema.get("x-refused", {})
+        why = [f"{e!r}: {refused[e]}" for e in extra if e in refused]
+        if why:
+            return child, f"refused field {'; '.join(why)}"
         return child, f"unknown field {names}{expected}"
     if kind == "const":
         return field, f"expected {error.validator_value!r}, got {value!r}"

@@ -17,6 +17,7 @@ from typing import Any
 from reconciler.errors import Problem, SpecError
 from reconciler.specs.yaml import Document, load_documents
 from reconciler.templates.model import (
+    DIRECTLY_DEFINED,
     Bundle,
     CompatibleEnvironment,
     InfrastructureKind,
@@ -31,6 +32,8 @@ INFRASTRUCTURE: tuple[InfrastructureKind, ...] = (
     "pipeline_infrastructure",
 )
 REGISTRATION = ".template-registration.yaml"
+# What Proton's supported_component_sources may list (only directly defined components).
+COMPONENT_SOURCES = (DIRECTLY_DEFINED,)
 LEGACY_COMPATIBLE = ".compatible-envs"
 _COMPATIBLE = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9_-]*):([0-9]+)\s*$")
 MAJOR_FOLDER = re.compile(r"^v([0-9]+)$")
@@ -45,7 +48,8 @@ def load_bundle(files: Mapping[str, bytes], *, root: str, name: str, major: int)
     infrastructure = {
         kind: file
         for kind in INFRASTRUCTURE
-        if (file := _infrastructure(own, prefix, kind, problems)) is not None
+        if any(path.startswith(kind + "/") for path in own)
+        and (file := template_file(own, prefix, kind, problems)) is not None
     }
     kind: TemplateKind = "environment" if "infrastructure" in infrastructure else "service"
     if not infrastructure:
@@ -89,6 +93,7 @@ def load_bundle(files: Mapping[str, bytes], *, root: str, name: str, major: int)
             )
         )
     compatible = _compatible(own, prefix, problems) if kind == "service" else ()
+    sources = _component_sources(own, prefix, problems) if kind == "service" else ()
     if problems:
         raise SpecError(problems)
     return Bundle(
@@ -99,6 +104,7 @@ def load_bundle(files: Mapping[str, bytes], *, root: str, name: str, major: int)
         input_schemas=schemas,
         infrastructure=infrastructure,
         compatible_environments=compatible,
+        component_sources=sources,
     )
 
 
@@ -127,9 +133,10 @@ def _leads_into(link: Path, folder: Path) -> bool:
     return link.resolve().is_relative_to(folder)
 
 
-def _load(
+def load_yaml(
     own: Mapping[str, bytes], prefix: str, rel: str, problems: list[Problem]
 ) -> Document | None:
+    """The first document of ``rel`` (None, with problems, when missing, empty or bad)."""
     if rel not in own:
         return None
     try:
@@ -152,7 +159,7 @@ def _schemas(
             Problem(prefix + rel, None, "", "missing: every bundle needs an input schema")
         )
         return {}
-    doc = _load(own, prefix, rel, problems)
+    doc = load_yaml(own, prefix, rel, problems)
     if doc is None:
         return {}
     schemas, found = input_schemas(doc.data, doc.file)
@@ -160,15 +167,19 @@ def _schemas(
     return schemas
 
 
-def _infrastructure(
-    own: Mapping[str, bytes], prefix: str, kind: InfrastructureKind, problems: list[Problem]
+def template_file(
+    own: Mapping[str, bytes], prefix: str, folder: str, problems: list[Problem]
 ) -> TemplateFile | None:
-    if not any(path.startswith(kind + "/") for path in own):
-        return None
-    manifest = _load(own, prefix, f"{kind}/manifest.yaml", problems)
+    """The Jinja CloudFormation file that ``folder``'s ``manifest.yaml`` names.
+
+    ``own`` maps paths relative to ``prefix`` to bytes; ``folder`` is an infrastructure
+    folder of a bundle, or "" for a component's own folder.
+    """
+    at = f"{folder}/" if folder else ""
+    manifest = load_yaml(own, prefix, f"{at}manifest.yaml", problems)
     if manifest is None:
-        if f"{kind}/manifest.yaml" not in own:
-            problems.append(Problem(f"{prefix}{kind}/manifest.yaml", None, "", "missing manifest"))
+        if f"{at}manifest.yaml" not in own:
+            problems.append(Problem(f"{prefix}{at}manifest.yaml", None, "", "missing manifest"))
         return None
     entries = (
         (manifest.data.get("infrastructure") or {}).get("templates")
@@ -204,11 +215,12 @@ def _infrastructure(
             )
         )
         return None
-    rel = f"{kind}/{entry.get('file', '')}"
+    rel = f"{at}{entry.get('file', '')}"
     if rel not in own:
+        where = f"{folder}/" if folder else prefix
         problems.append(
             manifest.problem(
-                f"{field}.file", f"names {entry.get('file')!r}, which is not in {kind}/"
+                f"{field}.file", f"names {entry.get('file')!r}, which is not in {where}"
             )
         )
         return None
@@ -220,11 +232,34 @@ def _infrastructure(
     return TemplateFile(prefix + rel, source)
 
 
+def _component_sources(
+    own: Mapping[str, bytes], prefix: str, problems: list[Problem]
+) -> tuple[str, ...]:
+    """Proton's ``supported_component_sources`` of ``.template-registration.yaml``."""
+    if REGISTRATION not in own:
+        return ()  # the legacy .compatible-envs cannot allow components
+    registration = load_yaml(own, prefix, REGISTRATION, [])  # its problems: _compatible's
+    data = registration.data if registration is not None else None
+    if not isinstance(data, Mapping) or "supported_component_sources" not in data:
+        return ()
+    listed = data["supported_component_sources"]
+    if not isinstance(listed, list) or any(item not in COMPONENT_SOURCES for item in listed):
+        assert registration is not None
+        problems.append(
+            registration.problem(
+                "supported_component_sources",
+                f"expected a list of {', '.join(COMPONENT_SOURCES)}, got {listed!r}",
+            )
+        )
+        return ()
+    return tuple(str(item) for item in listed)
+
+
 def _compatible(
     own: Mapping[str, bytes], prefix: str, problems: list[Problem]
 ) -> tuple[CompatibleEnvironment, ...]:
     entries: list[tuple[str, int | None, str]] = []
-    registration = _load(own, prefix, REGISTRATION, problems)
+    registration = load_yaml(own, prefix, REGISTRATION, problems)
     if registration is not None:
         listed = (
             registration.data.get("compatible_environments")

@@ -10,9 +10,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-TemplateKind = Literal["environment", "service"]
-# Which stack a template file renders: Proton's folder names.
-InfrastructureKind = Literal["infrastructure", "instance_infrastructure", "pipeline_infrastructure"]
+# "component": a directly defined component (services/<svc>/components/<name>/), which has
+# no template of its own but is read into the same shape.
+TemplateKind = Literal["environment", "service", "component"]
+# Which stack a template file renders: Proton's folder names, and a component's own file.
+InfrastructureKind = Literal[
+    "infrastructure", "instance_infrastructure", "pipeline_infrastructure", "component"
+]
+# Proton's ``supported_component_sources`` value for components defined beside a service.
+DIRECTLY_DEFINED = "DIRECTLY_DEFINED"
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,13 @@ class Bundle:
     input_schemas: Mapping[str, Mapping[str, Any]]
     infrastructure: Mapping[InfrastructureKind, TemplateFile]
     compatible_environments: tuple[CompatibleEnvironment, ...] = ()
+    # Service templates: Proton's supported_component_sources (DIRECTLY_DEFINED allows
+    # components); none declared means no components.
+    component_sources: tuple[str, ...] = ()
+
+    @property
+    def allows_components(self) -> bool:
+        return DIRECTLY_DEFINED in self.component_sources
 
     @property
     def has_pipeline(self) -> bool:
@@ -62,4 +75,8 @@ class TemplateVersion:
 
     @property
     def version(self) -> str:
+        """``major.minor``; a component, which has no versions, shows its content (the
+        first 12 digits of its folder's git tree id)."""
+        if self.kind == "component":
+            return self.tree_id[:12]
         return f"{self.major}.{self.minor}"

@@ -49,11 +49,11 @@ def test_linting_in_a_pool_finds_what_linting_in_process_finds(tmp_path: Path) -
         template="s3-bucket",
         instances="- {name: test, environment: test, inputs: {versioning: true}}",
     )
-    # The example's 18 units and one more: enough bodies for the pool to start.
+    # The example's 20 units and one more: enough bodies for the pool to start.
     pooled = validate(repo.root, tmp_path / "pooled.db", "--lint-workers", "2")
     alone = validate(repo.root, tmp_path / "alone.db", "--lint-workers", "1")
     assert pooled == alone
-    assert len(pooled[1]["units"]) == 19
+    assert len(pooled[1]["units"]) == 21
 
 
 def test_a_second_run_reuses_the_first_and_sees_a_change(tmp_path: Path) -> None:

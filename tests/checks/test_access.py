@@ -70,3 +70,13 @@ def test_a_pr_cannot_make_its_author_an_admin(tmp_path: Path) -> None:
     assert head.teams is not None and head.teams.is_admin("gregg")
     [problem] = check_access("gregg", ["teams.yaml"], base, head)
     assert problem.file == "teams.yaml"
+
+
+def test_the_owning_team_may_change_its_service_components(tmp_path: Path) -> None:
+    base = specs_of(small_platform(tmp_path).root)
+    changed = ["services/web/components/queue/cloudformation.yaml"]
+
+    assert check_access("gregg", changed, base, base) == []
+    [problem] = check_access("priya", changed, base, base)
+    assert problem.file == changed[0]
+    assert "priya (payments) is not a member of team 'storefront'" in problem.message

@@ -522,3 +522,61 @@ def test_a_validation_with_lint_after_one_without_lints_what_changed_and_all_els
         WorkingTree(repo.root).snapshot(), renderer=Renderer(), linter=Linter()
     )
     assert again.problems == fresh_lint.problems
+
+
+def test_a_changed_component_folder_builds_its_service_again(tmp_path: Path) -> None:
+    from tests.desired.test_components import QUEUE_ID, with_components
+
+    repo = with_components(tmp_path)
+    tree, memo = WorkingTree(repo.root), ContentMemo()
+    first = rebuild(tree, memo)
+    body = repo.root / "services/web/components/queue/cloudformation.yaml"
+    body.write_text(
+        body.read_text().replace("DelaySeconds", "MaximumMessageSize: 1024\n      DelaySeconds")
+    )
+
+    again = rebuild(tree, memo)
+
+    assert again.since is first.token  # built from the last build
+    assert again.changed == {QUEUE_ID, "service/web/test"}
+    assert again.build.state.units[QUEUE_ID].version != first.build.state.units[QUEUE_ID].version
+    assert_same(again.build, fresh(repo.root))
+
+
+class _Entries:
+    """A ContentStore in a dict: what a later process reads back as JSON."""
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple[str, str], object] = {}
+
+    def get_many(self, namespace: str, keys: object) -> dict[str, object]:
+        wanted = list(keys)  # type: ignore[call-overload]
+        return {k: self.entries[(namespace, k)] for k in wanted if (namespace, k) in self.entries}
+
+    def put_many(self, namespace: str, entries: dict[str, object]) -> None:
+        self.entries.update({(namespace, k): v for k, v in entries.items()})
+
+
+def test_a_service_with_components_is_read_back_from_stored_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reconciler.desired.build import Builder
+    from tests.desired.test_components import with_components
+
+    repo = with_components(tmp_path)
+    stored = _Entries()
+    first = ContentMemo(stored)
+    rebuild(WorkingTree(repo.root), first)
+    first.flush()
+
+    later = ContentMemo(stored)  # a new process: nothing live, everything as JSON
+    built: list[str] = []
+    service = Builder.service
+    monkeypatch.setattr(
+        Builder, "service", lambda self, s: built.append(s.name) or service(self, s)
+    )
+    again = rebuild(WorkingTree(repo.root), later)
+    monkeypatch.undo()
+
+    assert built == []  # every service's units came back from JSON, components too
+    assert_same(again.build, fresh(repo.root))

@@ -111,8 +111,17 @@ def test_pull_requests_get_checks_and_a_merge_is_applied(world: World) -> None:
 
     # GitHub closes the merged PR: its plan data goes.
     body, headers = github_pull_request(
-        world.payloads, "closed", world.secret, repo=world.repo_name, number=1,
-        head_sha=newer, head_ref="add-billing", base_ref="main", author="gregg", merged=True)
+        world.payloads,
+        "closed",
+        world.secret,
+        repo=world.repo_name,
+        number=1,
+        head_sha=newer,
+        head_ref="add-billing",
+        base_ref="main",
+        author="gregg",
+        merged=True,
+    )
     assert world.deliver("github", body, headers).status_code == 202
     wait_for(lambda: world.http.get(plan_url).status_code == 404, "the plan page to go")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -67,6 +68,23 @@ class World:
         return self.http.post(f"{self.url}/webhooks/{forge}", content=body, headers=headers)
 
     def stack_exists(self, account: str, name: str) -> bool:
+        stacks = self.cloudformation(account).describe_stacks()["Stacks"]
+        return any(
+            s["StackName"] == name and s["StackStatus"].endswith("_COMPLETE") for s in stacks
+        )
+
+    def stack(self, account: str, name: str) -> dict[str, Any]:
+        found: dict[str, Any] = self.cloudformation(account).describe_stacks(StackName=name)[
+            "Stacks"
+        ][0]
+        return found
+
+    def template(self, account: str, name: str) -> str:
+        body = self.cloudformation(account).get_template(StackName=name)["TemplateBody"]
+        return body if isinstance(body, str) else json.dumps(body)
+
+    def cloudformation(self, account: str) -> Any:
+        """boto3 CloudFormation in ``account``, through its deployer role, as a person would."""
         sts = boto3.client(
             "sts",
             endpoint_url=self.emulator_url,
@@ -77,7 +95,7 @@ class World:
         creds = sts.assume_role(
             RoleArn=f"arn:aws:iam::{account}:role/goldenpath-deployer", RoleSessionName="test"
         )["Credentials"]
-        cfn = boto3.client(
+        return boto3.client(
             "cloudformation",
             endpoint_url=self.emulator_url,
             region_name="us-west-2",
@@ -85,19 +103,20 @@ class World:
             aws_secret_access_key=creds["SecretAccessKey"],
             aws_session_token=creds["SessionToken"],
         )
-        stacks = cfn.describe_stacks()["Stacks"]
-        return any(
-            s["StackName"] == name and s["StackStatus"].endswith("_COMPLETE") for s in stacks
-        )
 
 
 @contextmanager
 def running_world(
-    tmp_path: Path, payloads: Path, emulator_url: str, *, forge: str = "github"
+    tmp_path: Path,
+    payloads: Path,
+    emulator_url: str,
+    *,
+    forge: str = "github",
+    platform: Callable[[Path], PlatformRepo] = small_platform,
 ) -> Iterator[World]:
     bare = tmp_path / "origin.git"
     subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
-    work = small_platform(tmp_path / "work")
+    work = platform(tmp_path / "work")
     work.git("remote", "add", "origin", str(bare))
     work.git("push", "-q", "origin", "main")
     secret = "e2e-webhook-secret-1234"

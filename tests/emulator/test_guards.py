@@ -234,3 +234,31 @@ def test_a_second_stack_with_the_same_name_is_refused(cfn: Any, names: Names) ->
 
 def test_deleting_a_stack_that_does_not_exist_succeeds(cfn: Any, names: Names) -> None:
     cfn.delete_stack(StackName=names("never-created"))
+
+
+def test_a_service_role_of_the_stack_account_is_kept_with_the_stack(
+    client: Client, account: str, names: Names
+) -> None:
+    cfn = client("cloudformation", account)
+    name, role = names("component"), f"arn:aws:iam::{account}:role/goldenpath-components"
+
+    cfn.create_stack(StackName=name, TemplateBody=TOPIC, RoleARN=role)
+
+    assert stack_of(cfn, name)["RoleARN"] == role
+
+
+def test_a_service_role_of_another_account_is_refused(
+    client: Client, account: str, names: Names
+) -> None:
+    cfn = client("cloudformation", account)
+    name, role = names("component"), "arn:aws:iam::999999999999:role/goldenpath-components"
+
+    with pytest.raises(cfn.exceptions.ClientError, match=f"Role {role} is invalid or cannot"):
+        cfn.create_stack(StackName=name, TemplateBody=TOPIC, RoleARN=role)
+    cfn.create_stack(StackName=name, TemplateBody=TOPIC)
+    with pytest.raises(cfn.exceptions.ClientError, match="is invalid or cannot be assumed"):
+        cfn.update_stack(StackName=name, TemplateBody=_exporter(names("x")), RoleARN=role)
+    with pytest.raises(cfn.exceptions.ClientError, match="is invalid or cannot be assumed"):
+        cfn.create_change_set(
+            StackName=name, ChangeSetName="c1", TemplateBody=_exporter(names("y")), RoleARN=role
+        )

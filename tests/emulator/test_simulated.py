@@ -42,6 +42,12 @@ EXPECTED: dict[str, tuple[dict[str, Any], str, dict[str, str]]] = {
         ARN + r"scalingPolicy:[0-9a-f-]{36}:resource/ecs/service/c/s:policyName/up",
         {"Arn": ARN + r"scalingPolicy:[0-9a-f-]{36}:resource/ecs/service/c/s:policyName/up"},
     ),
+    "AWS::AppRunner::AutoScalingConfiguration": (
+        {"AutoScalingConfigurationName": "web-test", "MinSize": 2, "MaxSize": 2},
+        ARN + r"autoscalingconfiguration/web-test/1/[0-9a-f]{32}",
+        {"AutoScalingConfigurationArn": ARN + r"autoscalingconfiguration/web-test/1/[0-9a-f]{32}",
+         "AutoScalingConfigurationRevision": "1", "Latest": "true"},
+    ),
     "AWS::AppRunner::Service": (
         {"ServiceName": "web"},
         ARN + r"service/web/[0-9a-f]{32}",
@@ -52,6 +58,13 @@ EXPECTED: dict[str, tuple[dict[str, Any], str, dict[str, str]]] = {
         {"VpcConnectorName": "conn", "Subnets": ["subnet-1"]},
         ARN + r"vpcconnector/conn/1/[0-9a-f]{32}",
         {"VpcConnectorArn": ARN + r"vpcconnector/conn/1/[0-9a-f]{32}", "VpcConnectorRevision": "1"},
+    ),
+    "AWS::AppRunner::VpcIngressConnection": (
+        {"ServiceArn": "arn:aws:apprunner:us-east-1:123456789012:service/web/1",
+         "IngressVpcConfiguration": {"VpcId": "vpc-1", "VpcEndpointId": "vpce-1"}},
+        ARN + rf"vpcingressconnection/{NAME}/[0-9a-f]{{32}}",
+        {"VpcIngressConnectionArn": ARN + rf"vpcingressconnection/{NAME}/[0-9a-f]{{32}}",
+         "DomainName": rf"[a-z0-9]{{10}}\.{REGION}\.awsapprunner\.com", "Status": "AVAILABLE"},
     ),
     "AWS::AutoScaling::LifecycleHook": (
         {"AutoScalingGroupName": "asg",

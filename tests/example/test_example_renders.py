@@ -61,7 +61,7 @@ def test_both_forms_of_compatibility_declaration_are_shown() -> None:
         for p in EXAMPLE_REPO.glob("templates/*/v1/.template-registration.yaml")
     }
 
-    assert legacy == {"private-web-svc"}
+    assert legacy == {"s3-bucket"}
     assert registration == SERVICE_TEMPLATES - legacy
 
 

@@ -21,6 +21,7 @@ def test_the_public_names_are_exactly_these() -> None:
         "RenderLimits",
         "Renderer",
         "ServiceInfo",
+        "component_context",
         "environment_context",
         "pending_values",
         "pipeline_context",

@@ -171,7 +171,9 @@ def write_environment(
     template: str = "env",
     version: str = "1",
     updates: str = "manual",
+    component_role: bool = False,
 ) -> None:
+    role = f'\n          componentRoleArn: "{component_role_of(account)}"' if component_role else ""
     repo.write(
         f"environments/{name}.yaml",
         f"""
@@ -182,9 +184,61 @@ def write_environment(
           template: {{name: {template}, version: "{version}"}}
           updates: {{minor: {updates}}}
           account: {{id: "{account}", region: us-west-2,
-                     roleArn: "arn:aws:iam::{account}:role/goldenpath-deployer"}}
+                     roleArn: "arn:aws:iam::{account}:role/goldenpath-deployer"}}{role}
         """,
     )
+
+
+def component_role_of(account: str) -> str:
+    return f"arn:aws:iam::{account}:role/goldenpath-components"
+
+
+# A directly defined component, in Proton's format: an SQS queue and its URL.
+QUEUE_COMPONENT = """
+AWSTemplateFormatVersion: '2010-09-09'
+Description: >-
+  {{ component.name }} of {{ service.name }} {{ service_instance.name }}
+  in {{ environment.name }}
+Resources:
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties:
+      DelaySeconds: {{ service_instance.inputs.size }}
+      Tags:
+        - Key: vpc
+          Value: '{{ environment.outputs.VpcId }}'
+Outputs:
+  QueueUrl:
+    Value: !Ref Queue
+"""
+
+# The service template, reading its components' outputs as Proton templates do.
+SVC_TEMPLATE_WITH_COMPONENTS = SVC_TEMPLATE.replace(
+    "          Value: '{{ environment.outputs.VpcId }}'\n",
+    "          Value: '{{ environment.outputs.VpcId }}'\n"
+    "        - Key: queue\n"
+    "          Value: '{{ service_instance.components.queue.outputs.QueueUrl"
+    ' | default("no queue") }}\'\n',
+)
+assert SVC_TEMPLATE_WITH_COMPONENTS != SVC_TEMPLATE
+
+
+def write_component(
+    repo: PlatformRepo, service: str, name: str = "queue", body: str = QUEUE_COMPONENT
+) -> None:
+    root = f"services/{service}/components/{name}"
+    repo.write(f"{root}/manifest.yaml", MANIFEST)
+    repo.write(f"{root}/cloudformation.yaml", body)
+
+
+def allow_components(repo: PlatformRepo, template: str = "svc", env: str = "env:1") -> None:
+    """The service template allows directly defined components, and reads a queue's URL."""
+    root = f"templates/{template}/v1"
+    repo.write(
+        f"{root}/.template-registration.yaml",
+        f"compatible_environments: ['{env}']\nsupported_component_sources: [DIRECTLY_DEFINED]\n",
+    )
+    repo.write(f"{root}/instance_infrastructure/cloudformation.yaml", SVC_TEMPLATE_WITH_COMPONENTS)
 
 
 def write_service(
@@ -267,4 +321,14 @@ def small_platform(root: Path) -> PlatformRepo:
     """,
     )
     repo.commit("A small platform")
+    return repo
+
+
+def example_platform(root: Path) -> PlatformRepo:
+    """``platform-repo-example`` as a git repository of its own, committed once."""
+    from tests.conftest import EXAMPLE_REPO
+
+    repo = PlatformRepo(root)
+    repo.copy_tree(EXAMPLE_REPO, ".")
+    repo.commit("Pizza&Ananas platform, from the example")
     return repo

@@ -108,7 +108,7 @@ def push_plans(repo: Path, url: str, changes: int) -> dict[str, Any]:
     import structlog
 
     from bench.generate_repo import GitRepo
-    from goldenpath.engine import OfflineCloud
+    from goldenpath.noop_mark import OfflineCloud
     from reconciler.apply.engine import Reconciler
     from reconciler.caching import committed_snapshot
     from reconciler.source.git import GitSource

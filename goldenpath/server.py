@@ -19,7 +19,7 @@ from typing import Any
 
 import structlog
 
-from goldenpath.engine import NOOP_RUNS
+from goldenpath.noop_mark import NOOP_RUNS
 from reconciler.apply.engine import Reconciler
 from reconciler.caching import GUARDRAILS, LINT, VERSIONS, StoredLintCache, StoredVerdictCache
 from reconciler.checks.runner import ChangeChecks

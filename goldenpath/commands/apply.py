@@ -6,7 +6,7 @@ import argparse
 import os
 from typing import Any
 
-from goldenpath.engine import add_ref_arguments
+from goldenpath.revisions import add_ref_arguments
 
 # Logs are set up once the run needs the engine (goldenpath.cli): a no-op never does.
 CONFIGURES_LOGS = True
@@ -28,7 +28,8 @@ def arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from goldenpath.engine import fast_noop, marked, noop_key, resolved
+    from goldenpath.noop_mark import fast_noop, marked, noop_key
+    from goldenpath.revisions import resolved
 
     if not args.yes:
         from goldenpath.output import say
@@ -65,8 +66,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _apply_with(args: argparse.Namespace, store: Any, revision: Any, pool: Any) -> int:
     from goldenpath.cloud import open_cloud
-    from goldenpath.engine import committed_snapshot, open_source, source_error
     from goldenpath.report import ApplyProgressView, print_apply
+    from goldenpath.revisions import committed_snapshot, open_source, source_error
     from goldenpath.workspace import AwaitingLintCache, today
     from reconciler.apply.engine import Reconciler
     from reconciler.apply.executor import ApplySettings
@@ -129,7 +130,7 @@ def bodies_to_deploy(planned: Any) -> list[tuple[str, tuple[str, ...], str, str]
 def _mark_if_settled(store: Any, revision: Any, snapshot: Any, applied: Any, url: str) -> None:
     """Leave a no-op mark when the state now matches the repo: the next run can skip."""
     from goldenpath.commands.plan import plan_text
-    from goldenpath.engine import OfflineCloud, mark, noop_key
+    from goldenpath.noop_mark import OfflineCloud, mark, noop_key
     from goldenpath.report import plan_json
     from reconciler.apply.engine import Reconciler
 
@@ -155,7 +156,7 @@ def _all_noop(plan: dict[str, Any]) -> bool:
 def _say_unchanged(plan: dict[str, Any], output: str) -> None:
     import sys
 
-    from goldenpath.engine import say_json
+    from goldenpath.noop_mark import say_json
 
     units = sorted(u["id"] for u in plan["units"])
     if output == "json":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from goldenpath.engine import add_ref_arguments
+from goldenpath.revisions import add_ref_arguments
 
 # Logs are set up once the run needs the engine (goldenpath.cli): a no-op never does.
 CONFIGURES_LOGS = True
@@ -26,7 +26,8 @@ def arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from goldenpath.engine import fast_noop, marked, noop_key, resolved, source_error
+    from goldenpath.noop_mark import fast_noop, marked, noop_key
+    from goldenpath.revisions import resolved, source_error
 
     if args.refresh and args.cloud == "embedded" and not args.aws_endpoint_url:
         from reconciler.errors import SourceError
@@ -60,14 +61,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _plan(args: argparse.Namespace, store: Any, commit: str, key: str | None) -> int:
-    from goldenpath.engine import (
-        OfflineCloud,
-        committed_snapshot,
-        mark,
-        open_source,
-        source_error,
-    )
+    from goldenpath.noop_mark import OfflineCloud, mark
     from goldenpath.report import plan_json, print_plan
+    from goldenpath.revisions import committed_snapshot, open_source, source_error
     from goldenpath.workspace import today
     from reconciler.apply.engine import Reconciler
     from reconciler.caching import StoredVerdictCache
@@ -126,7 +122,7 @@ def _say_again(found: dict[str, Any], output: str) -> None:
     """What the marked plan said: nothing has changed since, so it still holds."""
     import sys
 
-    from goldenpath.engine import say_json
+    from goldenpath.noop_mark import say_json
 
     if output == "json":
         say_json(found["plan"])

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from bench.plan_noop import seed
-from goldenpath.engine import NOOP_RUNS, noop_key, revision_of
+from goldenpath.noop_mark import NOOP_RUNS, noop_key
+from goldenpath.revisions import revision_of
 from reconciler.state import OperationIntent, StateStore
 from reconciler.state.units import Condition
 from tests.support.platform_repo import PlatformRepo, small_platform, write_service
@@ -141,7 +142,7 @@ def test_a_plan_of_a_folder_that_is_not_a_repository_says_so(tmp_path: Path) -> 
 
 
 def test_the_raw_reader_knows_the_state_store_schema_table() -> None:
-    from goldenpath.engine import SCHEMA_TABLE
+    from goldenpath.noop_mark import SCHEMA_TABLE
     from reconciler.state.migrate import VERSION_TABLE
 
     assert SCHEMA_TABLE == VERSION_TABLE

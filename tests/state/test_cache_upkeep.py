@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from goldenpath.engine import NOOP_RUNS
+from goldenpath.noop_mark import NOOP_RUNS
 from goldenpath.server import PRUNED_CACHES
 from reconciler.apply.roles import ROLES
 from reconciler.caching import LINT, RECOMMENDED, VERSIONS, StoredLintCache, prune_unused

@@ -1,6 +1,4 @@
-"""Opening the engine for plan and apply: state store, snapshot at a ref, reconciler.
-
-Also the *no-op mark*, after Flux: a plan or apply that found nothing to do leaves a mark
+"""The *no-op mark*, after Flux: a plan or apply that found nothing to do leaves a mark
 keyed by everything its answer depended on (the commit, every recorded unit, the code);
 a later run whose key is marked skips all work and says so again. Nothing in flight,
 nothing stalled and no rollout running are conditions of a mark: those need the engine.
@@ -13,127 +11,28 @@ raw rows of the units table, so that both ways of reading make the same key.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
 import sqlite3
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 # Only what a marked run needs is imported here (no dataclasses, no pathlib): a no-op
 # run is over in tens of milliseconds, and imports were half of them.
 if TYPE_CHECKING:
-    from reconciler.source.git import GitSource
-    from reconciler.source.snapshot import Snapshot
+    from goldenpath.revisions import Revision
     from reconciler.state import StateStore, UnitRecord
 
 # Cache namespace of the marks, and their format (bump when what a key covers changes).
 NOOP_RUNS = "noop-runs"
 NOOP_FORMAT = "2"
-# ``git rev-parse`` answers in milliseconds; past this, something is wrong with the repo.
-GIT_TIMEOUT_S = 30
 # How long a read waits for a writer's lock on the SQLite state file.
 SQLITE_BUSY_S = 5.0
 # The state store's schema version table (reconciler.state.migrate.VERSION_TABLE; a test
 # keeps the two equal without this module importing SQLAlchemy).
 SCHEMA_TABLE = "goldenpath_schema_version"
-
-
-def add_ref_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("repo", nargs="?", default=".", help="the platform repo (default: .)")
-    parser.add_argument("--ref", default="HEAD", help="the revision to reconcile (default HEAD)")
-
-
-def open_source(repo: str) -> GitSource:
-    from pathlib import Path
-
-    from reconciler.source.git import GitSource
-
-    return GitSource.open(Path(repo))
-
-
-def committed_snapshot(source: GitSource, ref: str, store: StateStore) -> Snapshot:
-    """The platform repo at ``ref``, with template versions extended from the cache."""
-    from reconciler.caching import committed_snapshot as cached_snapshot
-
-    return cached_snapshot(source, ref, store)
-
-
-def source_error(args: argparse.Namespace, exc: Exception) -> int:
-    from goldenpath.output import emit_json, say
-
-    if args.output == "json":
-        emit_json({"error": str(exc)})
-    else:
-        say(f"error: {exc}")
-    return 1
-
-
-class Revision(NamedTuple):
-    """Where a ref of the platform repo points: the repository, the folder, the commit."""
-
-    git_dir: str
-    prefix: str  # the platform repo's folder inside the repository, "" at its root
-    commit: str
-
-
-def revision_of(repo: str, ref: str) -> Revision:
-    """Resolve ``ref`` with one ``git rev-parse``: cheaper than opening the repository.
-
-    Raises ``SourceError`` when it cannot.
-    """
-    found = _rev_parse(repo, ref)
-    if isinstance(found, str):
-        from reconciler.errors import SourceError
-
-        raise SourceError(found)
-    return found
-
-
-def resolved(args: argparse.Namespace) -> Revision | None:
-    """``revision_of`` the command's repo and ref; None once the error is reported.
-
-    The error tree is imported only when there is an error: a marked run has none.
-    """
-    found = _rev_parse(args.repo, args.ref)
-    if not isinstance(found, str):
-        return found
-    from reconciler.errors import SourceError
-
-    source_error(args, SourceError(found))
-    return None
-
-
-def _rev_parse(repo: str, ref: str) -> Revision | str:
-    """The revision, or why there is none."""
-    try:
-        done = subprocess.run(
-            [
-                "git",
-                "-C",
-                repo,
-                "rev-parse",
-                "--absolute-git-dir",
-                "--show-prefix",
-                "--verify",
-                f"{ref}^{{commit}}",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=GIT_TIMEOUT_S,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"cannot run git in {repo}: {exc}"
-    lines = done.stdout.splitlines()
-    if done.returncode != 0 or len(lines) != 3:
-        reason = done.stderr.strip().splitlines()[-1:] or ["not a git repository"]
-        return f"no revision {ref!r} in {repo}: {reason[0]}"
-    git_dir, prefix, commit = lines
-    return Revision(git_dir, prefix.rstrip("/"), commit)
 
 
 def noop_key(revision: Revision, store: StateStore, url: str) -> str | None:
@@ -303,16 +202,10 @@ _PACKAGES = [
 __all__ = [
     "NOOP_RUNS",
     "OfflineCloud",
-    "Revision",
-    "add_ref_arguments",
-    "committed_snapshot",
     "fast_noop",
     "mark",
     "marked",
     "noop_key",
-    "open_source",
-    "resolved",
-    "revision_of",
     "say_json",
-    "source_error",
+    "sqlite_path",
 ]

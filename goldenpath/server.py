@@ -78,13 +78,13 @@ def build_app(
 ) -> Any:
     from fastapi import FastAPI
 
-    from webhooks.receiver import webhook_router
+    from webhooks.receiver import drain_unread_bodies, webhook_router
     from webhooks.settings import ReceiverSettings
 
+    settings = ReceiverSettings.from_env(environ)
     app = FastAPI(title="Goldenpath", docs_url="/api/docs", openapi_url="/api/openapi.json")
-    app.include_router(
-        webhook_router(ReceiverSettings.from_env(environ), sink, StoredDeliveries(store))
-    )
+    app.include_router(webhook_router(settings, sink, StoredDeliveries(store)))
+    drain_unread_bodies(app, settings)
     from webhooks.api import status_router
     from webhooks.views import ViewSettings
 

@@ -2,7 +2,7 @@
 
 Each delivery walks the same steps and stops at the first refusal:
 
-    read ≤ max_body_bytes ──413──┐
+    read ≤ max_body_bytes ──413──┐  (the rest is drained first, within bounds: unread_body)
     pick the repo's secret ─503──┤  (none configured: fail closed, log which variable;
                                  │   the payload is peeked at only if secrets are per repo)
     verify signature/token ─401──┤
@@ -30,6 +30,7 @@ from webhooks.delivery import Dialect, Ignored, Refused
 from webhooks.github import GitHubDialect
 from webhooks.gitlab import GitLabDialect
 from webhooks.settings import ReceiverSettings
+from webhooks.unread_body import DrainUnreadBody
 
 log = structlog.get_logger(__name__)
 
@@ -186,8 +187,16 @@ def _endpoint(receiver: Receiver, dialect: Dialect) -> Callable[[Request], Await
     return endpoint
 
 
+def drain_unread_bodies(app: FastAPI, settings: ReceiverSettings) -> None:
+    """Make ``app`` read the rest of a body it refused before answering (``unread_body``)."""
+    app.add_middleware(
+        DrainUnreadBody, max_bytes=settings.drain_bytes, max_seconds=settings.drain_seconds
+    )
+
+
 def create_app(settings: ReceiverSettings, sink: EventSink, deliveries: DeliveryLog) -> FastAPI:
     """A FastAPI app serving only the webhook routes."""
     app = FastAPI(title="Goldenpath webhooks", docs_url=None, redoc_url=None, openapi_url=None)
     app.include_router(webhook_router(settings, sink, deliveries))
+    drain_unread_bodies(app, settings)
     return app

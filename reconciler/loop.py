@@ -3,7 +3,9 @@
 Work arrives as events — a timer tick (the poll, with jitter), a change in the local
 working tree (watchdog), a push or a change request from the webhook receiver — and is
 done one item at a time on this thread, so only one concurrency model is in play. A
-reconcile of an unchanged head, with nothing in flight and nothing to retry, is skipped.
+reconcile of an unchanged head, with nothing in flight and nothing to retry, is skipped;
+a push naming that head is skipped without a fetch. Pushes of the branch that wait
+together in the queue arrive here as one (``EventQueue`` coalesces them).
 """
 
 from __future__ import annotations
@@ -108,16 +110,22 @@ class ReconcileLoop:
             self.reconcile(f"files changed: {item.path}")
 
     def reconcile(self, reason: str, commit: str | None = None) -> None:
-        """Apply the tracked branch's head, unless nothing can have changed."""
+        """Apply the tracked branch's head, unless nothing can have changed.
+
+        A push naming the head already applied needs no fetch: a later move of the
+        branch comes with a push of its own (and the poll catches a lost one).
+        """
+        if commit is not None and self._settled(commit):
+            log.info("loop.unchanged", head=commit, reason=reason, fetched=False)
+            return
         self.tracked.fetch()
         head = self.tracked.head()
         if commit is not None and commit != head and not self.tracked.has(commit):
             log.warning("loop.unknown_commit", commit=commit, head=head)
-        seen = self.store.seen_revision(self.tracked.branch)
-        if head == seen and not self.retry_pending and not self.store.in_flight():
+        if self._settled(head):
             # Quiet for the timer; said aloud when a push or an edit asked for the work.
             say = log.debug if reason == "poll" else log.info
-            say("loop.unchanged", head=head, reason=reason)
+            say("loop.unchanged", head=head, reason=reason, fetched=self.tracked.remote)
             return
         log.info("loop.reconcile", head=head, reason=reason)
         started = time.perf_counter()
@@ -150,6 +158,11 @@ class ReconcileLoop:
         self.retry_pending = report.count("retrying") > 0 or self.engine.stop.is_set()
         if not self.retry_pending:
             self.store.record_revision(self.tracked.branch, head)
+
+    def _settled(self, head: str) -> bool:
+        """True when ``head`` is applied, with nothing in flight and nothing to retry."""
+        seen = self.store.seen_revision(self.tracked.branch)
+        return head == seen and not self.retry_pending and not self.store.in_flight()
 
     def _status(self, commit: str, status: CommitStatus) -> None:
         if self.forge is None:

@@ -60,22 +60,14 @@ class NotingSink:
         self.queue.put(event)
 
 
-class StoredDeliveries:
-    """Webhook delivery ids in the state store, shared by every replica."""
-
-    def __init__(self, store: StateStore) -> None:
-        self.store = store
-
-    def first_time(self, delivery_id: str) -> bool:
-        return self.store.claim_delivery(delivery_id)
-
-    def forget(self, delivery_id: str) -> None:
-        self.store.forget_delivery(delivery_id)
-
-
 def build_app(
-    store: StateStore, sink: Any, environ: dict[str, str], environment_order: tuple[str, ...] = ()
+    store: StateStore,
+    sink: Any,
+    deliveries: Any,
+    environ: dict[str, str],
+    environment_order: tuple[str, ...] = (),
 ) -> Any:
+    """The HTTP app: webhooks (taking delivery ids in ``deliveries``), API and web page."""
     from fastapi import FastAPI
 
     from webhooks.receiver import drain_unread_bodies, webhook_router
@@ -83,7 +75,7 @@ def build_app(
 
     settings = ReceiverSettings.from_env(environ)
     app = FastAPI(title="Goldenpath", docs_url="/api/docs", openapi_url="/api/openapi.json")
-    app.include_router(webhook_router(settings, sink, StoredDeliveries(store)))
+    app.include_router(webhook_router(settings, sink, deliveries))
     drain_unread_bodies(app, settings)
     from webhooks.api import status_router
     from webhooks.views import ViewSettings
@@ -168,7 +160,14 @@ def serve(
         queue,
         LoopSettings(interval=options.interval, public_url=public_url),
     )
-    app = build_app(store, NotingSink(queue, loop), environ, platform_of(tracked).rollout_order)
+    from webhooks.deliveries import DurableDeliveries
+
+    # Delivery ids in the state store: a redelivery is refused after a restart and by
+    # every replica; those arriving together are committed together.
+    deliveries = DurableDeliveries(store)
+    app = build_app(
+        store, NotingSink(queue, loop), deliveries, environ, platform_of(tracked).rollout_order
+    )
     config = uvicorn.Config(
         app, host=options.host, port=options.port, log_config=None, access_log=False, lifespan="off"
     )
@@ -190,6 +189,7 @@ def serve(
         )
         server.run()
         log.info("serve.stopping", reason="signal")
+        deliveries.close()
         stop.set()
         worker.join(timeout=120)
     return 0

@@ -50,6 +50,9 @@ class ReconcileLoop:
     latest_heads: dict[tuple[str, str, int], str] = field(default_factory=dict)
     retry_pending: bool = True
     reconciles: int = 0
+    # The head this loop last found applied with nothing left to do: a push naming it is
+    # answered from memory, without a fetch or a read of the store.
+    settled_head: str | None = None
 
     def note(self, event: Event) -> None:
         """Called as events are enqueued: remember which change-request head is newest."""
@@ -115,7 +118,7 @@ class ReconcileLoop:
         A push naming the head already applied needs no fetch: a later move of the
         branch comes with a push of its own (and the poll catches a lost one).
         """
-        if commit is not None and self._settled(commit):
+        if commit is not None and commit == self.settled_head and not self.retry_pending:
             log.info("loop.unchanged", head=commit, reason=reason, fetched=False)
             return
         self.tracked.fetch()
@@ -123,6 +126,7 @@ class ReconcileLoop:
         if commit is not None and commit != head and not self.tracked.has(commit):
             log.warning("loop.unknown_commit", commit=commit, head=head)
         if self._settled(head):
+            self.settled_head = head
             # Quiet for the timer; said aloud when a push or an edit asked for the work.
             say = log.debug if reason == "poll" else log.info
             say("loop.unchanged", head=head, reason=reason, fetched=self.tracked.remote)
@@ -158,6 +162,7 @@ class ReconcileLoop:
         self.retry_pending = report.count("retrying") > 0 or self.engine.stop.is_set()
         if not self.retry_pending:
             self.store.record_revision(self.tracked.branch, head)
+            self.settled_head = head
 
     def _settled(self, head: str) -> bool:
         """True when ``head`` is applied, with nothing in flight and nothing to retry."""

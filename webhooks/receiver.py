@@ -8,7 +8,7 @@ Each delivery walks the same steps and stops at the first refusal:
     verify signature/token ─401──┤
     parse and check shape ──400──┤  (the reason names the field)
     event we act on? ──────── 200 "ignored"
-    delivery id seen? ─────── 200 "duplicate"
+    delivery id seen? ─────── 200 "duplicate"  (recorded durably first; log down: 503)
     enqueue ───────────────── 202 "accepted"   (queue full: 503, id forgotten again)
 
 The answer body is always ``{"verdict": …, "reason": …}`` so a forge admin reading the
@@ -25,7 +25,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from reconciler.events import EventSink, ForgeEvent, SinkFull
-from webhooks.deliveries import DeliveryLog
+from webhooks.deliveries import DeliveryLog, DeliveryLogUnavailable
 from webhooks.delivery import Dialect, Ignored, Refused
 from webhooks.github import GitHubDialect
 from webhooks.gitlab import GitLabDialect
@@ -95,7 +95,10 @@ class Receiver:
         forge = dialect.forge
         try:
             body = await _read_body(request, self._settings.max_body_bytes)
-            return self._judge(dialect, request.headers, body)
+            judged = self._judge(dialect, request.headers, body)
+            if isinstance(judged, JSONResponse):
+                return judged
+            return await self._enqueue(dialect.forge, *judged)
         except Refused as refused:
             level = log.error if refused.status == UNAVAILABLE else log.warning
             level(
@@ -108,7 +111,10 @@ class Receiver:
             )
             return _answer(refused.status, "refused", refused.reason)
 
-    def _judge(self, dialect: Dialect, headers: Mapping[str, str], body: bytes) -> JSONResponse:
+    def _judge(
+        self, dialect: Dialect, headers: Mapping[str, str], body: bytes
+    ) -> JSONResponse | tuple[str, ForgeEvent]:
+        """The answer for a delivery needing no work, or its id and event to enqueue."""
         content_type = headers.get("content-type", "")
         secrets = self._settings.secrets
         document: object | None = None
@@ -133,18 +139,25 @@ class Receiver:
                 "webhook.ignored", forge=dialect.forge, delivery=delivery_id, reason=outcome.reason
             )
             return _answer(ACKNOWLEDGED, "ignored", outcome.reason)
-        return self._enqueue(dialect.forge, delivery_id, outcome)
+        return delivery_id, outcome
 
-    def _enqueue(self, forge: str, delivery_id: str, event: ForgeEvent) -> JSONResponse:
+    async def _enqueue(self, forge: str, delivery_id: str, event: ForgeEvent) -> JSONResponse:
         key = f"{forge}:{delivery_id}"
         kind = type(event).__name__
-        if not self._deliveries.first_time(key):
-            log.info("webhook.duplicate", forge=forge, delivery=delivery_id, kind=kind)
-            return _answer(ACKNOWLEDGED, "duplicate", f"delivery {delivery_id} was already taken")
         try:
-            self._sink.put(event)
-        except SinkFull as exc:
-            self._deliveries.forget(key)
+            # Durable once this returns: the 202 below never precedes the record.
+            first = await self._deliveries.first_time(key)
+            if not first:
+                log.info("webhook.duplicate", forge=forge, delivery=delivery_id, kind=kind)
+                return _answer(
+                    ACKNOWLEDGED, "duplicate", f"delivery {delivery_id} was already taken"
+                )
+            try:
+                self._sink.put(event)
+            except SinkFull as exc:
+                await self._deliveries.forget(key)
+                raise Refused(UNAVAILABLE, f"{exc}; redeliver later") from exc
+        except DeliveryLogUnavailable as exc:
             raise Refused(UNAVAILABLE, f"{exc}; redeliver later") from exc
         log.info("webhook.accepted", forge=forge, delivery=delivery_id, kind=kind, repo=event.repo)
         return _answer(ACCEPTED, "accepted", f"{kind} enqueued", event=kind)

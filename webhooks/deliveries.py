@@ -16,10 +16,11 @@ parsed, and only the first asker gets True; it answers 202 only after that.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import Protocol
 
 import structlog
@@ -91,6 +92,18 @@ class RecentDeliveries:
             return True
 
 
+@dataclass(frozen=True)
+class _Ask:
+    """One asker: its delivery id, and the future its event loop awaits."""
+
+    delivery_id: str
+    future: asyncio.Future[bool]
+    loop: asyncio.AbstractEventLoop
+
+
+Outcome = bool | BaseException
+
+
 class DurableDeliveries:
     """A :class:`DeliveryLog` in the state store, written by one thread in batches."""
 
@@ -99,8 +112,8 @@ class DurableDeliveries:
             raise ValueError(f"max_batch must be at least 1, got {max_batch}")
         self._store = store
         self._max_batch = max_batch
-        self._claims: list[tuple[str, Future[bool]]] = []
-        self._forgets: list[tuple[str, Future[bool]]] = []
+        self._claims: list[_Ask] = []
+        self._forgets: list[_Ask] = []
         self._work = threading.Condition(threading.Lock())
         self._closed = False
         self.batches = 0  # transactions that recorded ids, since start
@@ -109,10 +122,10 @@ class DurableDeliveries:
         self._writer.start()
 
     async def first_time(self, delivery_id: str) -> bool:
-        return await asyncio.wrap_future(self._submit(self._claims, delivery_id))
+        return await self._submit(self._claims, delivery_id)
 
     async def forget(self, delivery_id: str) -> None:
-        await asyncio.wrap_future(self._submit(self._forgets, delivery_id))
+        await self._submit(self._forgets, delivery_id)
 
     def waiting(self) -> int:
         """Ids waiting for the next transaction (not counting the one being written)."""
@@ -127,14 +140,15 @@ class DurableDeliveries:
         self._writer.join(timeout=CLOSE_TIMEOUT_S)
         log.info("webhook.delivery_log_closed", batches=self.batches, recorded=self.recorded)
 
-    def _submit(self, into: list[tuple[str, Future[bool]]], delivery_id: str) -> Future[bool]:
+    def _submit(self, into: list[_Ask], delivery_id: str) -> asyncio.Future[bool]:
         if not delivery_id:
             raise ValueError("a webhook delivery id must be a non-empty string")
-        future: Future[bool] = Future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[bool] = loop.create_future()
         with self._work:
             if self._closed:
                 raise DeliveryLogUnavailable("the delivery log is closed (the server is stopping)")
-            into.append((delivery_id, future))
+            into.append(_Ask(delivery_id, future, loop))
             self._work.notify()
         return future
 
@@ -149,44 +163,58 @@ class DurableDeliveries:
                     return
             # A forgotten id's redelivery comes after the 503 that followed the forget, so
             # forgets go first: never in the same batch as their own redelivery's claim.
-            if forgets := _still_asked(forgets):
-                self._forget(forgets)
-            if claims := _still_asked(claims):
-                self._claim(claims)
+            if forgets:
+                _answer(forgets, self._forget(forgets))
+            if claims:
+                _answer(claims, self._claim(claims))
 
-    def _claim(self, batch: list[tuple[str, Future[bool]]]) -> None:
+    def _claim(self, batch: list[_Ask]) -> list[Outcome]:
         try:
-            claimed = self._store.claim_deliveries(list(dict.fromkeys(d for d, _ in batch)))
+            claimed = self._store.claim_deliveries(_ids(batch))
         except Exception as exc:  # the state store's failure is the askers' to report
-            _fail(batch, exc)
-            return
+            return _failed(batch, exc)
         self.batches += 1
         self.recorded += len(claimed)
-        answered: set[str] = set()
-        for delivery_id, future in batch:
+        outcomes: list[Outcome] = []
+        for ask in batch:
             # Two askers with one id in one batch: only the first takes it.
-            future.set_result(delivery_id in claimed and delivery_id not in answered)
-            answered.add(delivery_id)
+            outcomes.append(ask.delivery_id in claimed)
+            claimed.discard(ask.delivery_id)
+        return outcomes
 
-    def _forget(self, batch: list[tuple[str, Future[bool]]]) -> None:
+    def _forget(self, batch: list[_Ask]) -> list[Outcome]:
         try:
-            self._store.forget_deliveries(list(dict.fromkeys(d for d, _ in batch)))
+            self._store.forget_deliveries(_ids(batch))
         except Exception as exc:
-            _fail(batch, exc)
-            return
-        for _, future in batch:
-            future.set_result(True)
+            return _failed(batch, exc)
+        return [True] * len(batch)
 
 
-def _still_asked(batch: list[tuple[str, Future[bool]]]) -> list[tuple[str, Future[bool]]]:
-    """The entries whose asker still waits; an id nobody waits for is not written, so
-    that its redelivery does the work."""
-    return [(d, future) for d, future in batch if future.set_running_or_notify_cancel()]
+def _ids(batch: list[_Ask]) -> list[str]:
+    return list(dict.fromkeys(ask.delivery_id for ask in batch))
 
 
-def _fail(batch: list[tuple[str, Future[bool]]], exc: Exception) -> None:
+def _failed(batch: list[_Ask], exc: Exception) -> list[Outcome]:
     log.error("webhook.delivery_log_failed", deliveries=len(batch), error=str(exc))
     # The answer goes to the forge: the store's error (its host, say) stays in our log.
-    failure = DeliveryLogUnavailable("the delivery log could not be written")
-    for _, future in batch:
-        future.set_exception(failure)
+    return [DeliveryLogUnavailable("the delivery log could not be written")] * len(batch)
+
+
+def _answer(batch: list[_Ask], outcomes: list[Outcome]) -> None:
+    """Hand the outcomes to the askers' event loops: one wake-up per loop and batch."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[bool], Outcome]]] = {}
+    for ask, outcome in zip(batch, outcomes, strict=True):
+        by_loop.setdefault(ask.loop, []).append((ask.future, outcome))
+    for loop, answers in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
+            loop.call_soon_threadsafe(_settle, answers)
+
+
+def _settle(answers: list[tuple[asyncio.Future[bool], Outcome]]) -> None:
+    for future, outcome in answers:
+        if future.done():  # the asker was cancelled (the server is stopping)
+            continue
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)

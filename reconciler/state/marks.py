@@ -48,11 +48,10 @@ def claim_deliveries(
     if not delivery_ids:
         return set()
     rows = [{"id": d, "received_at": now} for d in dict.fromkeys(delivery_ids)]
-    stmt = insert_for(connection, t).values(rows)
-    claimed = connection.execute(
-        stmt.on_conflict_do_nothing(index_elements=[t.c.id]).returning(t.c.id)
-    ).scalars()
-    return set(claimed)
+    stmt = insert_for(connection, t).on_conflict_do_nothing(index_elements=[t.c.id])
+    # One compiled statement for any batch size: the driver sends the rows as multi-row
+    # INSERTs ("insertmanyvalues"), and RETURNING names only the rows inserted now.
+    return set(connection.execute(stmt.returning(t.c.id), rows).scalars())
 
 
 def claim_delivery(

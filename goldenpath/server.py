@@ -49,15 +49,15 @@ class ServeOptions:
 
 
 class NotingSink:
-    """The receiver's sink: tells the loop about newer change-request heads, then queues."""
+    """The receiver's sink: tells the loop about each event, then queues what needs work."""
 
     def __init__(self, queue: EventQueue, loop: ReconcileLoop) -> None:
         self.queue = queue
         self.loop = loop
 
     def put(self, event: Event) -> None:
-        self.loop.note(event)
-        self.queue.put(event)
+        if self.loop.note(event):
+            self.queue.put(event)
 
 
 def build_app(

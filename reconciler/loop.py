@@ -54,10 +54,21 @@ class ReconcileLoop:
     # answered from memory, without a fetch or a read of the store.
     settled_head: str | None = None
 
-    def note(self, event: Event) -> None:
-        """Called as events are enqueued: remember which change-request head is newest."""
+    def note(self, event: Event) -> bool:
+        """Called as events are enqueued: remember which change-request head is newest,
+        and say whether the event needs queueing. A push naming the head this loop has
+        settled needs no work: it is answered here, without waking the loop."""
         if isinstance(event, ChangeRequest) and event.action.needs_checks:
             self.latest_heads[(event.forge, event.repo, event.number)] = event.head_sha
+        if (
+            isinstance(event, Push)
+            and event.branch == self.tracked.branch
+            and event.commit == self.settled_head
+            and not self.retry_pending
+        ):
+            log.info("loop.unchanged", head=event.commit, reason="push", fetched=False)
+            return False
+        return True
 
     def run(self, stop: threading.Event) -> None:
         self.prime()

@@ -195,3 +195,13 @@ def test_a_burst_of_pushes_takes_one_slot_of_a_full_queue() -> None:
     with pytest.raises(SinkFull):
         queue.put(LocalChange("y"))
     assert queue.waiting() == 2
+
+
+def test_a_push_of_the_settled_head_is_answered_without_queueing(running: Running) -> None:
+    head = running.engine.applied[0]
+    other_branch = Push("github", "acme/platform", "release", "0" * 40, head, "d-r", "anna")
+    assert running.loop.note(running.push(head, 1)) is False
+    assert running.loop.note(running.push("c" * 40, 2)) is True
+    assert running.loop.note(other_branch) is True
+    running.loop.retry_pending = True
+    assert running.loop.note(running.push(head, 3)) is True

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -118,6 +119,7 @@ class DurableDeliveries:
         self._closed = False
         self.batches = 0  # transactions that recorded ids, since start
         self.recorded = 0  # ids they recorded
+        self.writing_s = 0.0  # seconds spent writing them
         self._writer = threading.Thread(target=self._write, name="delivery-log", daemon=True)
         self._writer.start()
 
@@ -138,7 +140,12 @@ class DurableDeliveries:
             self._closed = True
             self._work.notify()
         self._writer.join(timeout=CLOSE_TIMEOUT_S)
-        log.info("webhook.delivery_log_closed", batches=self.batches, recorded=self.recorded)
+        log.info(
+            "webhook.delivery_log_closed",
+            batches=self.batches,
+            recorded=self.recorded,
+            writing_s=round(self.writing_s, 3),
+        )
 
     def _submit(self, into: list[_Ask], delivery_id: str) -> asyncio.Future[bool]:
         if not delivery_id:
@@ -169,10 +176,12 @@ class DurableDeliveries:
                 _answer(claims, self._claim(claims))
 
     def _claim(self, batch: list[_Ask]) -> list[Outcome]:
+        started = time.perf_counter()
         try:
             claimed = self._store.claim_deliveries(_ids(batch))
         except Exception as exc:  # the state store's failure is the askers' to report
             return _failed(batch, exc)
+        self.writing_s += time.perf_counter() - started
         self.batches += 1
         self.recorded += len(claimed)
         outcomes: list[Outcome] = []

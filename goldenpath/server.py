@@ -67,21 +67,22 @@ def build_app(
     environ: dict[str, str],
     environment_order: tuple[str, ...] = (),
 ) -> Any:
-    """The HTTP app: webhooks (taking delivery ids in ``deliveries``), API and web page."""
+    """The HTTP app: webhooks (taking delivery ids in ``deliveries``), API and web page.
+
+    The webhooks are answered by an app of their own in front of the FastAPI one, so a
+    delivery does not pay for layers only the API uses.
+    """
     from fastapi import FastAPI
 
-    from webhooks.receiver import drain_unread_bodies, webhook_router
-    from webhooks.settings import ReceiverSettings
-
-    settings = ReceiverSettings.from_env(environ)
-    app = FastAPI(title="Goldenpath", docs_url="/api/docs", openapi_url="/api/openapi.json")
-    app.include_router(webhook_router(settings, sink, deliveries))
-    drain_unread_bodies(app, settings)
     from webhooks.api import status_router
+    from webhooks.receiver import create_app, webhooks_first
+    from webhooks.settings import ReceiverSettings
     from webhooks.views import ViewSettings
 
-    app.include_router(status_router(store, ViewSettings(environment_order=environment_order)))
-    return app
+    settings = ReceiverSettings.from_env(environ)
+    api = FastAPI(title="Goldenpath", docs_url="/api/docs", openapi_url="/api/openapi.json")
+    api.include_router(status_router(store, ViewSettings(environment_order=environment_order)))
+    return webhooks_first(create_app(settings, sink, deliveries), api)
 
 
 @contextmanager

@@ -28,6 +28,8 @@ from reconciler.source.tracked import TrackedRepo
 from reconciler.state import StateStore
 
 log = structlog.get_logger(__name__)
+# Pushes answered without queueing (see ``note``) are logged at most this often.
+ANSWERED_LOG_INTERVAL_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,8 @@ class ReconcileLoop:
     # The head this loop last found applied with nothing left to do: a push naming it is
     # answered from memory, without a fetch or a read of the store.
     settled_head: str | None = None
+    _answered_pushes: int = field(default=0, repr=False)  # since the last line said so
+    _next_answered_log: float = field(default=0.0, repr=False)
 
     def note(self, event: Event) -> bool:
         """Called as events are enqueued: remember which change-request head is newest,
@@ -66,7 +70,18 @@ class ReconcileLoop:
             and event.commit == self.settled_head
             and not self.retry_pending
         ):
-            log.info("loop.unchanged", head=event.commit, reason="push", fetched=False)
+            self._answered_pushes += 1
+            now = time.monotonic()
+            if now >= self._next_answered_log:  # a burst is said once a second, not per push
+                log.info(
+                    "loop.unchanged",
+                    head=event.commit,
+                    reason="push",
+                    fetched=False,
+                    pushes=self._answered_pushes,
+                )
+                self._answered_pushes = 0
+                self._next_answered_log = now + ANSWERED_LOG_INTERVAL_S
             return False
         return True
 

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import structlog.testing
 
 from reconciler.apply.executor import ApplyReport
 from reconciler.events import EventQueue, LocalChange, Push, SinkFull
@@ -205,3 +206,12 @@ def test_a_push_of_the_settled_head_is_answered_without_queueing(running: Runnin
     assert running.loop.note(other_branch) is True
     running.loop.retry_pending = True
     assert running.loop.note(running.push(head, 3)) is True
+
+
+def test_a_burst_of_answered_pushes_is_logged_once_a_second(running: Running) -> None:
+    head = running.engine.applied[0]
+    with structlog.testing.capture_logs() as logs:
+        for n in range(BURST):
+            assert running.loop.note(running.push(head, n)) is False
+    said = [e for e in logs if e["event"] == "loop.unchanged"]
+    assert [(e["fetched"], e["pushes"]) for e in said] == [(False, 1)]

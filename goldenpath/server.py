@@ -8,6 +8,7 @@ progress record what it has issued (the journal resumes the rest on the next sta
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import threading
@@ -34,6 +35,8 @@ from reconciler.specs.model import Platform
 from reconciler.state import StateStore
 
 log = structlog.get_logger(__name__)
+# The longest wait for the loop's first pass before start-up's objects are frozen anyway.
+FREEZE_HEAP_WAIT_S = 600.0
 # Changes in the working tree within this many seconds make one reconcile.
 DEBOUNCE_SECONDS = 0.5
 
@@ -177,8 +180,12 @@ def serve(
     with watching(tracked.worktree, queue):
         # cfn-lint's rules and boto3's API models are loaded now, not when the first
         # change is waiting for them.
-        threading.Thread(target=_warm_up, args=(linter, cloud), name="warm-up", daemon=True).start()
+        warm = threading.Thread(target=_warm_up, args=(linter, cloud), name="warm-up", daemon=True)
+        warm.start()
         worker.start()
+        threading.Thread(
+            target=_freeze_heap, args=(warm, loop.first_pass), name="freeze-heap", daemon=True
+        ).start()
         if on_ready is not None:
             threading.Thread(target=_when_listening, args=(server, on_ready), daemon=True).start()
         log.info(
@@ -194,6 +201,27 @@ def serve(
         stop.set()
         worker.join(timeout=120)
     return 0
+
+
+def _freeze_heap(warm: threading.Thread, first_pass: threading.Event) -> None:
+    """Keep what start-up loaded out of the garbage collector's full passes.
+
+    cfn-lint's rules, boto3's models, the embedded emulator's moto and what the first pass
+    read live as long as the process: about 0.6 million objects, which every full
+    collection walked, a pause of 0.4-1 s each, every few seconds under a burst of
+    webhooks. ``gc.freeze`` moves them to a generation collections skip (reference
+    counting still frees any that go).
+    """
+    warm.join()
+    first_pass.wait(FREEZE_HEAP_WAIT_S)
+    started = time.perf_counter()
+    gc.collect()
+    gc.freeze()
+    log.info(
+        "serve.heap_frozen",
+        objects=gc.get_freeze_count(),
+        seconds=round(time.perf_counter() - started, 3),
+    )
 
 
 def _warm_up(linter: Linter, cloud: Cloud) -> None:

@@ -55,6 +55,8 @@ class ReconcileLoop:
     # The head this loop last found applied with nothing left to do: a push naming it is
     # answered from memory, without a fetch or a read of the store.
     settled_head: str | None = None
+    # Set once the first poll has been dealt with (applied, skipped or failed).
+    first_pass: threading.Event = field(default_factory=threading.Event, repr=False)
     _answered_pushes: int = field(default=0, repr=False)  # since the last line said so
     _next_answered_log: float = field(default=0.0, repr=False)
 
@@ -94,7 +96,10 @@ class ReconcileLoop:
             try:
                 if item is None:
                     if time.monotonic() >= next_poll:
-                        self.reconcile("poll")
+                        try:
+                            self.reconcile("poll")
+                        finally:
+                            self.first_pass.set()
                         jitter = random.uniform(0, self.settings.jitter)
                         next_poll = time.monotonic() + self.settings.interval * (1 + jitter)
                     continue

@@ -167,6 +167,7 @@ def test_a_push_of_a_newer_head_during_a_reconcile_is_fetched_and_applied_once(
 
 
 def test_a_push_of_the_applied_head_needs_no_fetch(running: Running) -> None:
+    assert running.loop.first_pass.is_set()
     head = running.engine.applied[0]
     fetched = running.tracked.fetches
     running.queue.put(running.push(head, 1))

@@ -35,6 +35,9 @@ from reconciler.specs.model import Platform
 from reconciler.state import StateStore
 
 log = structlog.get_logger(__name__)
+# Threads writing webhook delivery ids on PostgreSQL: with two, a burst of deliveries
+# was accepted 35-60 % faster than with one (bench/webhooks_throughput.py, 64 connections).
+POSTGRES_DELIVERY_WRITERS = 2
 # The longest wait for the loop's first pass before start-up's objects are frozen anyway.
 FREEZE_HEAP_WAIT_S = 600.0
 # Changes in the working tree within this many seconds make one reconcile.
@@ -167,8 +170,11 @@ def serve(
     from webhooks.deliveries import DurableDeliveries
 
     # Delivery ids in the state store: a redelivery is refused after a restart and by
-    # every replica; those arriving together are committed together.
-    deliveries = DurableDeliveries(store)
+    # every replica; those arriving together are committed together. PostgreSQL commits
+    # two transactions at once (one flushes while the next is written); SQLite has one
+    # writer at a time, so a second would only wait.
+    writers = POSTGRES_DELIVERY_WRITERS if store.backend == "postgresql" else 1
+    deliveries = DurableDeliveries(store, writers=writers)
     app = build_app(
         store, NotingSink(queue, loop), deliveries, environ, platform_of(tracked).rollout_order
     )

@@ -108,9 +108,13 @@ Outcome = bool | BaseException
 class DurableDeliveries:
     """A :class:`DeliveryLog` in the state store, written by one thread in batches."""
 
-    def __init__(self, store: DeliveryStore, *, max_batch: int = MAX_BATCH) -> None:
-        if max_batch < 1:
-            raise ValueError(f"max_batch must be at least 1, got {max_batch}")
+    def __init__(
+        self, store: DeliveryStore, *, max_batch: int = MAX_BATCH, writers: int = 1
+    ) -> None:
+        if max_batch < 1 or writers < 1:
+            raise ValueError(
+                f"max_batch and writers must be at least 1, got {max_batch} and {writers}"
+            )
         self._store = store
         self._max_batch = max_batch
         self._claims: list[_Ask] = []
@@ -120,8 +124,12 @@ class DurableDeliveries:
         self.batches = 0  # transactions that recorded ids, since start
         self.recorded = 0  # ids they recorded
         self.writing_s = 0.0  # seconds spent writing them
-        self._writer = threading.Thread(target=self._write, name="delivery-log", daemon=True)
-        self._writer.start()
+        self._writers = [
+            threading.Thread(target=self._write, name=f"delivery-log-{n}", daemon=True)
+            for n in range(writers)
+        ]
+        for writer in self._writers:
+            writer.start()
 
     async def first_time(self, delivery_id: str) -> bool:
         return await self._submit(self._claims, delivery_id)
@@ -138,8 +146,10 @@ class DurableDeliveries:
         """Write what is waiting, then stop; later askers get DeliveryLogUnavailable."""
         with self._work:
             self._closed = True
-            self._work.notify()
-        self._writer.join(timeout=CLOSE_TIMEOUT_S)
+            self._work.notify_all()
+        deadline = time.monotonic() + CLOSE_TIMEOUT_S
+        for writer in self._writers:
+            writer.join(timeout=max(0.0, deadline - time.monotonic()))
         log.info(
             "webhook.delivery_log_closed",
             batches=self.batches,
@@ -181,9 +191,10 @@ class DurableDeliveries:
             claimed = self._store.claim_deliveries(_ids(batch))
         except Exception as exc:  # the state store's failure is the askers' to report
             return _failed(batch, exc)
-        self.writing_s += time.perf_counter() - started
-        self.batches += 1
-        self.recorded += len(claimed)
+        with self._work:
+            self.writing_s += time.perf_counter() - started
+            self.batches += 1
+            self.recorded += len(claimed)
         outcomes: list[Outcome] = []
         for ask in batch:
             # Two askers with one id in one batch: only the first takes it.

@@ -195,3 +195,17 @@ def test_a_closed_delivery_log_is_503(
     answer = product.push(payloads, "d-1")
     assert answer.status_code == 503
     assert "closed" in answer.json()["reason"]
+
+
+def test_two_writers_take_each_delivery_once(opened: Callable[[], StateStore]) -> None:
+    deliveries = DurableDeliveries(opened(), writers=2)
+
+    async def ask() -> list[bool]:
+        return list(
+            await asyncio.gather(*(deliveries.first_time(f"d-{n % 50}") for n in range(200)))
+        )
+
+    taken = asyncio.run(ask())
+    deliveries.close()
+    assert sum(taken) == 50
+    assert deliveries.recorded == 50

@@ -14,12 +14,13 @@ round.
     └── RetryRequested  a person asked to retry a unit now (the write API)
 
 Events travel through an :class:`EventSink`; :class:`EventQueue` is the in-memory one the
-reconciler reads from.
+reconciler reads from. It coalesces the pushes of a branch that wait together into one.
 """
 
 from __future__ import annotations
 
-import queue
+import threading
+from collections import deque
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -124,31 +125,70 @@ class SinkFull(Exception):
     """The reconciler is too far behind to take another event right now."""
 
 
+@dataclass
+class _Waiting:
+    """A queued event; a coalesced push is replaced in place by a newer one."""
+
+    event: Event
+
+
+def _coalescing_key(event: Event) -> tuple[str, str, str] | None:
+    """Pushes of one branch share a key: any one of them makes the loop fetch that branch."""
+    if isinstance(event, Push):
+        return (event.forge, event.repo, event.branch)
+    return None
+
+
 class EventQueue:
     """A bounded, thread-safe, in-memory :class:`EventSink` the reconciler reads from.
 
     Bounded so that a flood of deliveries turns into quick 503 answers (the forge shows
     them as failed and they can be redelivered) instead of unbounded memory.
+
+    Pushes are coalesced per branch, as Flux's receiver collapses reconcile requests: a
+    push that arrives while another push of the same branch still waits takes that one's
+    place (its commit is the newer one) instead of queueing behind it. A push only tells
+    the loop to fetch the branch and apply its head, so a burst of thousands of pushes
+    waiting during a reconcile costs one more fetch, not one each, and takes one slot.
     """
 
     def __init__(self, capacity: int) -> None:
         if capacity < 1:
             raise ValueError(f"capacity must be at least 1, got {capacity}")
-        self._queue: queue.Queue[Event] = queue.Queue(maxsize=capacity)
+        self._capacity = capacity
+        self._waiting: deque[_Waiting] = deque()
+        self._pushes: dict[tuple[str, str, str], _Waiting] = {}
+        self._ready = threading.Condition(threading.Lock())
+        self.coalesced = 0  # pushes folded into one already waiting, since start
 
     def put(self, event: Event) -> None:
-        try:
-            self._queue.put_nowait(event)
-        except queue.Full as exc:
-            raise SinkFull(f"event queue is full ({self._queue.maxsize} waiting)") from exc
+        key = _coalescing_key(event)
+        with self._ready:
+            waiting = self._pushes.get(key) if key is not None else None
+            if waiting is not None:
+                waiting.event = event
+                self.coalesced += 1
+                return
+            if len(self._waiting) >= self._capacity:
+                raise SinkFull(f"event queue is full ({self._capacity} waiting)")
+            waiting = _Waiting(event)
+            self._waiting.append(waiting)
+            if key is not None:
+                self._pushes[key] = waiting
+            self._ready.notify()
 
     def get(self, timeout: float) -> Event | None:
         """The oldest event, waiting up to ``timeout`` seconds; None if none arrived."""
-        try:
-            return self._queue.get(timeout=timeout)
-        except queue.Empty:
-            return None
+        with self._ready:
+            if not self._waiting and not self._ready.wait_for(lambda: bool(self._waiting), timeout):
+                return None
+            waiting = self._waiting.popleft()
+            key = _coalescing_key(waiting.event)
+            if key is not None and self._pushes.get(key) is waiting:
+                del self._pushes[key]
+            return waiting.event
 
     def waiting(self) -> int:
-        """How many events wait to be read (approximate while others put and get)."""
-        return self._queue.qsize()
+        """How many events wait to be read (a coalesced burst of pushes counts once)."""
+        with self._ready:
+            return len(self._waiting)

@@ -3,7 +3,9 @@
 Work arrives as events — a timer tick (the poll, with jitter), a change in the local
 working tree (watchdog), a push or a change request from the webhook receiver — and is
 done one item at a time on this thread, so only one concurrency model is in play. A
-reconcile of an unchanged head, with nothing in flight and nothing to retry, is skipped.
+reconcile of an unchanged head, with nothing in flight and nothing to retry, is skipped;
+a push naming that head is skipped without a fetch. Pushes of the branch that wait
+together in the queue arrive here as one (``EventQueue`` coalesces them).
 While idle, an hourly upkeep prunes the content-addressed caches of entries long unused.
 Between items the drift watch checks the stacks whose slot came round; a drifted stack
 it heals is applied again from git by a reconcile of the head.
@@ -45,6 +47,8 @@ from reconciler.state import StateStore
 log = structlog.get_logger(__name__)
 # Change requests whose newest head is remembered; the least recently pushed go first.
 HEADS_REMEMBERED = 10_000
+# Pushes answered without queueing (see ``note``) are logged at most this often.
+ANSWERED_LOG_INTERVAL_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -77,9 +81,18 @@ class ReconcileLoop:
     _heads_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     # Scheduled drift checks and self-heal (``spec.drift``); None: no drift checks.
     drift: DriftWatch | None = None
+    # The head this loop last found applied with nothing left to do: a push naming it is
+    # answered from memory, without a fetch or a read of the store.
+    settled_head: str | None = None
+    # Set once the first poll has been dealt with (applied, skipped or failed).
+    first_pass: threading.Event = field(default_factory=threading.Event, repr=False)
+    _answered_pushes: int = field(default=0, repr=False)  # since the last line said so
+    _next_answered_log: float = field(default=0.0, repr=False)
 
-    def note(self, event: Event) -> None:
-        """Called as events are enqueued: remember which change-request head is newest."""
+    def note(self, event: Event) -> bool:
+        """Called as events are enqueued: remember which change-request head is newest,
+        and say whether the event needs queueing. A push naming the head this loop has
+        settled needs no work: it is answered here, without waking the loop."""
         if isinstance(event, ChangeRequest) and event.action.needs_checks:
             key = (event.forge, event.repo, event.number)
             with self._heads_lock:  # the receiver's thread notes, the loop's thread reads
@@ -87,6 +100,26 @@ class ReconcileLoop:
                 self.latest_heads[key] = event.head_sha
                 while len(self.latest_heads) > HEADS_REMEMBERED:  # closes that never came
                     del self.latest_heads[next(iter(self.latest_heads))]
+        if (
+            isinstance(event, Push)
+            and event.branch == self.tracked.branch
+            and event.commit == self.settled_head
+            and not self.retry_pending
+        ):
+            self._answered_pushes += 1
+            now = time.monotonic()
+            if now >= self._next_answered_log:  # a burst is said once a second, not per push
+                log.info(
+                    "loop.unchanged",
+                    head=event.commit,
+                    reason="push",
+                    fetched=False,
+                    pushes=self._answered_pushes,
+                )
+                self._answered_pushes = 0
+                self._next_answered_log = now + ANSWERED_LOG_INTERVAL_S
+            return False
+        return True
 
     def run(self, stop: threading.Event) -> None:
         self.prime()
@@ -101,6 +134,7 @@ class ReconcileLoop:
                         try:
                             self.reconcile("poll")
                         finally:  # a failed poll (the remote is down) waits its turn too
+                            self.first_pass.set()
                             jitter = random.uniform(0, self.settings.jitter)
                             next_poll = time.monotonic() + self.settings.interval * (1 + jitter)
                     if time.monotonic() >= next_upkeep:
@@ -194,18 +228,24 @@ class ReconcileLoop:
         """Apply the tracked branch's head, unless nothing can have changed.
 
         ``heal``: drifted stacks to apply again from git (see ``reconciler.drift``);
-        ``force``: a person asked for it (a retry).
+        ``force``: a person asked for it (a retry). A push naming the head already applied
+        needs no fetch: a later move of the branch comes with a push of its own (and the
+        poll catches a lost one).
         """
+        quiet = not heal and not force
+        if quiet and commit is not None and commit == self.settled_head and not self.retry_pending:
+            log.info("loop.unchanged", head=commit, reason=reason, fetched=False)
+            return None
         self.tracked.fetch()
         head = self.tracked.head()
         if commit is not None and commit != head and not self.tracked.has(commit):
             log.warning("loop.unknown_commit", commit=commit, head=head)
         seen = self.store.seen_revision(self.tracked.branch)
-        quiet = not heal and not force and not self.retry_pending
-        if head == seen and quiet and not self.store.in_flight():
+        if quiet and self._settled(head, seen):
+            self.settled_head = head
             # Quiet for the timer; said aloud when a push or an edit asked for the work.
             say = log.debug if reason == "poll" else log.info
-            say("loop.unchanged", head=head, reason=reason)
+            say("loop.unchanged", head=head, reason=reason, fetched=self.tracked.remote)
             return None
         log.info("loop.reconcile", head=head, reason=reason)
         started = time.perf_counter()
@@ -236,6 +276,7 @@ class ReconcileLoop:
         self.retry_pending = report.count("retrying") > 0 or self.engine.stop.is_set()
         if not self.retry_pending:
             self.store.record_revision(self.tracked.branch, head)
+            self.settled_head = head
         if not reporting:
             return applied
         self._status(
@@ -248,6 +289,10 @@ class ReconcileLoop:
             ),
         )
         return applied
+
+    def _settled(self, head: str, seen: str | None) -> bool:
+        """True when ``head`` is ``seen`` (applied), with nothing in flight nor to retry."""
+        return head == seen and not self.retry_pending and not self.store.in_flight()
 
     def _status(self, commit: str, status: CommitStatus) -> None:
         if self.forge is None:

@@ -92,6 +92,13 @@ class ReceiverSettings:
     branch: str = "main"
     # Larger bodies get 413 before they are read in full (DESIGN.md: 5 MiB).
     max_body_bytes: int = 5 * MIB
+    # What is left of a refused body is read and discarded, up to this many bytes, before
+    # the 413 goes out: a sender that writes its whole body before reading then reads the
+    # answer instead of a connection reset (nginx's lingering close). Beyond it, or beyond
+    # drain_seconds, the 413 goes out with Connection: close.
+    drain_bytes: int = 16 * MIB
+    # The most time spent draining one refused body.
+    drain_seconds: float = 10.0
     # Events waiting for the reconciler; when full, deliveries get 503 and can be redelivered.
     queue_capacity: int = 10_000
     # Delivery ids remembered in memory to turn redeliveries into no-ops.
@@ -107,6 +114,9 @@ class ReceiverSettings:
         for name in ("max_body_bytes", "queue_capacity", "deliveries_remembered"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name} must be at least 1, got {getattr(self, name)}")
+        for name in ("drain_bytes", "drain_seconds"):
+            if getattr(self, name) < 0:
+                raise SettingsError(f"{name} must not be negative, got {getattr(self, name)}")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> ReceiverSettings:

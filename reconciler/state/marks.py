@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -41,22 +42,38 @@ def forget_revisions(connection: Connection) -> int:
     return int(connection.execute(sa.delete(tables.revisions)).rowcount)
 
 
+def claim_deliveries(
+    connection: Connection, delivery_ids: Sequence[str], now: datetime, retention: timedelta
+) -> set[str]:
+    """Record delivery ids in one statement; those seen for the first time (within the
+    retention period). Ids older than the retention period are dropped first."""
+    if not all(delivery_ids):
+        raise ValueError("a webhook delivery id must be a non-empty string")
+    t = tables.deliveries
+    connection.execute(sa.delete(t).where(t.c.received_at < now - retention))
+    if not delivery_ids:
+        return set()
+    rows = [{"id": d, "received_at": now} for d in dict.fromkeys(delivery_ids)]
+    stmt = insert_for(connection, t).on_conflict_do_nothing(index_elements=[t.c.id])
+    # One compiled statement for any batch size: the driver sends the rows as multi-row
+    # INSERTs ("insertmanyvalues"), and RETURNING names only the rows inserted now.
+    return set(connection.execute(stmt.returning(t.c.id), rows).scalars())
+
+
 def claim_delivery(
     connection: Connection, delivery_id: str, now: datetime, retention: timedelta
 ) -> bool:
     """True the first time ``delivery_id`` is seen within the retention period."""
-    if not delivery_id:
-        raise ValueError("a webhook delivery id must be a non-empty string")
+    return bool(claim_deliveries(connection, [delivery_id], now, retention))
+
+
+def forget_deliveries(connection: Connection, delivery_ids: Sequence[str]) -> int:
+    """Drop claimed delivery ids, so that their redeliveries are processed (they were not
+    queued); returns how many were there."""
     t = tables.deliveries
-    connection.execute(sa.delete(t).where(t.c.received_at < now - retention))
-    stmt = insert_for(connection, t).values(id=delivery_id, received_at=now)
-    claimed = connection.execute(
-        stmt.on_conflict_do_nothing(index_elements=[t.c.id]).returning(t.c.id)
-    ).scalar_one_or_none()
-    return claimed is not None
+    return int(connection.execute(sa.delete(t).where(t.c.id.in_(delivery_ids))).rowcount)
 
 
 def forget_delivery(connection: Connection, delivery_id: str) -> bool:
     """Drop a claimed delivery id, so that its redelivery is processed (it was not queued)."""
-    t = tables.deliveries
-    return bool(connection.execute(sa.delete(t).where(t.c.id == delivery_id)).rowcount)
+    return bool(forget_deliveries(connection, [delivery_id]))

@@ -10,7 +10,7 @@ the store (finishing an operation twice, an unknown status) raises ``ValueError`
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
 from types import TracebackType
@@ -440,3 +440,14 @@ class StateStore:
         """True the first time a webhook delivery id is seen (within the retention period)."""
         with self.transaction("recording a webhook delivery") as tx:
             return tx.claim_delivery(delivery_id)
+
+    def claim_deliveries(self, delivery_ids: Sequence[str]) -> set[str]:
+        """Record many webhook delivery ids in one transaction, durable on return; the ids
+        seen for the first time (within the retention period)."""
+        with self.transaction(f"recording {len(delivery_ids)} webhook deliveries") as tx:
+            return tx.claim_deliveries(delivery_ids)
+
+    def forget_deliveries(self, delivery_ids: Sequence[str]) -> int:
+        """Undo ``claim_deliveries`` for ids that could not be queued; returns how many."""
+        with self.transaction(f"forgetting {len(delivery_ids)} webhook deliveries") as tx:
+            return tx.forget_deliveries(delivery_ids)

@@ -8,7 +8,7 @@ a ``StateTransaction`` so that the engine can accumulate those changes and commi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -167,8 +167,17 @@ class StateTransaction:
             self._connection, delivery_id, self._clock.now(), self._settings.delivery_retention
         )
 
+    def claim_deliveries(self, delivery_ids: Sequence[str]) -> set[str]:
+        """Record many delivery ids at once; returns those seen for the first time."""
+        return marks.claim_deliveries(
+            self._connection, delivery_ids, self._clock.now(), self._settings.delivery_retention
+        )
+
     def forget_delivery(self, delivery_id: str) -> bool:
         return marks.forget_delivery(self._connection, delivery_id)
+
+    def forget_deliveries(self, delivery_ids: Sequence[str]) -> int:
+        return marks.forget_deliveries(self._connection, delivery_ids)
 
     def cache_delete(self, namespace: str, key: str) -> bool:
         return cache.delete(self._connection, namespace, key)

@@ -140,3 +140,8 @@ def test_sigterm_stops_cleanly(served: Served) -> None:
     served.process.send_signal(signal.SIGTERM)
     assert served.process.wait(timeout=30) == 0
     assert served.events("loop.stopped")
+
+
+def test_start_up_objects_are_frozen_after_the_first_pass(served: Served) -> None:
+    wait_for(lambda: served.events("serve.heap_frozen"), "the heap to be frozen")
+    assert served.events("serve.heap_frozen")[0]["objects"] > 100_000

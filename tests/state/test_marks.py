@@ -47,3 +47,21 @@ def test_a_delivery_is_forgotten_after_the_retention_period(
 def test_a_delivery_needs_an_id(store: StateStore) -> None:
     with pytest.raises(ValueError, match="delivery id"):
         store.claim_delivery("")
+
+
+def test_deliveries_claimed_together_return_only_the_new_ones(store: StateStore) -> None:
+    store.claim_delivery("old")
+    assert store.claim_deliveries(["old", "new-1", "new-2", "new-1"]) == {"new-1", "new-2"}
+    assert store.claim_deliveries(["new-1", "new-2"]) == set()
+
+
+def test_deliveries_forgotten_together_can_be_claimed_again(store: StateStore) -> None:
+    store.claim_deliveries(["a", "b", "c"])
+    assert store.forget_deliveries(["a", "b", "unknown"]) == 2
+    assert store.claim_deliveries(["a", "b", "c"]) == {"a", "b"}
+
+
+def test_deliveries_claimed_together_need_ids(store: StateStore) -> None:
+    with pytest.raises(ValueError, match="delivery id"):
+        store.claim_deliveries(["a", ""])
+    assert store.claim_deliveries([]) == set()

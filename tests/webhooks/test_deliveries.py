@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 
 import pytest
@@ -16,8 +17,8 @@ def ping(n: int) -> Ping:
 
 def test_only_the_first_asker_gets_first_time() -> None:
     log = RecentDeliveries(10)
-    assert log.first_time("x") is True
-    assert log.first_time("x") is False
+    assert asyncio.run(log.first_time("x")) is True
+    assert asyncio.run(log.first_time("x")) is False
 
 
 def test_first_time_is_atomic_across_threads() -> None:
@@ -27,7 +28,7 @@ def test_first_time_is_atomic_across_threads() -> None:
 
     def ask() -> None:
         barrier.wait()
-        winners.append(log.first_time("same"))
+        winners.append(log.record("same"))
 
     threads = [threading.Thread(target=ask) for _ in range(8)]
     for thread in threads:
@@ -40,16 +41,16 @@ def test_first_time_is_atomic_across_threads() -> None:
 def test_oldest_delivery_ids_fall_out_past_capacity() -> None:
     log = RecentDeliveries(2)
     for delivery in ("a", "b", "c"):
-        log.first_time(delivery)
-    assert log.first_time("a") is True
-    assert log.first_time("c") is False
+        log.record(delivery)
+    assert log.record("a") is True
+    assert log.record("c") is False
 
 
 def test_forgotten_delivery_counts_as_new_again() -> None:
     log = RecentDeliveries(2)
-    log.first_time("a")
-    log.forget("a")
-    assert log.first_time("a") is True
+    log.record("a")
+    asyncio.run(log.forget("a"))
+    assert log.record("a") is True
 
 
 def test_queue_refuses_instead_of_blocking_when_full() -> None:

@@ -160,17 +160,9 @@ class ScanProgressView:
 
     def __enter__(self) -> ScanProgressView:
         if self.enabled:
-            from rich.console import Console
-            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+            from goldenpath.report import terminal_progress
 
-            self.progress = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                TextColumn("{task.completed}/{task.total} stacks"),
-                TimeElapsedColumn(),
-                console=Console(stderr=True),
-            )
-            self.progress.start()
+            self.progress = terminal_progress("stacks")
         return self
 
     def update(self, account: str, done: int, total: int) -> None:

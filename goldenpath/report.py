@@ -118,6 +118,23 @@ def print_apply(applied: Applied, output: str) -> None:
     )
 
 
+def terminal_progress(unit: str) -> Any:
+    """A started rich progress display on stderr: description, bar, ``done/total unit``."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    counted = f"{{task.completed}}/{{task.total}} {unit}".rstrip()
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn(counted),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+    )
+    progress.start()
+    return progress
+
+
 class ApplyProgressView:
     """A progress bar on a terminal; otherwise one structured log line per unit event."""
 
@@ -129,17 +146,7 @@ class ApplyProgressView:
 
     def __enter__(self) -> ApplyProgressView:
         if self.enabled:
-            from rich.console import Console
-            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-            self.progress = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                TextColumn("{task.completed}/{task.total}"),
-                TimeElapsedColumn(),
-                console=Console(stderr=True),
-            )
-            self.progress.start()
+            self.progress = terminal_progress("")
             self.task = self.progress.add_task("applying", total=None)
         return self
 

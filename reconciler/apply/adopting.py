@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import replace
 
 import structlog
 
 from reconciler.apply.conditions import Outcome, summarize
-from reconciler.apply.records import new_record
+from reconciler.apply.records import applied_record, new_record
 from reconciler.apply.stack_ops import InFlight, StackOps, request_of, target_of
 from reconciler.cloud import Cloud, CloudRejected, Target
 from reconciler.desired.rendering import RenderedUnit
@@ -140,17 +139,8 @@ def record_adopted(
     store = ops.store
     now = store.now()
     base = record or new_record(unit, now)
-    adopted = base.with_stack(existing.stack_id, now).with_applied(
-        revision, fingerprint, dict(existing.outputs), now
-    )
-    adopted = replace(
-        adopted,
-        version=unit.version.version,
-        template=unit.template,
-        stack_name=unit.stack_name,
-        account=unit.target.id,
-        region=unit.target.region,
-        team=unit.team,
+    adopted = applied_record(
+        base, unit, existing.stack_id, revision, fingerprint, dict(existing.outputs), now
     )
     outcome = Outcome(
         "applied", "Adopted", f"adopted {unit.stack_name} at {revision[:12]}: no changes"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from datetime import datetime
 
 from reconciler.desired.units import Unit
 from reconciler.plan.model import Recorded
@@ -63,5 +65,30 @@ def new_record(unit: Unit, now: object) -> UnitRecord:
         template=unit.template,
         version=unit.version.version,
         updated_at=now,  # type: ignore[arg-type]
+        team=unit.team,
+    )
+
+
+def applied_record(
+    base: UnitRecord,
+    unit: Unit | None,
+    stack_id: str,
+    revision: str,
+    fingerprint: str,
+    outputs: Mapping[str, str],
+    now: datetime,
+) -> UnitRecord:
+    """``base`` once ``unit``'s stack is applied at ``revision``: the stack, its outputs,
+    and the unit's version, template and target (kept as they were without a unit)."""
+    record = base.with_stack(stack_id, now).with_applied(revision, fingerprint, outputs, now)
+    if unit is None:
+        return record
+    return replace(
+        record,
+        version=unit.version.version,
+        template=unit.template,
+        stack_name=unit.stack_name,
+        account=unit.target.id,
+        region=unit.target.region,
         team=unit.team,
     )

@@ -20,7 +20,7 @@ from reconciler.apply.conditions import Outcome, summarize
 from reconciler.apply.creating import create_or_adopt
 from reconciler.apply.gate import guardrail_gate, lint_gate
 from reconciler.apply.interventions import RETRY_REQUESTS, ended_cancel, retried_by
-from reconciler.apply.records import new_record
+from reconciler.apply.records import applied_record, new_record
 from reconciler.apply.retrying import resend
 from reconciler.cloud import (
     SYSTEM_CLOCK,
@@ -101,20 +101,8 @@ def _applied_record(
     outputs = {k: str(v) for k, v in state.outputs.items()}
     base = flight.record or (new_record(unit, now) if unit else None)
     assert base is not None
-    record = base.with_stack(state.stack_id, now).with_applied(
-        flight.revision, flight.fingerprint or "", outputs, now
-    )
-    if unit is None:
-        return record
-    return replace(
-        record,
-        version=unit.version.version,
-        template=unit.template,
-        stack_name=unit.stack_name,
-        account=unit.target.id,
-        region=unit.target.region,
-        team=unit.team,
-    )
+    fingerprint = flight.fingerprint or ""
+    return applied_record(base, unit, state.stack_id, flight.revision, fingerprint, outputs, now)
 
 
 @dataclass

@@ -23,6 +23,11 @@ from reconciler.state.history import DEPLOYMENT_STATUSES, Deployment, Deployment
 from reconciler.state.journal import Operation, OperationAction, OperationIntent, OperationState
 from reconciler.state.leases import Lease
 from reconciler.state.migrate import SCHEMA_HEAD
+from reconciler.state.provisioning import (
+    PROVISIONING_STATES,
+    ProvisioningDeployment,
+    ProvisioningState,
+)
 from reconciler.state.rollouts import Rollout, RolloutStatus, Wave, WaveStatus
 from reconciler.state.settings import StateSettings
 from reconciler.state.store import StateStore
@@ -50,6 +55,9 @@ __all__ = [
     "OperationAction",
     "OperationIntent",
     "OperationState",
+    "PROVISIONING_STATES",
+    "ProvisioningDeployment",
+    "ProvisioningState",
     "Rollout",
     "RolloutStatus",
     "StateSettings",

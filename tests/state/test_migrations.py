@@ -30,6 +30,7 @@ TABLES = {
     "deliveries",
     "drift_findings",
     "tokens",
+    "provisioning_deployments",
     VERSION_TABLE,
 }
 

@@ -13,6 +13,8 @@ from reconciler.forges.model import (
     CommentRef,
     CommitStatus,
     Forge,
+    OpenedChange,
+    ProposedChange,
     StatusState,
 )
 from reconciler.forges.redaction import RedactSecrets
@@ -32,6 +34,8 @@ __all__ = [
     "ForgeSettings",
     "ForgeUnavailable",
     "GitHubApp",
+    "OpenedChange",
+    "ProposedChange",
     "RedactSecrets",
     "RetryPolicy",
     "SettingsError",

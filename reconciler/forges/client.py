@@ -22,6 +22,8 @@ from reconciler.forges.model import (
     ChangeRequestRef,
     CommentRef,
     CommitStatus,
+    OpenedChange,
+    ProposedChange,
     fit_comment,
     marker_tag,
 )
@@ -56,6 +58,17 @@ class ForgeEndpoints(Protocol):
     def update_comment(self, change: ChangeRequestRef, comment_id: int, body: str) -> None: ...
 
     def changed_files(self, change: ChangeRequestRef) -> list[str]: ...
+
+    def open_changes(self, branch: str, base: str) -> list[tuple[int, str]]:
+        """(number, web URL) of the open change requests from ``branch`` into ``base``."""
+        ...
+
+    def create_change(self, change: ProposedChange) -> tuple[int, str] | None:
+        """Open a change request: (number, web URL); None when the forge says one is
+        open for the branch already (sent with ``replay_safe=False``)."""
+        ...
+
+    def update_change(self, number: int, change: ProposedChange) -> None: ...
 
 
 class ForgeClient:
@@ -99,6 +112,34 @@ class ForgeClient:
 
     def changed_files(self, change: ChangeRequestRef) -> list[str]:
         return self._endpoints.changed_files(change)
+
+    def propose(self, change: ProposedChange) -> OpenedChange:
+        endpoints = self._endpoints
+        transport = endpoints.transport
+        attempts = transport.policy.attempts
+        for failures in range(1, attempts + 1):
+            found = endpoints.open_changes(change.branch, change.base)
+            if found:
+                number, url = found[0]
+                endpoints.update_change(number, change)
+                log.info("forge.change_updated", change=number, branch=change.branch)
+                return OpenedChange(ChangeRequestRef(number), url, created=False)
+            try:
+                opened = endpoints.create_change(change)
+            except UncertainWrite as exc:
+                # It may have been opened: look for it again before opening one.
+                log.warning("forge.change_uncertain", branch=change.branch, reason=str(exc))
+                if failures < attempts:
+                    transport.pause(failures)
+                continue
+            if opened is not None:
+                log.info("forge.change_opened", change=opened[0], branch=change.branch)
+                return OpenedChange(ChangeRequestRef(opened[0]), opened[1], created=True)
+            # Another writer opened one between our look and our create: look again.
+        raise ForgeUnavailable(
+            f"no change request for {change.branch} after {attempts} tries",
+            transport.backoff(attempts),
+        )
 
     def _update(self, change: ChangeRequestRef, comment_id: int, text: str) -> bool:
         """Edit in place; False when the comment is gone (someone deleted it)."""

@@ -15,7 +15,8 @@ from typing import Any
 import httpx
 
 from reconciler.forges.client import ForgeClient
-from reconciler.forges.model import ChangeRequestRef, CommitStatus
+from reconciler.forges.errors import ForgeRejected
+from reconciler.forges.model import ChangeRequestRef, CommitStatus, ProposedChange
 from reconciler.forges.transport import (
     Clock,
     Credentials,
@@ -34,6 +35,8 @@ SECONDARY_LIMIT_WAIT_S = 60.0  # "wait at least one minute" when no header says 
 RESET_MARGIN_S = 1.0  # x-ratelimit-reset is whole seconds; do not arrive a moment early
 FORBIDDEN = 403
 TOO_MANY = 429
+UNPROCESSABLE = 422
+ALREADY_EXISTS = "A pull request already exists"
 
 
 def base_headers(user_agent: str) -> dict[str, str]:
@@ -96,6 +99,7 @@ class GitHubEndpoints:
         if not owner or not name or "/" in name:
             raise ValueError(f"GitHub repository must be owner/name, got {repo!r}")
         self.transport = transport
+        self._owner = owner
         self._repo_path = f"/repos/{owner}/{name}"
 
     def post_status(self, commit: str, status: CommitStatus) -> None:
@@ -130,8 +134,42 @@ class GitHubEndpoints:
                 files.append(str(item["previous_filename"]))
         return files
 
+    def open_changes(self, branch: str, base: str) -> list[tuple[int, str]]:
+        path = f"{self._repo_path}/pulls"
+        params = {"state": "open", "head": f"{self._owner}:{branch}", "base": base}
+        response = self.transport.request("GET", path, params=params)
+        return [(int(p["number"]), str(p["html_url"])) for p in _objects(response, path)]
+
+    def create_change(self, change: ProposedChange) -> tuple[int, str] | None:
+        path = f"{self._repo_path}/pulls"
+        payload = {
+            "title": change.title,
+            "head": change.branch,
+            "base": change.base,
+            "body": change.body,
+        }
+        try:
+            response = self.transport.request("POST", path, json=payload, replay_safe=False)
+        except ForgeRejected as exc:
+            if exc.status == UNPROCESSABLE and ALREADY_EXISTS in str(exc):
+                return None
+            raise
+        document = response.json()
+        return int(document["number"]), str(document["html_url"])
+
+    def update_change(self, number: int, change: ProposedChange) -> None:
+        path = f"{self._repo_path}/pulls/{number}"
+        self.transport.request("PATCH", path, json={"title": change.title, "body": change.body})
+
     def _pages(self, path: str) -> Iterator[dict[str, Any]]:
         yield from pages(self.transport, path, PAGE_SIZE, MAX_PAGES)
+
+
+def _objects(response: httpx.Response, path: str) -> list[dict[str, Any]]:
+    items = response.json()
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise ForgeRejected("GET", path, response.status_code, "expected a list of objects")
+    return items
 
 
 def api_url(url: str | None) -> str:

@@ -22,7 +22,7 @@ import structlog
 
 from reconciler.forges.client import ForgeClient
 from reconciler.forges.errors import ForgeRejected
-from reconciler.forges.model import ChangeRequestRef, CommitStatus, StatusState
+from reconciler.forges.model import ChangeRequestRef, CommitStatus, ProposedChange, StatusState
 from reconciler.forges.transport import (
     Clock,
     Credentials,
@@ -42,6 +42,7 @@ MAX_PAGES = 100
 DEFAULT_LIMIT_WAIT_S = 60.0  # a 429 that says nothing: the quota window is a minute
 TOO_MANY = 429
 BAD_REQUEST = 400
+CONFLICT = 409  # "Another open merge request already exists for this source branch"
 SAME_STATE = "Cannot transition status"
 
 STATES = {
@@ -140,6 +141,37 @@ class GitLabEndpoints:
             if item.get("old_path") and item["old_path"] != item["new_path"]:
                 files.append(str(item["old_path"]))
         return files
+
+    def open_changes(self, branch: str, base: str) -> list[tuple[int, str]]:
+        path = f"{self._project_path}/merge_requests"
+        params = {"state": "opened", "source_branch": branch, "target_branch": base}
+        response = self.transport.request("GET", path, params=params)
+        items = response.json()
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise ForgeRejected("GET", path, response.status_code, "expected a list of objects")
+        return [(int(m["iid"]), str(m["web_url"])) for m in items]
+
+    def create_change(self, change: ProposedChange) -> tuple[int, str] | None:
+        path = f"{self._project_path}/merge_requests"
+        payload = {
+            "source_branch": change.branch,
+            "target_branch": change.base,
+            "title": change.title,
+            "description": change.body,
+        }
+        try:
+            response = self.transport.request("POST", path, json=payload, replay_safe=False)
+        except ForgeRejected as exc:
+            if exc.status == CONFLICT:
+                return None
+            raise
+        document = response.json()
+        return int(document["iid"]), str(document["web_url"])
+
+    def update_change(self, number: int, change: ProposedChange) -> None:
+        path = f"{self._project_path}/merge_requests/{number}"
+        payload = {"title": change.title, "description": change.body}
+        self.transport.request("PUT", path, json=payload)
 
     def _notes(self, change: ChangeRequestRef) -> str:
         return f"{self._project_path}/merge_requests/{change.number}/notes"

@@ -56,8 +56,32 @@ class CommentRef:
     id: int  # the forge's comment (GitHub) or note (GitLab) id
 
 
+@dataclass(frozen=True)
+class ProposedChange:
+    """A branch to propose for merging: a pull request (GitHub) or merge request (GitLab)."""
+
+    branch: str  # the head (source) branch, already pushed
+    base: str  # the branch it merges into
+    title: str
+    body: str  # Markdown
+
+
+@dataclass(frozen=True)
+class OpenedChange:
+    """The change request that holds a :class:`ProposedChange`."""
+
+    ref: ChangeRequestRef
+    url: str  # where people read it (html_url / web_url)
+    created: bool  # False: an open one for the branch was updated
+
+
 class Forge(Protocol):
     """What the reconciler may ask of a forge."""
+
+    def propose(self, change: ProposedChange) -> OpenedChange:
+        """Open a change request for ``change.branch``, or update the open one (title,
+        body): a branch has at most one open change request."""
+        ...
 
     def set_status(self, commit: str, status: CommitStatus) -> None:
         """Show ``status`` on ``commit``; the same status twice is posted once."""

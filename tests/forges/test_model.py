@@ -63,6 +63,8 @@ def test_public_surface_is_pinned() -> None:
         "ForgeSettings",
         "ForgeUnavailable",
         "GitHubApp",
+        "OpenedChange",
+        "ProposedChange",
         "RedactSecrets",
         "RetryPolicy",
         "SettingsError",

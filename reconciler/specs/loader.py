@@ -19,6 +19,7 @@ from reconciler.errors import Problem, SpecError
 from reconciler.specs.codec import problem_json, problem_of, spec_json, spec_of
 from reconciler.specs.consistency import document_problems, second_document
 from reconciler.specs.drift import drift_problems, drift_settings
+from reconciler.specs.terraform import terraform_problems, terraform_settings
 from reconciler.specs.memo import ContentMemo, content_key
 from reconciler.specs.model import (
     Account,
@@ -228,7 +229,7 @@ def _load_document(doc: Document, expected: str) -> tuple[Any, list[Problem]]:
         return None, [doc.problem("kind", f"expected kind {expected!r} in {where}, got {kind!r}")]
     problems = check_schema(doc, expected)
     if not problems and expected == "Platform":
-        problems = drift_problems(doc)
+        problems = drift_problems(doc) + terraform_problems(doc)
     if problems:
         return None, problems
     problems = document_problems(doc, expected)
@@ -422,6 +423,7 @@ def _platform(doc: Document) -> Platform:
                                _origin(doc, f"spec.guardrails.exceptions[{i}]"))
             for i, e in enumerate(spec.get("guardrails", {}).get("exceptions", ()))
         ),
+        terraform=terraform_settings(spec.get("terraform", {}), _origin(doc, "spec.terraform")),
     )
 
 

@@ -16,7 +16,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from reconciler.provisioning.layout import METADATA
+from reconciler.terraform import METADATA_FILE as METADATA
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,11 @@ def same_but_deployment(a: Mapping[str, bytes], b: Mapping[str, bytes]) -> bool:
     for path, data in a.items():
         if data == b[path]:
             continue
-        if path != METADATA or _without_id(data) is None or _without_id(data) != _without_id(b[path]):
+        if (
+            path != METADATA
+            or _without_id(data) is None
+            or _without_id(data) != _without_id(b[path])
+        ):
             return False
     return True
 

@@ -70,7 +70,7 @@ class ProvisioningRepo:
         except (git.GitCommandError, ValueError, git.BadName) as exc:
             raise ProvisioningUnavailable(
                 f"cannot fetch branch {self.base!r} of the provisioning repository {self.url}: "
-                f"{_first_line(exc)}",
+                f"{_first_line(exc) if isinstance(exc, git.GitCommandError) else exc}",
                 delay=30.0,
             ) from exc
 
@@ -86,8 +86,8 @@ class ProvisioningRepo:
                 continue
             files = {}
             for item in sub.traverse():
-                if item.type == "blob":
-                    relative = item.path[len(folder) + 1 :]
+                if isinstance(item, git.Blob):
+                    relative = str(item.path)[len(folder) + 1 :]
                     files[relative] = item.data_stream.read()
             found[folder] = files
         return found

@@ -54,6 +54,7 @@ class ProvisioningDeployment:
     created_at: datetime
     updated_at: datetime
     deleting: bool = False
+    folder: str = ""  # the unit's folder in the provisioning repository
     branch: str = ""  # the provisioning branch it was pushed on
     change_request: str = ""  # the pull or merge request's web URL, when known
     message: str = ""
@@ -68,7 +69,9 @@ class ProvisioningDeployment:
         """Written and not yet notified of an outcome."""
         return self.state in WAITING_STATES
 
-    def moved_to(self, state: ProvisioningState, message: str, now: datetime) -> ProvisioningDeployment:
+    def moved_to(
+        self, state: ProvisioningState, message: str, now: datetime
+    ) -> ProvisioningDeployment:
         return replace(self, state=state, message=message, updated_at=now)
 
     def to_json(self) -> dict[str, Any]:
@@ -81,6 +84,7 @@ class ProvisioningDeployment:
             "history_id": self.history_id,
             "state": self.state,
             "deleting": self.deleting,
+            "folder": self.folder,
             "branch": self.branch,
             "change_request": self.change_request,
             "message": self.message,
@@ -98,6 +102,7 @@ class ProvisioningDeployment:
             "history_id": self.history_id,
             "state": self.state,
             "deleting": self.deleting,
+            "folder": self.folder,
             "branch": self.branch,
             "change_request": self.change_request,
             "message": self.message,
@@ -117,6 +122,7 @@ class ProvisioningDeployment:
                 history_id=int(row["history_id"]),
                 state=row["state"],
                 deleting=bool(row["deleting"]),
+                folder=row["folder"],
                 branch=row["branch"],
                 change_request=row["change_request"],
                 message=row["message"],

@@ -201,6 +201,7 @@ provisioning_deployments = sa.Table(
     sa.Column("history_id", sa.Integer(), nullable=False),
     sa.Column("state", sa.String(), nullable=False),
     sa.Column("deleting", sa.Boolean(), nullable=False),
+    sa.Column("folder", sa.String(), nullable=False),
     sa.Column("branch", sa.String(), nullable=False),
     sa.Column("change_request", sa.String(), nullable=False),
     sa.Column("message", sa.Text(), nullable=False),

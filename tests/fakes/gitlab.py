@@ -272,7 +272,15 @@ class FakeGitLab(FakeForge):
 
     def _list_mrs(self, match: re.Match[str], query: dict[str, str], body: Any) -> Reply:
         self._project(match)
-        allowed = {"state", "source_branch", "target_branch", "order_by", "sort", "per_page", "page"}
+        allowed = {
+            "state",
+            "source_branch",
+            "target_branch",
+            "order_by",
+            "sort",
+            "per_page",
+            "page",
+        }
         unknown = sorted(set(query) - allowed)
         if unknown:
             raise Refuse(400, {"error": f"unknown parameters {unknown}"})
@@ -310,7 +318,9 @@ class FakeGitLab(FakeForge):
                 raise Refuse(400, {"message": ["Source branch or target branch does not exist"]})
         clash = [m for m in self.open_requests() if m.source_branch == source]
         if clash and clash[0].target_branch == target:
-            message = f"Another open merge request already exists for this source branch: !{clash[0].iid}"
+            message = (
+                f"Another open merge request already exists for this source branch: !{clash[0].iid}"
+            )
             raise Refuse(409, {"message": [message]})
         iid = max([*self.merge_requests, *self.opened, 0]) + 1
         mr = MergeRequest(iid, fields["title"], source, target, fields.get("description") or "")

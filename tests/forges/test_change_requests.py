@@ -32,7 +32,11 @@ def test_github_opens_a_pull_request_then_updates_it(
         1,
     )
     listed = [c for c in github.calls if c.method == "GET" and c.path.endswith("/pulls")]
-    assert listed[0].query == {"state": "open", "head": "acme:goldenpath/provisioning", "base": "main"}
+    assert listed[0].query == {
+        "state": "open",
+        "head": "acme:goldenpath/provisioning",
+        "base": "main",
+    }
 
 
 def test_github_opens_a_new_pull_request_once_the_last_was_merged(

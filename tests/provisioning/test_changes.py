@@ -4,24 +4,13 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from reconciler.provisioning.changes import UnitWrite, deployment_id_in, folder_change
-from reconciler.provisioning.layout import METADATA, unit_folder
+from reconciler.terraform import METADATA_FILE as METADATA
 
 
 def _metadata(deployment: str, deleted: bool = False) -> bytes:
     document = {"deploymentId": deployment, "isResourceDeleted": deleted, "resourceMetadata": {}}
     return json.dumps(document, indent=2).encode()
-
-
-def test_folders_follow_the_layout_the_sample_workflow_derives() -> None:
-    assert unit_folder("environment", environment="dev") == "dev"
-    assert unit_folder("service", environment="dev", service="api", instance="one") == "dev/api-one"
-    assert unit_folder("pipeline", environment=None, service="api") == "api/pipeline"
-    assert unit_folder("component", environment="dev", component="queue") == "dev/queue"
-    with pytest.raises(ValueError, match="service and instance"):
-        unit_folder("service", environment="dev", service="api")
 
 
 def test_a_unit_whose_files_differ_only_by_deployment_id_is_not_touched() -> None:

@@ -10,8 +10,8 @@ import pytest
 
 from reconciler.errors import ProvisioningUnavailable
 from reconciler.provisioning.changes import FolderChange, UnitWrite, folder_change
-from reconciler.provisioning.layout import METADATA
 from reconciler.provisioning.repository import ProvisioningRepo
+from reconciler.terraform import METADATA_FILE as METADATA
 
 
 def _git(cwd: Path, *args: str) -> str:

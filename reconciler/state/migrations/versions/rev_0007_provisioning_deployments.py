@@ -27,15 +27,14 @@ def upgrade() -> None:
         sa.Column("history_id", sa.Integer(), nullable=False),
         sa.Column("state", sa.String(), nullable=False),
         sa.Column("deleting", sa.Boolean(), nullable=False),
+        sa.Column("folder", sa.String(), nullable=False),
         sa.Column("branch", sa.String(), nullable=False),
         sa.Column("change_request", sa.String(), nullable=False),
         sa.Column("message", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     )
-    op.create_index(
-        "ix_provisioning_deployments_unit_id", "provisioning_deployments", ["unit_id"]
-    )
+    op.create_index("ix_provisioning_deployments_unit_id", "provisioning_deployments", ["unit_id"])
     op.create_index("ix_provisioning_deployments_state", "provisioning_deployments", ["state"])
 
 

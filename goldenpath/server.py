@@ -22,7 +22,14 @@ import structlog
 
 from goldenpath.noop_mark import NOOP_RUNS
 from reconciler.apply.engine import Reconciler
-from reconciler.caching import GUARDRAILS, LINT, VERSIONS, StoredLintCache, StoredVerdictCache
+from reconciler.caching import (
+    GUARDRAILS,
+    LINT,
+    TERRAFORM_FILES,
+    VERSIONS,
+    StoredLintCache,
+    StoredVerdictCache,
+)
 from reconciler.checks.runner import ChangeChecks
 from reconciler.cloud import Cloud
 from reconciler.desired.reuse import BUILT_SERVICES
@@ -44,6 +51,7 @@ log = structlog.get_logger(__name__)
 PRUNED_CACHES = (
     LINT,
     GUARDRAILS,
+    TERRAFORM_FILES,
     VERSIONS,
     SPEC_FILES,
     BUILT_SERVICES,

@@ -37,6 +37,13 @@ log = structlog.get_logger(__name__)
 
 # A few more tries, further apart than the cloud edge's own (which come first).
 ENGINE_RETRY = RetryPolicy(max_attempts=4, base_delay=2.0, max_delay=30.0)
+# Until the provisioning repository is wired in, a Terraform unit is never applied, and
+# never sent to CloudFormation: it is a folder of .tf files, not a stack.
+TERRAFORM_REFUSED = (
+    "a Terraform unit is applied by writing its files to the platform's provisioning "
+    "repository (goldenpath.yaml spec.terraform.repository), which this build does not "
+    "do yet; it is not sent to CloudFormation"
+)
 
 
 @dataclass(frozen=True)
@@ -276,6 +283,8 @@ class Executor:
                 "OutputsUnknown",
                 f"outputs of {', '.join(rendered.pending)} are not known",
             )
+        if rendered.terraform is not None:
+            return Outcome("blocked", "TerraformNotApplied", TERRAFORM_REFUSED)
         fingerprint = rendered.fingerprint()
         record = self.store.unit(unit_id)  # again: another process may have applied it
         current = record.fingerprint if record else None

@@ -111,6 +111,13 @@ class Unit:
         return INFRASTRUCTURE_OF[self.kind]
 
     @property
+    def is_terraform(self) -> bool:
+        """Rendered into a provisioning repository and run by the team's CI: the unit has
+        no CloudFormation stack (its ``stack_name`` is never used)."""
+        file = self.bundle.infrastructure.get(self.infrastructure)
+        return file is not None and file.is_terraform
+
+    @property
     def tags(self) -> dict[str, str]:
         tags = {
             f"{TAG_PREFIX}unit": self.id,

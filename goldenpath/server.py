@@ -119,6 +119,9 @@ def build_app(
 
         writes = WriteApi(store, StackInterventions(store, cloud), sink.put, access)
         api.include_router(action_router(writes))
+    from webhooks.notifications import NotificationApi, notification_router
+
+    api.include_router(notification_router(NotificationApi(store, sink.put, access)))
     calls = (lambda: dict(drift.calls)) if drift is not None else None
     shown = ViewSettings(environment_order=environment_order)
     api.include_router(status_router(store, shown, drift_calls=calls, access=access))
@@ -166,6 +169,15 @@ def serve(
     cache = StoredLintCache(store, write_through=True)
     linter = Linter(cache)
     verdicts = StoredVerdictCache(store, write_through=True)
+    from reconciler.provisioning.forge import forge_for
+    from reconciler.provisioning.step import TerraformStep
+
+    terraform = TerraformStep(
+        store,
+        options.cache / "provisioning",
+        forge_for(forge_settings, httpx.Client(timeout=30.0)),
+        link=forge_settings.commit_link,
+    )
     engine = Reconciler(
         store,
         cloud,
@@ -174,6 +186,7 @@ def serve(
         stop=stop,
         memo=ContentMemo(),
         verdicts=verdicts,
+        terraform=terraform,
     )
     checks = ChangeChecks(
         tracked,

@@ -34,6 +34,7 @@ from reconciler.events import (
     Event,
     EventQueue,
     LocalChange,
+    Notified,
     Ping,
     Push,
     RetryRequested,
@@ -133,6 +134,7 @@ class ReconcileLoop:
                     if time.monotonic() >= next_poll:
                         try:
                             self.reconcile("poll")
+                            self.stall_overdue()
                         finally:  # a failed poll (the remote is down) waits its turn too
                             self.first_pass.set()
                             jitter = random.uniform(0, self.settings.jitter)
@@ -160,6 +162,13 @@ class ReconcileLoop:
             log.warning("loop.prime_failed", error=str(exc), error_type=type(exc).__name__)
         except Exception:  # only a head start: it must never stop the reconciler
             log.exception("loop.prime_failed")
+
+    def stall_overdue(self) -> None:
+        """Stall the Terraform units whose notification is overdue (each poll)."""
+        if self.engine.terraform is not None:
+            stalled = self.engine.terraform.stall_overdue()
+            if stalled:
+                log.warning("loop.notifications_overdue", units=stalled)
 
     def upkeep(self) -> dict[str, int]:
         """Record the cache uses noted, and drop entries of ``pruned_caches`` neither
@@ -193,6 +202,9 @@ class ReconcileLoop:
             self.reconcile(f"files changed: {item.path}")
         elif isinstance(item, RetryRequested):
             self.reconcile(f"retry of {item.unit_id} requested by {item.actor}", force=True)
+        elif isinstance(item, Notified):
+            reason = f"{item.unit_id}: deployment {item.deployment_id} {item.state}"
+            self.reconcile(reason, force=True)
 
     def watch_drift(self) -> None:
         """Let the drift watch check what is due; apply from git what it asks to heal."""

@@ -68,14 +68,10 @@ class _Pending:
     action: str
 
 
-def is_terraform(unit: Unit) -> bool:
-    return unit.bundle.infrastructure[unit.infrastructure].is_terraform
-
-
 def terraform_units(plan: Plan, desired: DesiredState, store: StateStore) -> set[str]:
     """The Terraform units of ``plan``: in the desired state by their bundle; deletions by
     having been written to a provisioning repository before."""
-    found = {u for u, unit in desired.units.items() if is_terraform(unit)}
+    found = {u for u, unit in desired.units.items() if unit.is_terraform}
     for item in plan.units:
         gone = item.action == "delete" and item.unit_id not in desired.units
         if gone and store.provisioning_of(item.unit_id, 1):

@@ -19,7 +19,6 @@ from reconciler.errors import Problem, SpecError
 from reconciler.specs.codec import problem_json, problem_of, spec_json, spec_of
 from reconciler.specs.consistency import document_problems, second_document
 from reconciler.specs.drift import drift_problems, drift_settings
-from reconciler.specs.terraform import terraform_problems, terraform_settings
 from reconciler.specs.memo import ContentMemo, content_key
 from reconciler.specs.model import (
     Account,
@@ -43,6 +42,7 @@ from reconciler.specs.model import (
     TemplateRef,
 )
 from reconciler.specs.problems import problems_of, validator_for
+from reconciler.specs.terraform import terraform_problems, terraform_settings
 from reconciler.specs.yaml import Document, load_documents
 
 PLATFORM_FILE = "goldenpath.yaml"

@@ -5,30 +5,23 @@ GitHub, with the notifications sent over real HTTP."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from emulator.server import EmbeddedEmulator
 from tests.engine.cli import goldenpath
-from tests.engine.conftest import emulator_cloud
 from tests.support.terraform_repo import (
     ENV,
     ENV_OUTPUTS,
     INSTANCE,
-    PROVISIONING,
     SAMPLES,
     SERVICE,
     WRITTEN,
-    tf_platform,
 )
 from tests.terraform.world import (
     BRANCH,
     ProvisioningWorld,
-    provisioning_world,
-    terraform_settings,
 )
 
 ENV_ID = f"environment/{ENV}"
@@ -38,12 +31,8 @@ METADATA = ".proton/deployment-metadata.json"
 
 
 @pytest.fixture
-def world(tmp_path: Path, embedded: EmbeddedEmulator) -> Iterator[ProvisioningWorld]:
-    platform = tf_platform(tmp_path / "platform")
-    with provisioning_world(tmp_path, platform, emulator_cloud(embedded.url), PROVISIONING) as w:
-        platform.write("goldenpath.yaml", terraform_settings(w.bare))
-        platform.commit("the provisioning repository")
-        yield w
+def world(corpus_world: ProvisioningWorld) -> ProvisioningWorld:
+    return corpus_world
 
 
 def _outputs(values: dict[str, str]) -> list[dict[str, str]]:

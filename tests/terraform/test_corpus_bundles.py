@@ -67,9 +67,7 @@ def test_every_corpus_tf_file_parses_but_the_one_terraform_refuses_too(tmp_path:
     for bundle in loaded(tmp_path):
         for file in bundle.infrastructure.values():
             found += hcl_problems(file.path, file.files)
-    assert [(p.file.split("/v1/")[1], p.line) for p in found] == [
-        ("infrastructure/config.tf", 17)
-    ]
+    assert [(p.file.split("/v1/")[1], p.line) for p in found] == [("infrastructure/config.tf", 17)]
     assert found[0].file == "vpc-env/v1/infrastructure/config.tf"
     assert "does not parse as HCL" in found[0].message
     assert "proton:environment" in found[0].message
@@ -83,7 +81,11 @@ def test_terraform_itself_refuses_the_same_line(tmp_path: Path) -> None:
         cwd=tmp_path,
         capture_output=True,
         text=True,
-        env={"PATH": "/usr/bin:/bin:/usr/local/bin", "CHECKPOINT_DISABLE": "1", "HOME": str(tmp_path)},
+        env={
+            "PATH": "/usr/bin:/bin:/usr/local/bin",
+            "CHECKPOINT_DISABLE": "1",
+            "HOME": str(tmp_path),
+        },
         check=False,
     )
     assert done.returncode != 0

@@ -65,15 +65,16 @@ def written(folder: Path) -> dict[str, bytes]:
     return {
         rel: p.read_bytes()
         for p in folder.rglob("*")
-        if p.is_file()
-        and not (rel := p.relative_to(folder).as_posix()).startswith(f"{instance}/")
+        if p.is_file() and not (rel := p.relative_to(folder).as_posix()).startswith(f"{instance}/")
     }
 
 
 def as_goldenpath(data: bytes) -> bytes:
     """A corpus file with Proton's names in Goldenpath's: ARNs → URNs, the product name."""
     text = data.decode()
-    text = text.replace(f"{PROTON}environment-template/", "urn:goldenpath:template:::environment-template/")
+    text = text.replace(
+        f"{PROTON}environment-template/", "urn:goldenpath:template:::environment-template/"
+    )
     text = text.replace(f"{PROTON}service-template/", "urn:goldenpath:template:::service-template/")
     text = text.replace(PROTON, URN)
     return text.encode()
@@ -110,9 +111,13 @@ def test_the_instance_is_written_as_proton_wrote_it(state: DesiredState) -> None
     _same_tf_file(ours["outputs.tf"], theirs["outputs.tf"], INSTANCE_ID)
     # lambda.tf: the provisioning sample ran an older copy of the bundle, whose role had
     # AWSLambdaBasicExecutionRole; the rest of the file, and its header, are the same.
-    bundle = (SAMPLES / f"lambda-vpc/{SVC_TEMPLATE}/v1/instance_infrastructure/lambda.tf").read_bytes()
+    bundle = (
+        SAMPLES / f"lambda-vpc/{SVC_TEMPLATE}/v1/instance_infrastructure/lambda.tf"
+    ).read_bytes()
     assert ours["lambda.tf"].split(b"\n")[HEADER_LINES:] == bundle.split(b"\n")
-    older = theirs["lambda.tf"].replace(b"AWSLambdaBasicExecutionRole", b"AWSLambdaVPCAccessExecutionRole")
+    older = theirs["lambda.tf"].replace(
+        b"AWSLambdaBasicExecutionRole", b"AWSLambdaVPCAccessExecutionRole"
+    )
     _same_tf_file(ours["lambda.tf"], older, INSTANCE_ID)
 
 
@@ -131,9 +136,10 @@ def test_the_fingerprint_leaves_out_the_deployment_id(state: DesiredState) -> No
     outputs = {ENV_ID: ENV_OUTPUTS}
     instance = render_terraform(state.units[INSTANCE_ID], state, outputs.get)
     moved = {ENV_ID: {**ENV_OUTPUTS, "subnet_id": "subnet-0"}}
-    assert instance.fingerprint() != render_terraform(
-        state.units[INSTANCE_ID], state, moved.get
-    ).fingerprint()
+    assert (
+        instance.fingerprint()
+        != render_terraform(state.units[INSTANCE_ID], state, moved.get).fingerprint()
+    )
 
 
 def test_the_deletion_marker_is_the_metadata_with_is_resource_deleted(state: DesiredState) -> None:
@@ -210,13 +216,19 @@ def test_what_we_write_is_in_terraform_fmt_style(state: DesiredState, tmp_path: 
         cwd=tmp_path,
         capture_output=True,
         text=True,
-        env={"PATH": "/usr/bin:/bin:/usr/local/bin", "CHECKPOINT_DISABLE": "1", "HOME": str(tmp_path)},
+        env={
+            "PATH": "/usr/bin:/bin:/usr/local/bin",
+            "CHECKPOINT_DISABLE": "1",
+            "HOME": str(tmp_path),
+        },
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def _same_variables_file(ours: dict[str, bytes], theirs: dict[str, bytes], name: str, unit_id: str) -> None:
+def _same_variables_file(
+    ours: dict[str, bytes], theirs: dict[str, bytes], name: str, unit_id: str
+) -> None:
     _same_header(ours[name], theirs[name], unit_id)
     assert ours[name].split(b"\n")[HEADER_LINES:] == theirs[name].split(b"\n")[HEADER_LINES:]
 
@@ -231,7 +243,9 @@ def _same_header(ours: bytes, theirs: bytes, unit_id: str) -> None:
     mine, proton = header_of(ours), header_of(theirs)
     assert [line == b"" for line in mine] == [line == b"" for line in proton]
     assert mine[0] == proton[0] == b"/*" and mine[6] == proton[6] == b"*/"
-    expected = as_goldenpath(proton[3]).replace(b"AWS Proton Resource: ", f"Goldenpath unit: {unit_id} (".encode())
+    expected = as_goldenpath(proton[3]).replace(
+        b"AWS Proton Resource: ", f"Goldenpath unit: {unit_id} (".encode()
+    )
     assert mine[3] == expected + b")"
     for line in (1, 5):
         assert mine[line] == proton[line].replace(b"AWS Proton", b"Goldenpath")

@@ -6,7 +6,8 @@ every ``.tf`` file when it renders a unit and in ``validate``, so such a file is
 at its own line, before anything is written anywhere.
 
 The parsed form (python-hcl2's JSON-like dicts: ``{"resource": [{"aws_s3_bucket": {"b":
-{...}}}]}``) is what the guardrails' Rego reads for Terraform units (docs/guardrails.md).
+{...}}}]}``, strings unquoted, ``${...}`` kept as text) is what the guardrails' Rego reads
+for Terraform units (``policy_input.py``, docs/guardrails.md).
 Parsing is slow (python-hcl2 is pure Python, tens of milliseconds a file), so parses are
 kept per process, by content hash (docs/caching.md, ``terraform-hcl``).
 """
@@ -21,6 +22,7 @@ from threading import Lock
 from typing import Any
 
 import hcl2
+from hcl2.utils import SerializationOptions
 from lark.exceptions import UnexpectedInput
 
 from reconciler.errors import Problem
@@ -29,6 +31,14 @@ from reconciler.errors import Problem
 MAX_TF_BYTES = 1024 * 1024
 # Parses kept per process: a repo has a few dozen Terraform folders of a few files each.
 MAX_PARSED = 512
+# The plain JSON shape other HCL-to-JSON tools give: strings without their quotes, blocks
+# as lists of objects, no comments or markers, heredocs as plain strings.
+_SHAPE = SerializationOptions(
+    with_comments=False,
+    explicit_blocks=False,
+    strip_string_quotes=True,
+    preserve_heredocs=False,
+)
 
 
 @dataclass(frozen=True)
@@ -81,7 +91,7 @@ def _parse(data: bytes) -> _Parse:
     except UnicodeDecodeError as exc:
         return None, None, f"not UTF-8 text (byte {exc.start}); Terraform reads UTF-8 only"
     try:
-        return hcl2.loads(text), None, None
+        return hcl2.loads(text, serialization_options=_SHAPE), None, None
     except UnexpectedInput as exc:
         return None, exc.line if exc.line > 0 else None, _describe(exc, text)
     except Exception as exc:  # python-hcl2's transformer raises plain errors too

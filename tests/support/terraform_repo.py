@@ -94,3 +94,112 @@ def tf_platform(root: Path) -> PlatformRepo:
     write_tf_service(repo)
     repo.commit("the Terraform corpus's environment and instance")
     return repo
+
+
+def corpus_platform(root: Path) -> PlatformRepo:
+    """Every aws-samples-terraform bundle, unmodified, each deployed once as its own
+    ``spec/spec.yaml`` asks (inputs, pipeline), each service in its first compatible
+    environment; services have a repository, so pipelines can read it."""
+    import yaml
+
+    tf_corpus()
+    repo = PlatformRepo(root)
+    write_teams(repo)
+    envs = sorted(SAMPLES.glob("environment-templates/*/v1"))
+    for folder in envs:
+        name = folder.parent.name
+        repo.copy_tree(folder, f"templates/{name}/v1")
+        spec = yaml.safe_load((folder.parent / "spec/spec.yaml").read_text())
+        _environment(repo, name, name, spec.get("spec") or {})
+    for folder in sorted(SAMPLES.glob("service-templates/*/v1")):
+        name = folder.parent.name
+        repo.copy_tree(folder, f"templates/{name}/v1")
+        env = (folder / ".compatible-envs").read_text().split()[0].split(":")[0]
+        spec = yaml.safe_load((folder.parent / "spec/spec.yaml").read_text())
+        instance = spec["instances"][0]
+        _service(repo, name, name, env, instance.get("spec") or {}, spec.get("pipeline"))
+    return repo
+
+
+def _environment(repo: PlatformRepo, name: str, template: str, inputs: dict) -> None:  # type: ignore[type-arg]
+    import json
+
+    repo.write(
+        f"environments/{name}.yaml",
+        f"""
+        apiVersion: goldenpath.dev/v1
+        kind: Environment
+        metadata: {{name: {name}}}
+        spec:
+          template: {{name: {template}, version: "1"}}
+          account: {{id: "{ACCOUNT}", region: {REGION},
+                     roleArn: "arn:aws:iam::{ACCOUNT}:role/goldenpath-deployer"}}
+          inputs: {json.dumps(inputs)}
+        """,
+    )
+
+
+def _service(
+    repo: PlatformRepo,
+    name: str,
+    template: str,
+    env: str,
+    inputs: dict,  # type: ignore[type-arg]
+    pipeline: dict | None,  # type: ignore[type-arg]
+) -> None:
+    import json
+
+    piped = f"\n  pipeline: {{inputs: {json.dumps(pipeline)}}}" if pipeline else ""
+    repo.write(
+        f"services/{name}.yaml",
+        "apiVersion: goldenpath.dev/v1\nkind: Service\n"
+        f"metadata: {{name: {name}, team: storefront}}\n"
+        "spec:\n"
+        f'  template: {{name: {template}, version: "1"}}\n'
+        "  repository: {provider: github, id: pizza-ananas/" + name + ", branch: main,\n"
+        '               connectionArn: "arn:aws:codestar-connections:us-east-1:'
+        + ACCOUNT
+        + ':connection/0000"}'
+        + piped
+        + "\n  instances:\n"
+        f"    - name: {name}-prod\n      environment: {env}\n"
+        f"      inputs: {json.dumps(inputs)}\n",
+    )
+
+
+TF_MANIFEST = """
+infrastructure:
+  templates:
+    - file: "*"
+      rendering_engine: hcl
+      template_language: terraform
+"""
+
+TF_ENV_SCHEMA = """
+schema:
+  format: {openapi: "3.0.0"}
+  environment_input_type: EnvInput
+  types:
+    EnvInput:
+      type: object
+      properties:
+        bucket_prefix: {type: string, default: logs}
+"""
+
+TF_ENV_MAIN = """
+resource "aws_s3_bucket" "logs" {
+  bucket_prefix = var.environment.inputs.bucket_prefix
+}
+
+output "BucketName" {
+  value = aws_s3_bucket.logs.bucket
+}
+"""
+
+
+def write_tf_env_template(repo: PlatformRepo, name: str = "tfenv", main: str = TF_ENV_MAIN) -> None:
+    """A small Terraform environment template: one S3 bucket and its name as an output."""
+    root = f"templates/{name}/v1"
+    repo.write(f"{root}/schema/schema.yaml", TF_ENV_SCHEMA)
+    repo.write(f"{root}/infrastructure/manifest.yaml", TF_MANIFEST)
+    repo.write(f"{root}/infrastructure/main.tf", main)

@@ -42,6 +42,7 @@ from reconciler.events import (
 from reconciler.forges import CommitStatus, Forge, ForgeError, wording
 from reconciler.plan.model import Live
 from reconciler.plan.planning import Planned
+from reconciler.provisioning.provisioner import AWAITING
 from reconciler.source.tracked import TrackedRepo
 from reconciler.state import StateStore
 
@@ -298,6 +299,7 @@ class ReconcileLoop:
                 report.count("unchanged"),
                 failed,
                 f"{self.settings.public_url}/",
+                waiting=sum(1 for o in report.outcomes.values() if o.reason == AWAITING),
             ),
         )
         return applied

@@ -74,6 +74,15 @@ class ProvisioningRepo:
                 delay=30.0,
             ) from exc
 
+    def _branch_head(self, branch: str) -> str | None:
+        """The provisioning branch's head on the remote; None when it does not exist."""
+        ref = f"refs/remotes/origin/{branch}"
+        try:
+            self.repo.git.fetch("origin", f"+refs/heads/{branch}:{ref}")
+            return str(self.repo.commit(ref).hexsha)
+        except (git.GitCommandError, ValueError, git.BadName):
+            return None
+
     def folders(self, commit: str, folders: Iterable[str]) -> dict[str, dict[str, bytes]]:
         """The files under each folder at ``commit``, relative to it ({} when absent)."""
         tree = self.repo.commit(commit).tree
@@ -126,6 +135,13 @@ class ProvisioningRepo:
                 commit = g.commit_tree(tree, "-p", base_commit, "-m", message, env=env)
             except git.GitCommandError as exc:
                 raise ProvisioningUnavailable(f"cannot build the change set: {exc}") from exc
+        pushed = self._branch_head(branch)
+        if pushed is not None:
+            same = self.repo.commit(pushed)
+            if same.tree.hexsha == tree and [p.hexsha for p in same.parents] == [base_commit]:
+                # The branch holds this very change set already: no push, no PR update.
+                log.info("provisioning.unchanged", branch=branch, commit=pushed)
+                return pushed
         try:
             g.push("origin", f"+{commit}:refs/heads/{branch}")
         except git.GitCommandError as exc:

@@ -64,12 +64,15 @@ def test_one_commit_on_the_base_is_force_pushed_to_the_branch(remote: Path, tmp_
     )
 
     first = repo.push(head, "goldenpath/provisioning", [change], "first")
-    second = repo.push(head, "goldenpath/provisioning", [change], "second")
+    again = repo.push(head, "goldenpath/provisioning", [change], "the same change set")
+    other = FolderChange("environment/dev", "dev", {"dev/main.tf": b"# env v3\n"})
+    second = repo.push(head, "goldenpath/provisioning", [change, other], "second")
 
+    assert again == first  # the branch holds it already: not pushed again
     assert _git(remote, "rev-parse", "goldenpath/provisioning") == second != first
     assert _git(remote, "rev-parse", "goldenpath/provisioning^") == head  # base + one commit
     shown = _git(remote, "show", "goldenpath/provisioning:dev/main.tf")
-    assert shown == "# env v2"
+    assert shown == "# env v3"
     assert _git(remote, "show", "goldenpath/provisioning:dev/svc-one/main.tf") == "# instance"
     assert json.loads(_git(remote, "show", f"goldenpath/provisioning:dev/{METADATA}")) == {
         "deploymentId": "a"

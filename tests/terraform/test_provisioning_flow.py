@@ -95,8 +95,10 @@ def test_environment_then_instance_through_pull_requests_and_notifications(
     assert deployment in pull.body
     assert world.store.history(ENV_ID)[0].status == "IN_PROGRESS"
 
-    # Nothing changed: applying again writes nothing and opens nothing.
+    # Nothing changed: applying again pushes nothing and opens nothing.
+    pushed = world.branch_head()
     world.apply()
+    assert world.branch_head() == pushed
     assert len(world.github.pull_requests) == 1
     assert world.github.pull_requests[pull.number].edits <= 1
 

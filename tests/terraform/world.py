@@ -13,7 +13,7 @@ import shutil
 import socket
 import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,6 +99,8 @@ class ProvisioningWorld:
     admin: str  # an admin token's text
     state_url: str
     notified: list[Notified] = field(default_factory=list)
+    # Also told of each notification taken (a reconcile loop's queue, say).
+    listeners: list[Callable[[Notified], None]] = field(default_factory=list)
 
     def engine(self) -> Reconciler:
         forge = self.forge()
@@ -126,6 +128,9 @@ class ProvisioningWorld:
     def branches(self) -> set[str]:
         listed = git(self.bare, "for-each-ref", "--format=%(refname:short)", "refs/heads")
         return set(listed.split())
+
+    def branch_head(self) -> str:
+        return git(self.bare, "rev-parse", BRANCH)
 
     def show(self, ref: str, path: str) -> bytes:
         done = subprocess.run(
@@ -161,8 +166,15 @@ def provisioning_world(
     store = StateStore.open(state_url)
     admin = create_token(store, team=None, name="provisioning-ci", created_by="anna")[0].text
     notified: list[Notified] = []
+    listeners: list[Callable[[Notified], None]] = []
+
+    def tell(event: Notified) -> None:
+        notified.append(event)
+        for listener in listeners:
+            listener(event)
+
     app = FastAPI()
-    app.include_router(notification_router(NotificationApi(store, notified.append, ApiSettings())))
+    app.include_router(notification_router(NotificationApi(store, tell, ApiSettings())))
     app.include_router(status_router(store, ViewSettings()))
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
@@ -178,7 +190,17 @@ def provisioning_world(
     github = FakeGitHub(FORGE_TOKEN, PROVISIONING_REPO)
     with github:
         world = ProvisioningWorld(
-            platform, bare, store, github, cloud, root / "cache", url, admin, state_url, notified
+            platform,
+            bare,
+            store,
+            github,
+            cloud,
+            root / "cache",
+            url,
+            admin,
+            state_url,
+            notified,
+            listeners,
         )
         github.branches = world.branches
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,9 +31,9 @@ FP = "f" * 64
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> StateStore:
+def store(tmp_path: Path) -> Iterator[StateStore]:
     opened = StateStore.open(f"sqlite:///{tmp_path / 'state.db'}")
-    yield opened  # type: ignore[misc]
+    yield opened
     opened.close()
 
 

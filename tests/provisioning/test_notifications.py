@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -23,18 +21,12 @@ from reconciler.provisioning import records
 from reconciler.provisioning.notifications import notify
 from reconciler.provisioning.payload import parse_notification
 from reconciler.state import ProvisioningDeployment, StateStore, UnitRecord
+from tests.state.conftest import FakeClock
 from tests.support.state_dump import dump
 
 ENV = "environment/dev"
 SVC = "service/api/one"
 FP = "f" * 64
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[StateStore]:
-    opened = StateStore.open(f"sqlite:///{tmp_path / 'state.db'}")
-    yield opened
-    opened.close()
 
 
 def _write(store: StateStore, unit_id: str, deployment_id: str, team: str | None = None) -> None:
@@ -131,18 +123,27 @@ def test_a_newer_write_supersedes_the_waiting_deployment(store: StateStore) -> N
     assert [d.status for d in store.history(ENV)] == ["IN_PROGRESS", "CANCELLED"]
 
 
-def test_a_unit_waiting_too_long_is_stalled_with_the_reason(store: StateStore) -> None:
+def test_a_unit_waiting_too_long_is_stalled_with_the_reason(
+    store: StateStore, clock: FakeClock
+) -> None:
     _write(store, ENV, "d-1")
+    clock.advance(3600)
 
     assert records.overdue(store, timeout_s=3600) == []
-    assert [d.id for d in records.overdue(store, timeout_s=-1)] == ["d-1"]
+    clock.advance(1)
+    assert [d.id for d in records.overdue(store, timeout_s=3600)] == ["d-1"]
 
     record = store.unit(ENV)
     assert record is not None
     stalled = record.condition("Stalled")
     assert stalled is not None and stalled.status and stalled.reason == "NotificationTimedOut"
     assert "no notification for deployment d-1" in stalled.message
-    assert records.overdue(store, timeout_s=-1) == []  # once per deployment
+    assert records.overdue(store, timeout_s=3600) == []  # once per deployment
+    # A late notification is still taken, and makes the unit Ready.
+    notify(store, _admin(store), "d-1", parse_notification(_body("SUCCEEDED")))
+    late = store.unit(ENV)
+    assert late is not None and late.condition("Ready").status  # type: ignore[union-attr]
+    assert not late.condition("Stalled").status  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(

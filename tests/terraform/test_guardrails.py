@@ -22,27 +22,25 @@ from tests.support.terraform_repo import write_tf_env_template
 GOLDENPATH = str(Path(sys.executable).parent / "goldenpath")
 EXAMPLE_POLICIES = Path(__file__).resolve().parents[2] / "platform-repo-example/policies"
 
-# Encrypted: a server_side_encryption_configuration block (AWS provider < 4), or an
-# aws_s3_bucket_server_side_encryption_configuration resource naming the bucket (>= 4).
+# docs/guardrails.md's example. Encrypted: a server_side_encryption_configuration block
+# (AWS provider < 4), or an aws_s3_bucket_server_side_encryption_configuration resource
+# naming the bucket (>= 4).
 POLICY = """
 package goldenpath.guardrails
 
 import rego.v1
 
-encrypted(name, bucket) if {
-\tcount(object.get(bucket, "server_side_encryption_configuration", [])) > 0
-}
-
-encrypted(name, bucket) if {
-\tsome config in input.terraform.resource.aws_s3_bucket_server_side_encryption_configuration
-\tconfig.bucket == sprintf("${aws_s3_bucket.%s.id}", [name])
-}
-
 deny contains {"rule": "s3_encrypted", "resource": address, "message": msg} if {
 \tsome name, bucket in input.terraform.resource.aws_s3_bucket
-\tnot encrypted(name, bucket)
+\tcount(object.get(bucket, "server_side_encryption_configuration", [])) == 0
+\tnot encrypted_separately(name)
 \taddress := sprintf("aws_s3_bucket.%s", [name])
 \tmsg := "the bucket is not encrypted: add server-side encryption"
+}
+
+encrypted_separately(name) if {
+\tsome config in input.terraform.resource.aws_s3_bucket_server_side_encryption_configuration
+\tconfig.bucket == sprintf("${aws_s3_bucket.%s.id}", [name])
 }
 
 warn contains {"rule": "env_inputs", "resource": "", "message": msg} if {

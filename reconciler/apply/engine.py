@@ -222,8 +222,8 @@ class Reconciler:
         """
         by_target: dict[Target, list[tuple[str, str]]] = {}
         for unit_id, record in recorded.items():
-            if record.account not in roles:
-                continue
+            if record.account not in roles or not record.stack_name:
+                continue  # no role to ask with, or no stack to ask about (Terraform)
             target = Target(record.account, record.region, roles[record.account])
             by_target.setdefault(target, []).append((unit_id, record.stack_name))
         live: dict[str, Live | None] = {}

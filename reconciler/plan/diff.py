@@ -330,6 +330,8 @@ class _Planner:
                 target,
                 from_version=record.version,
                 template=record.template,
+                # A Terraform unit is recorded without a stack name: it has no stack.
+                platform="cloudformation" if record.stack_name else "terraform",
             )
             if self.desired.incomplete:
                 self.add(

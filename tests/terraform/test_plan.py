@@ -239,3 +239,32 @@ resource "aws_sqs_queue" "jobs" {
   }
 }
 """
+
+
+def test_a_removed_terraform_unit_is_never_deleted_through_cloudformation(
+    tmp_path: Path, store: StateStore
+) -> None:
+    repo = tf_platform(tmp_path / "repo")
+    repo.write(
+        "goldenpath.yaml",
+        """
+        apiVersion: goldenpath.dev/v1
+        kind: Platform
+        metadata: {name: pizza-ananas}
+        spec:
+          region: us-east-1
+          prune: {service: true}
+        """,
+    )
+    first = plan(repo, store)
+    assert first.plan.of(ENV_ID).stack_name == ""  # type: ignore[union-attr]
+    applied(store, first, ENV_ID, ENV_OUTPUTS)
+    applied(store, plan(repo, store), INSTANCE_ID, {})
+    repo.remove(f"services/{SERVICE}.yaml")
+    repo.commit("the service is gone")
+    item = plan(repo, store).plan.of(INSTANCE_ID)
+    assert item is not None and (item.action, item.platform) == ("delete", "terraform")
+    done = Reconciler(store, OfflineCloud()).apply(WorkingTree(repo.root).snapshot())
+    outcome = done.report.outcomes[INSTANCE_ID]
+    assert (outcome.kind, outcome.reason) == ("blocked", "TerraformNotApplied")
+    assert store.unit(INSTANCE_ID) is not None  # nothing recorded is lost

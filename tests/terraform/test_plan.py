@@ -268,3 +268,30 @@ def test_a_removed_terraform_unit_is_never_deleted_through_cloudformation(
     outcome = done.report.outcomes[INSTANCE_ID]
     assert (outcome.kind, outcome.reason) == ("blocked", "TerraformNotApplied")
     assert store.unit(INSTANCE_ID) is not None  # nothing recorded is lost
+
+
+def test_secret_inputs_are_masked_in_file_diffs(tmp_path: Path, store: StateStore) -> None:
+    repo = PlatformRepo(tmp_path / "repo")
+    write_teams(repo)
+    write_tf_env_template(repo)
+    repo.write(
+        "templates/tfenv/v1/schema/schema.yaml",
+        TF_ENV_SCHEMA + "        db_password: {type: string, format: password}\n",
+    )
+    write_environment(repo, "test", template="tfenv")
+    repo.write(
+        "environments/test.yaml",
+        (repo.root / "environments/test.yaml").read_text()
+        + "  inputs: {db_password: hunter2-s3cr3t}\n",
+    )
+    repo.commit("a secret input")
+    planned = plan(repo, store)
+    item = planned.plan.of("environment/test")
+    assert item is not None and item.files
+    text = str(planned.plan.to_json())
+    assert "hunter2-s3cr3t" not in text
+    assert '"db_password" : "********"' in next(
+        f.diff for f in item.files if f.path == "proton.auto.tfvars.json"
+    )
+    kept = store.cache_get("terraform-files", item.fingerprint or "")
+    assert kept is not None and "hunter2-s3cr3t" not in str(kept)

@@ -21,6 +21,7 @@ from typing import Any
 import structlog
 
 from goldenpath.noop_mark import NOOP_RUNS
+from goldenpath.terraform_fmt import terraform_fmt
 from reconciler.apply.engine import Reconciler
 from reconciler.caching import (
     GUARDRAILS,
@@ -183,6 +184,7 @@ def serve(
         linter=linter,
         public_url=public_url,
         verdicts=verdicts,
+        terraform_fmt=terraform_fmt,
     )
     queue = EventQueue(10_000)
     loop = ReconcileLoop(

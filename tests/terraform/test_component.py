@@ -22,7 +22,8 @@ def test_a_terraform_component_renders_with_its_instances_namespaces(tmp_path: P
     repo = small_platform(tmp_path / "repo")
     allow_components(repo)
     write_environment(repo, "test", "111111111111", component_role=True)
-    repo.copy_tree(SAMPLES / "component-templates/s3-bucket-component", "services/web/components/bucket")
+    corpus = SAMPLES / "component-templates/s3-bucket-component"
+    repo.copy_tree(corpus, "services/web/components/bucket")
     attach(repo, "bucket")
     repo.commit("a Terraform component on a CloudFormation instance")
     build = build_desired(WorkingTree(repo.root).snapshot())

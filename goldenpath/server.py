@@ -21,6 +21,7 @@ from typing import Any
 import structlog
 
 from goldenpath.noop_mark import NOOP_RUNS
+from goldenpath.terraform_fmt import terraform_fmt
 from reconciler.apply.engine import Reconciler
 from reconciler.caching import (
     GUARDRAILS,
@@ -196,6 +197,7 @@ def serve(
         linter=linter,
         public_url=public_url,
         verdicts=verdicts,
+        terraform_fmt=terraform_fmt,
     )
     queue = EventQueue(10_000)
     loop = ReconcileLoop(
@@ -209,6 +211,9 @@ def serve(
         pruned_caches=PRUNED_CACHES,
     )
     loop.drift = DriftWatch(store, cloud, loop.applied_head_plan, holder=engine.holder)
+    from reconciler.actions import StackInterventions
+
+    loop.recover_interventions = StackInterventions(store, cloud).recover
     from webhooks.deliveries import DurableDeliveries
 
     # Delivery ids in the state store: a redelivery is refused after a restart and by

@@ -50,16 +50,44 @@ def terraform_fmt(folders: Folders) -> FmtReport:
             note=f"`terraform fmt -check` skipped for {len(folders)} Terraform folder(s): "
             "no terraform binary on PATH"
         )
-    problems: list[Problem] = []
+    keyed = {}
     for path, files in sorted(folders.items()):
         tf = [(name, data) for name, data in files if name.endswith(".tf")]
-        key = hashlib.sha256(repr((path, tf)).encode()).hexdigest()
-        if key not in _KEPT:
-            _KEPT[key] = _check_folder(binary, path, tf)
-            while len(_KEPT) > MAX_KEPT:
-                _KEPT.popitem(last=False)
-        problems += _KEPT[key]
-    return FmtReport(problems)
+        keyed[hashlib.sha256(repr((path, tf)).encode()).hexdigest()] = (path, tf)
+    results = {key: _KEPT[key] for key in keyed if key in _KEPT}
+    todo = {key: folder for key, folder in keyed.items() if key not in results}
+    if todo:
+        # One run for every folder; only when Terraform refuses a file (rare: python-hcl2
+        # parsed them all) is each folder run on its own, to say which.
+        found = _check_folders(binary, list(todo.values()))
+        for key, (path, tf) in todo.items():
+            results[key] = found[path] if found is not None else _check_folder(binary, path, tf)
+            _KEPT[key] = results[key]
+        while len(_KEPT) > MAX_KEPT:
+            _KEPT.popitem(last=False)
+    return FmtReport([problem for key in keyed for problem in results[key]])
+
+
+def _check_folders(
+    binary: str, folders: list[tuple[str, list[tuple[str, bytes]]]]
+) -> dict[str, list[Problem]] | None:
+    """Every folder's findings from one ``fmt`` run; None when Terraform refused a file."""
+    with tempfile.TemporaryDirectory(prefix="goldenpath-fmt-") as work:
+        root = Path(work)
+        for index, (_path, files) in enumerate(folders):
+            for name, data in files:
+                target = root / str(index) / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+        done = _run(binary, work, "all folders")
+    if done is None or done.returncode not in (0, 3):
+        return None
+    found: dict[str, list[Problem]] = {path: [] for path, _files in folders}
+    for problem in _changed("", done.stdout):
+        slot, _, rel = problem.file.lstrip("/").partition("/")
+        path = folders[int(slot)][0]
+        found[path].append(Problem(f"{path}/{rel}", problem.line, "", WHY, "warning"))
+    return found
 
 
 def _check_folder(binary: str, path: str, files: list[tuple[str, bytes]]) -> list[Problem]:
@@ -69,29 +97,35 @@ def _check_folder(binary: str, path: str, files: list[tuple[str, bytes]]) -> lis
             target = root / name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-        env = {
-            "PATH": os.environ.get("PATH", ""),
-            "HOME": work,
-            "CHECKPOINT_DISABLE": "1",
-            "TF_IN_AUTOMATION": "1",
-            "TF_CLI_CONFIG_FILE": os.devnull,
-        }
-        try:
-            done = subprocess.run(
-                [binary, "fmt", "-check", "-diff", "-list=true", "-no-color", "-recursive", "."],
-                cwd=work,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=FMT_TIMEOUT,
-                check=False,
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            log.warning("terraform_fmt.failed", folder=path, error=str(exc))
-            return [Problem(path, None, "", f"`terraform fmt` could not run: {exc}", "warning")]
+        done = _run(binary, work, path)
+    if done is None:
+        return [Problem(path, None, "", "`terraform fmt` could not run", "warning")]
     if done.returncode not in (0, 3):
         return _refused(path, done.stderr)
     return _changed(path, done.stdout)
+
+
+def _run(binary: str, work: str, what: str) -> subprocess.CompletedProcess[str] | None:
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": work,
+        "CHECKPOINT_DISABLE": "1",
+        "TF_IN_AUTOMATION": "1",
+        "TF_CLI_CONFIG_FILE": os.devnull,
+    }
+    try:
+        return subprocess.run(
+            [binary, "fmt", "-check", "-diff", "-list=true", "-no-color", "-recursive", "."],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=FMT_TIMEOUT,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        log.warning("terraform_fmt.failed", folder=what, error=str(exc))
+        return None
 
 
 def _changed(path: str, diff: str) -> list[Problem]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -83,6 +83,9 @@ class ReconcileLoop:
     _heads_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     # Scheduled drift checks and self-heal (``spec.drift``); None: no drift checks.
     drift: DriftWatch | None = None
+    # Closes cancels and continued rollbacks a killed process left open (at start and at
+    # every poll; see ``reconciler.actions.unsticking``); None: not here.
+    recover_interventions: Callable[[], object] | None = None
     # The head this loop last found applied with nothing left to do: a push naming it is
     # answered from memory, without a fetch or a read of the store.
     settled_head: str | None = None
@@ -125,6 +128,7 @@ class ReconcileLoop:
 
     def run(self, stop: threading.Event) -> None:
         self.prime()
+        self._recover()
         next_poll = time.monotonic()
         next_upkeep = next_poll + self.settings.upkeep_every
         while not stop.is_set():
@@ -136,6 +140,7 @@ class ReconcileLoop:
                         try:
                             self.reconcile("poll")
                             self.stall_overdue()
+                            self._recover()
                         finally:  # a failed poll (the remote is down) waits its turn too
                             self.first_pass.set()
                             jitter = random.uniform(0, self.settings.jitter)
@@ -170,6 +175,14 @@ class ReconcileLoop:
             stalled = self.engine.terraform.stall_overdue()
             if stalled:
                 log.warning("loop.notifications_overdue", units=stalled)
+
+    def _recover(self) -> None:
+        if self.recover_interventions is None:
+            return
+        try:
+            self.recover_interventions()
+        except GoldenpathError as exc:
+            log.warning("loop.recover_failed", error=str(exc), error_type=type(exc).__name__)
 
     def upkeep(self) -> dict[str, int]:
         """Record the cache uses noted, and drop entries of ``pruned_caches`` neither

@@ -80,11 +80,8 @@ def _guardrail_lines(notes: dict[str, object]) -> list[str]:
     lines = []
     if notes.get("error"):
         lines.append(f"guardrails failed: {notes['error']}")
-    for kind, label in (
-        ("denials", "denied by"),
-        ("excepted", "exception to"),
-        ("warnings", "warning from"),
-    ):
+    for kind, label in (("denials", "denied by"), ("excepted", "exception to"),
+                        ("warnings", "warning from")):
         for item in notes.get(kind) or []:  # type: ignore[attr-defined]
             where = f" on {item['resource']}" if item.get("resource") else ""
             text = f"{label} guardrail {item['rule']}{where}: {item['message']}"

@@ -221,6 +221,10 @@ class Executor:
     def _drive_deletes(self, deletes: list[UnitPlan], plan: Plan, pool: ThreadPoolExecutor) -> None:
         futures: dict[Future[Any], str] = {}
         for item in deletes:
+            if item.platform == "terraform":
+                outcome = Outcome("blocked", "TerraformNotApplied", TERRAFORM_REFUSED)
+                self._settle(item.unit_id, outcome, None)
+                continue
             record = self.store.unit(item.unit_id)
             if record is None or not self._lease(item.unit_id):
                 continue

@@ -17,7 +17,7 @@ from reconciler.desired.rendering import OutputSource, RenderedUnit, render_unit
 from reconciler.desired.units import DesiredState, Unit, stack_name
 from reconciler.errors import RenderError
 from reconciler.plan import adoption
-from reconciler.plan.files import WrittenFiles, file_changes
+from reconciler.plan.files import WrittenFiles, carried_secrets, file_changes
 from reconciler.plan.model import Action, Existing, Live, Plan, Recorded, UnitPlan
 from reconciler.render import PendingOutputs, Renderer
 from reconciler.specs.model import Account, PruneRules
@@ -163,7 +163,8 @@ class _Planner:
             before = self.written(record.fingerprint) if self.written is not None else None
         if before is None:
             return replace(plan, files=None)
-        return replace(plan, files=file_changes(rendered.terraform.files, before))
+        secrets = carried_secrets(unit, self.desired)
+        return replace(plan, files=file_changes(rendered.terraform.files, before, secrets))
 
     def _source(self) -> OutputSource:
         def lookup(unit_id: str) -> Mapping[str, str]:
@@ -330,6 +331,8 @@ class _Planner:
                 target,
                 from_version=record.version,
                 template=record.template,
+                # A Terraform unit is recorded without a stack name: it has no stack.
+                platform="cloudformation" if record.stack_name else "terraform",
             )
             if self.desired.incomplete:
                 self.add(

@@ -11,22 +11,30 @@ known (written by a process that kept no copy), the plan says so instead of gues
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 
+from reconciler.checks.blast import secret_values
+from reconciler.desired.units import DesiredState, Unit
 from reconciler.plan.model import FileChange
 from reconciler.terraform import METADATA_FILE
 
 # Fingerprint → the files last written with it (path → text), or None when not known.
 WrittenFiles = Callable[[str], Mapping[str, str] | None]
+MASK = "********"  # as the pull-request comment masks them
 # A diff longer than this is cut, saying how many lines were left out.
 MAX_DIFF_LINES = 200
 
 
 def file_changes(
-    files: Mapping[str, bytes], before: Mapping[str, str] | None
+    files: Mapping[str, bytes],
+    before: Mapping[str, str] | None,
+    secrets: Collection[str] = (),
 ) -> tuple[FileChange, ...]:
-    """What writing ``files`` changes in a folder that held ``before`` (None: nothing)."""
-    now = {path: _text(data) for path, data in files.items() if path != METADATA_FILE}
+    """What writing ``files`` changes in a folder that held ``before`` (None: nothing).
+
+    ``secrets``: input values the schema marks secret (``format: password``), masked in
+    the diffs as in every plan and comment."""
+    now = stored_form(files, secrets)
     old = dict(before or {})
     old.pop(METADATA_FILE, None)
     changes = []
@@ -40,9 +48,28 @@ def file_changes(
     return tuple(changes)
 
 
-def stored_form(files: Mapping[str, bytes]) -> dict[str, str]:
-    """The files as kept for later plans to diff against (path → text)."""
-    return {path: _text(data) for path, data in files.items() if path != METADATA_FILE}
+def carried_secrets(unit: Unit, desired: DesiredState) -> set[str]:
+    """Secret input values a unit's files carry: its own, and a pipeline's instances' or a
+    component's instance's, which its variables hold too."""
+    carried = [r.unit_id for r in unit.instances] + [f"service/{unit.service}/{unit.instance}"]
+    return secret_values(unit).union(
+        *(secret_values(u) for uid in carried if (u := desired.units.get(uid)) is not None)
+    )
+
+
+def stored_form(files: Mapping[str, bytes], secrets: Collection[str] = ()) -> dict[str, str]:
+    """The files as shown and kept for later plans to diff against (path → text), with
+    secret values masked: the state store never holds them either."""
+    mask = sorted((s for s in secrets if s), key=len, reverse=True)
+    out = {}
+    for path, data in files.items():
+        if path == METADATA_FILE:
+            continue
+        text = _text(data)
+        for secret in mask:
+            text = text.replace(secret, MASK)
+        out[path] = text
+    return out
 
 
 def _text(data: bytes) -> str:

@@ -419,13 +419,8 @@ def _platform(doc: Document) -> Platform:
         drift=drift_settings(spec.get("drift", {})),
         origin=_origin(doc, "metadata.name"),
         guardrail_exceptions=tuple(
-            GuardrailException(
-                e["rule"],
-                tuple(e["units"]),
-                e["reason"],
-                str(e["expires"]),
-                _origin(doc, f"spec.guardrails.exceptions[{i}]"),
-            )
+            GuardrailException(e["rule"], tuple(e["units"]), e["reason"], str(e["expires"]),
+                               _origin(doc, f"spec.guardrails.exceptions[{i}]"))
             for i, e in enumerate(spec.get("guardrails", {}).get("exceptions", ()))
         ),
         terraform=terraform_settings(spec.get("terraform", {}), _origin(doc, "spec.terraform")),

@@ -267,6 +267,11 @@ class StateStore:
         with self._reading("reading provisioning deployments waiting") as connection:
             return provisioning.waiting(connection)
 
+    def unfinished_interventions(self, actions: Sequence[str]) -> list[Deployment]:
+        """History entries that ``actions`` opened and nobody has closed yet, oldest first."""
+        with self._reading("reading unfinished interventions") as connection:
+            return history.unfinished_of(connection, actions)
+
     # API tokens (hashes only).
 
     def add_token(self, token: StoredToken) -> None:

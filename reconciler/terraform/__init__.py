@@ -32,6 +32,18 @@ The public surface, kept stable for the provisioning-repository writer:
     ``<env>/<service>-<instance>``, ``<service>/pipeline``.
 ``METADATA_FILE``, ``TFVARS_FILE``, ``VARIABLES_FILE`` (kind → file name), ``jackson_json``.
 ``hcl``: ``parse_tf``, ``hcl_problems`` (python-hcl2, file and line).
+
+Where the rest of the engine meets it:
+- ``Unit.is_terraform`` (its folder's ``template_language``); a Terraform unit's
+  ``stack_name`` is ``""``, and so is its record's: a recorded unit without a stack name
+  is a Terraform unit, also once its spec is gone.
+- ``desired.rendering.render_unit`` returns a ``RenderedUnit`` whose ``.terraform`` is the
+  ``TerraformRender`` (``.body`` is the tfvars text; ``.fingerprint()`` is the render's).
+- ``plan.model.UnitPlan.platform`` (``"terraform"``) and ``.files`` (file-level changes,
+  None when not known); deletions of Terraform units carry ``platform="terraform"``.
+- ``apply.executor``: a Terraform unit's create/update/delete ends ``blocked``
+  (``TerraformNotApplied``, ``TERRAFORM_REFUSED``) until the provisioning repository is
+  wired in there; nothing of it reaches CloudFormation.
 """
 
 from reconciler.desired.units import DesiredState, Unit

@@ -32,9 +32,8 @@ Outputs = Callable[[str], Mapping[str, Any] | None]
 
 @dataclass
 class Namespaces:
-    """The namespaces of one unit, in file order, and the dependencies still pending."""
+    """Reads dependencies' outputs for one unit's namespaces, noting those still pending."""
 
-    values: dict[str, Any] = field(default_factory=dict)
     pending: set[str] = field(default_factory=set)
 
     def outputs(self, unit_id: str, source: Outputs) -> dict[str, Any]:

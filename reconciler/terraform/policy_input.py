@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
 from typing import Any
 
 from reconciler.terraform._files import TFVARS_FILE, TerraformRender

@@ -195,3 +195,21 @@ def test_without_terraform_fmt_is_skipped_with_a_note(tmp_path: Path) -> None:
     assert done.returncode == 0
     [note] = out["warnings"]
     assert "no terraform binary on PATH" in note["message"]
+
+
+def test_a_stack_name_on_a_terraform_unit_is_an_error(tmp_path: Path) -> None:
+    repo = tf_repo(tmp_path / "repo")
+    repo.write(
+        "environments/test.yaml",
+        (repo.root / "environments/test.yaml").read_text()
+        + "  stackName: AWSProton-test-cloudformation-ABCDEF\n",
+    )
+    repo.commit("adopt a stack for a Terraform environment")
+    code, out = validate(repo, tmp_path)
+    assert code == 1
+    [error] = out["errors"]
+    assert error["file"] == "environments/test.yaml"
+    assert error["line"] == 9
+    assert "is a Terraform unit: it has no CloudFormation stack to name or adopt" in (
+        error["message"]
+    )

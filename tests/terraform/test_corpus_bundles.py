@@ -17,7 +17,13 @@ from reconciler.templates.bundle import read_bundle_dir
 from reconciler.templates.component import component_root, load_component
 from reconciler.templates.model import Bundle
 from reconciler.terraform.hcl import hcl_problems
-from tests.support.terraform_repo import PROVISIONING, SAMPLES, SVC_TEMPLATE, tf_corpus
+from tests.support.terraform_repo import (
+    PROVISIONING,
+    SAMPLES,
+    SVC_TEMPLATE,
+    corpus_platform,
+    tf_corpus,
+)
 
 BROKEN = "environment-templates/vpc-env/v1/infrastructure/config.tf"
 
@@ -97,3 +103,28 @@ def _with_compatible_envs(folder: Path, tmp_path: Path) -> Path:
     shutil.copytree(folder, copy)
     shutil.copy(PROVISIONING / f"sample-templates/{SVC_TEMPLATE}/v1/.compatible-envs", copy)
     return copy
+
+
+def test_goldenpath_validate_takes_the_whole_corpus_as_it_is(tmp_path: Path) -> None:
+    """Every bundle deployed once, as its spec.yaml asks: the one error is vpc-env's line
+    17, and, where terraform is on PATH, fmt finds every corpus file in its style."""
+    import json
+    import sys
+
+    repo = corpus_platform(tmp_path / "repo")
+    repo.commit("every Terraform bundle of the corpus")
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "goldenpath"), "validate", str(repo.root),
+         "--output", "json", "--state", f"sqlite:///{tmp_path / 'state.db'}"],
+        capture_output=True, text=True, timeout=600, check=False,
+    )
+    out = json.loads(done.stdout)
+    assert done.returncode == 1
+    assert [(e["file"], e["line"], e["field"]) for e in out["errors"]] == [
+        ("templates/vpc-env/v1/infrastructure/config.tf", 17, "environment/vpc-env")
+    ]
+    if shutil.which("terraform") is not None:
+        assert out["warnings"] == []
+    else:
+        assert ["no terraform binary on PATH" in w["message"] for w in out["warnings"]] == [True]
+    assert len(out["units"]) == 27

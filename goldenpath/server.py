@@ -210,6 +210,7 @@ def serve(
         LoopSettings(interval=options.interval, public_url=public_url),
         pruned_caches=PRUNED_CACHES,
     )
+    loop.provisioning = terraform
     loop.drift = DriftWatch(store, cloud, loop.applied_head_plan, holder=engine.holder)
     from reconciler.actions import StackInterventions
 

@@ -43,6 +43,7 @@ from reconciler.forges import CommitStatus, Forge, ForgeError, wording
 from reconciler.plan.model import Live
 from reconciler.plan.planning import Planned
 from reconciler.provisioning.provisioner import AWAITING
+from reconciler.provisioning.step import TerraformStep
 from reconciler.source.tracked import TrackedRepo
 from reconciler.state import StateStore
 
@@ -83,6 +84,9 @@ class ReconcileLoop:
     _heads_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     # Scheduled drift checks and self-heal (``spec.drift``); None: no drift checks.
     drift: DriftWatch | None = None
+    # Terraform units (``reconciler.provisioning``): each poll stalls those whose
+    # notification is overdue; None: no provisioning repository wired in.
+    provisioning: TerraformStep | None = None
     # Closes cancels and continued rollbacks a killed process left open (at start and at
     # every poll; see ``reconciler.actions.unsticking``); None: not here.
     recover_interventions: Callable[[], object] | None = None
@@ -171,8 +175,8 @@ class ReconcileLoop:
 
     def stall_overdue(self) -> None:
         """Stall the Terraform units whose notification is overdue (each poll)."""
-        if self.engine.terraform is not None:
-            stalled = self.engine.terraform.stall_overdue()
+        if self.provisioning is not None:
+            stalled = self.provisioning.stall_overdue()
             if stalled:
                 log.warning("loop.notifications_overdue", units=stalled)
 

@@ -70,11 +70,11 @@ class _Pending:
 
 def terraform_units(plan: Plan, desired: DesiredState, store: StateStore) -> set[str]:
     """The Terraform units of ``plan``: in the desired state by their bundle; deletions by
-    having been written to a provisioning repository before."""
+    the plan's word (a record without a stack name) or by having been written before."""
     found = {u for u, unit in desired.units.items() if unit.is_terraform}
     for item in plan.units:
         gone = item.action == "delete" and item.unit_id not in desired.units
-        if gone and store.provisioning_of(item.unit_id, 1):
+        if gone and (item.platform == "terraform" or store.provisioning_of(item.unit_id, 1)):
             found.add(item.unit_id)
     return found & {item.unit_id for item in plan.units}
 

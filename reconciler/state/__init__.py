@@ -23,6 +23,7 @@ from reconciler.state.history import DEPLOYMENT_STATUSES, Deployment, Deployment
 from reconciler.state.journal import Operation, OperationAction, OperationIntent, OperationState
 from reconciler.state.leases import Lease
 from reconciler.state.migrate import SCHEMA_HEAD
+from reconciler.state.offers import OFFER_STATES, OfferState, UpdateOffer
 from reconciler.state.rollouts import Rollout, RolloutStatus, Wave, WaveStatus
 from reconciler.state.settings import StateSettings
 from reconciler.state.store import StateStore
@@ -46,6 +47,8 @@ __all__ = [
     "DriftReason",
     "DriftReport",
     "Lease",
+    "OFFER_STATES",
+    "OfferState",
     "Operation",
     "OperationAction",
     "OperationIntent",
@@ -59,6 +62,7 @@ __all__ = [
     "SystemClock",
     "UnitKind",
     "UnitRecord",
+    "UpdateOffer",
     "Wave",
     "WaveStatus",
 ]

@@ -45,8 +45,8 @@ from reconciler.state.drift import DriftAction, DriftFinding, DriftReport
 from reconciler.state.history import Deployment, DeploymentStatus
 from reconciler.state.journal import Operation, OperationIntent, OperationState
 from reconciler.state.leases import Lease
-from reconciler.state.offers import OfferState, UpdateOffer
 from reconciler.state.migrate import bring_to_head
+from reconciler.state.offers import OfferState, UpdateOffer
 from reconciler.state.rollouts import Rollout, RolloutStatus
 from reconciler.state.settings import StateSettings
 from reconciler.state.tokens import StoredToken

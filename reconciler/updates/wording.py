@@ -25,11 +25,7 @@ def body(outdated: Outdated, touched: Sequence[Touched], base: str) -> str:
         f"and {len(outdated.moves)} of its units run an older minor than their major offers. "
         f"This pull request moves them to the recommended version. Only the version fields "
         f"of `{outdated.file}` change; comments and layout are kept.",
-        "",
-        "| unit | version |",
-        "|---|---|",
     ]
-    lines += [f"| `{unit}` | {old} → {new} |" for unit, (old, new) in outdated.moves.items()]
     lines += ["", "Fields: " + ", ".join(f"`{e.field}` → `{e.to_version}`" for e in outdated.edits)]
     lines += blast_lines(touched, "#### Blast radius", EFFECT_WORDS)
     team = f"team `{outdated.team}`" if outdated.team else "the service's owners"

@@ -48,7 +48,9 @@ def test_an_unquoted_version_becomes_a_quoted_string() -> None:
 
 def test_the_right_document_of_several_is_edited() -> None:
     other = SPEC.replace(b"name: web,", b"name: api,")
-    out = rewrite_versions("services/web.yaml", other + b"---\n" + SPEC, "web", [VersionEdit(TEMPLATE, "1.2")])
+    out = rewrite_versions(
+        "services/web.yaml", other + b"---\n" + SPEC, "web", [VersionEdit(TEMPLATE, "1.2")]
+    )
     first, second = out.split(b"---\n")
     assert first == other
     assert b'version: "1.2"}' in second
@@ -76,7 +78,10 @@ def test_a_version_from_a_merge_key_is_refused() -> None:
 def test_a_field_that_is_not_there_is_refused() -> None:
     with pytest.raises(RewriteRefused, match=r"spec.instances\[5\].version: is not in the file"):
         rewrite_versions(
-            "services/web.yaml", SPEC, "web", [VersionEdit(("spec", "instances", 5, "version"), "1.2")]
+            "services/web.yaml",
+            SPEC,
+            "web",
+            [VersionEdit(("spec", "instances", 5, "version"), "1.2")],
         )
 
 

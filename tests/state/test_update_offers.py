@@ -70,5 +70,5 @@ def test_a_damaged_row_is_a_state_error_naming_it(store: StateStore) -> None:
     store.save_update_offer(offer())
     with store.transaction() as tx:
         tx._connection.execute(sa.text("UPDATE update_offers SET targets = '[1]'"))
-    with pytest.raises(StateError, match="update_offers.*'orders'.*targets must be a JSON object"):
+    with pytest.raises(StateError, match=r"update_offers.*'orders'.*targets must be a JSON object"):
         store.update_offer("orders")

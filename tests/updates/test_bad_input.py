@@ -149,7 +149,7 @@ def test_with_no_forge_what_would_be_offered_is_logged_once(
 def test_the_tracked_branch_is_never_pushed(tmp_path: Path, sqlite_store: StateStore) -> None:
     with update_world(tmp_path, sqlite_store) as world:
         branch = UpdateBranch(
-            world.tracked.source.repo.git_dir, "origin", "main", Author("G", "g@x"), 10.0
+            str(world.tracked.source.repo.git_dir), "origin", "main", Author("G", "g@x"), 10.0
         )
         head = world.remote_tip("main")
         with pytest.raises(PushRejected, match="tracked branch"):

@@ -144,7 +144,7 @@ def update_world(
     fake.branch_exists = lambda branch: branch_exists(bare, branch)
     outcomes: list[UpdateOutcome] = []
     branch = UpdateBranch(
-        tracked.source.repo.git_dir,
+        str(tracked.source.repo.git_dir),
         "origin",
         "main",
         Author(settings.author_name, settings.author_email),

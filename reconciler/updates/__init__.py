@@ -2,9 +2,10 @@
 of their major as a pull request on the platform repo (see ``pulls``)."""
 
 from reconciler.updates.branch import Author, BranchEdited, PushRejected, UpdateBranch
+from reconciler.updates.outcome import UpdateOutcome
 from reconciler.updates.outdated import Outdated, outdated_services
 from reconciler.updates.proposals import Proposal, propose
-from reconciler.updates.pulls import UpdateOutcome, UpdatePullRequests
+from reconciler.updates.pulls import UpdatePullRequests
 from reconciler.updates.rewrite import RewriteRefused, VersionEdit, rewrite_versions
 from reconciler.updates.settings import UpdateSettings
 

@@ -24,7 +24,6 @@ Each publish returns an :class:`UpdateOutcome` and logs it (``update_pr.opened``
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -40,43 +39,23 @@ from reconciler.forges import (
     ChangeRequestDraft,
     ChangeRequests,
     ChangeRequestState,
-    ForgeError,
     ForgeRejected,
 )
 from reconciler.plan.model import Recorded
 from reconciler.render import Renderer
 from reconciler.source.snapshot import Snapshot
 from reconciler.state import OfferState, StateStore, UpdateOffer
-from reconciler.updates.branch import UpdateBranch
+from reconciler.updates.branch import BranchEdited, UpdateBranch
+from reconciler.updates.outcome import UpdateOutcome, digest, newer
 from reconciler.updates.outdated import Outdated, outdated_services
 from reconciler.updates.proposals import Proposal, propose
 from reconciler.updates.rewrite import RewriteRefused
 from reconciler.updates.settings import UpdateSettings
 
 log = structlog.get_logger(__name__)
+NOT_FOUND = 404
+WAKE_S = 1.0  # the publishing thread looks for due retries at least this often
 SAID_REMEMBERED = 10_000  # (service, versions) already logged as refused or declined
-
-
-@dataclass(frozen=True)
-class UpdateOutcome:
-    """What one publish did for one service."""
-
-    service: str
-    action: str  # opened | updated | unchanged | declined | merged
-    template: str
-    moves: Mapping[str, tuple[str, str]]  # unit id → (from, to)
-    number: int | None = None
-    url: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "service": self.service,
-            "action": self.action,
-            "template": self.template,
-            "units": {u: {"from": a, "to": b} for u, (a, b) in self.moves.items()},
-            "number": self.number,
-            "url": self.url,
-        }
 
 
 @dataclass
@@ -149,17 +128,25 @@ class UpdatePullRequests:
     def run(self, stop: threading.Event) -> None:
         """Publish what ``consider`` hands over, until ``stop``; failures are tried again."""
         while not stop.is_set():
-            with self._wake:
-                due = self._retry_at is None or time.monotonic() >= self._retry_at
-                if self._pending is None or not due:
-                    wait = 1.0 if self._retry_at is None else self._retry_at - time.monotonic()
-                    self._wake.wait(timeout=max(0.05, min(wait, 1.0)))
-                    continue
-                proposals, self._pending = self._pending, None
+            proposals = self.take_due()
+            if proposals is None:
+                with self._wake:
+                    self._wake.wait(timeout=WAKE_S)
+                continue
             try:
                 self.publish_all(proposals)
             except Exception:  # never let the thread die: the next head tries again
                 log.exception("update_pr.unexpected_error")
+
+    def take_due(self, now: float | None = None) -> list[Proposal] | None:
+        """The proposals waiting to be published, once they are due (a failed pass waits
+        ``retry_after_s`` or what the forge said); None when none are."""
+        now = time.monotonic() if now is None else now
+        with self._wake:
+            if self._pending is None or (self._retry_at is not None and now < self._retry_at):
+                return None
+            proposals, self._pending, self._retry_at = self._pending, None, None
+            return proposals
 
     def publish_all(self, proposals: Sequence[Proposal]) -> list[UpdateOutcome]:
         """Publish each proposal in turn; what fails is handed back for a later pass."""
@@ -175,7 +162,16 @@ class UpdatePullRequests:
                 break
             try:
                 outcomes.append(self.publish(proposal))
-            except (ForgeError, GoldenpathError) as exc:
+            except (ForgeRejected, BranchEdited) as exc:
+                # The same request would fail again: a new head (a new offer) tries anew.
+                log.error(
+                    "update_pr.failed",
+                    service=proposal.service,
+                    error=str(exc),
+                    error_type=type(exc).__name__,
+                    retry="on a new head",
+                )
+            except GoldenpathError as exc:  # unreachable forge, rate limit, refused push
                 failed.append(proposal)
                 if isinstance(exc, Waiting):
                     delay = max(delay, exc.delay)
@@ -199,7 +195,7 @@ class UpdatePullRequests:
         outdated, branch = proposal.outdated, self.settings.branch(proposal.service)
         offer = self._settled(self.store.update_offer(proposal.service))
         targets = outdated.targets
-        if offer is not None and offer.state == "closed" and not _newer(targets, offer.targets):
+        if offer is not None and offer.state == "closed" and not newer(targets, offer.targets):
             self._say_once("update_pr.declined", outdated, number=offer.number, url=offer.url)
             return self._outcome(proposal, "declined", offer)
         if offer is not None and offer.state == "merged" and dict(offer.targets) == targets:
@@ -263,7 +259,13 @@ class UpdatePullRequests:
         if offer is None or offer.state != "open" or offer.number is None:
             return offer
         assert self.forge is not None
-        now = self.forge.change_request(offer.number)
+        try:
+            now = self.forge.change_request(offer.number)
+        except ForgeRejected as exc:
+            if exc.status != NOT_FOUND:
+                raise
+            log.warning("update_pr.gone", service=offer.service, number=offer.number)
+            return None  # deleted, or the repository moved: offer afresh
         if now.state == ChangeRequestState.OPEN:
             return offer
         state: OfferState = "merged" if now.state == ChangeRequestState.MERGED else "closed"
@@ -292,7 +294,7 @@ class UpdatePullRequests:
         self, outdated: Outdated, head: Snapshot, build: Build, recorded: Mapping[str, Recorded]
     ) -> Proposal | None:
         text = head.files.get(outdated.file, b"")
-        key = (outdated.service, _digest(text), tuple(sorted(outdated.targets.items())))
+        key = (outdated.service, digest(text), tuple(sorted(outdated.targets.items())))
         known = self._proposals.get(key)
         if known is not None:
             return replace(known, head=head.revision)
@@ -334,16 +336,3 @@ class UpdatePullRequests:
     def _outcome(self, proposal: Proposal, action: str, offer: UpdateOffer) -> UpdateOutcome:
         o = proposal.outdated
         return UpdateOutcome(o.service, action, o.template, o.moves, offer.number, offer.url)
-
-
-def _newer(targets: Mapping[str, str], declined: Mapping[str, str]) -> bool:
-    """True when some unit is offered a newer version than the one declined for it."""
-    return any(_key(v) > _key(declined.get(u, "0")) for u, v in targets.items())
-
-
-def _key(version: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in version.split("."))
-
-
-def _digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()

@@ -4,6 +4,7 @@ no forge at all."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -50,9 +51,10 @@ def test_forge_errors_open_nothing_twice_and_are_tried_again(
         assert [e["service"] for e in failed] == ["orders", "web"]
         assert failed[0]["error_type"] == "ForgeUnavailable"
         assert failed[0]["retry_in_s"] >= world.updates.settings.retry_after_s
-        world.fake.calls.clear()
         world.fake._faults.clear()  # the forge is back
-        retried = world.updates._pending
+        assert world.updates.take_due() is None  # not before the retry is due
+        later = time.monotonic() + world.updates.settings.retry_after_s + 1
+        retried = world.updates.take_due(now=later)
         assert retried is not None and [p.service for p in retried] == ["orders", "web"]
         outcomes = world.updates.publish_all(retried)
         assert [o.action for o in outcomes] == ["opened", "opened"]
@@ -94,7 +96,7 @@ def test_a_refused_push_is_logged_and_opens_no_pull_request(
         hook.chmod(0o755)
         world.bump("VisibilityTimeout: 60")
         with capture_logs() as logs:
-            assert world.updates.publish_all(world.consider()) == []
+            assert world.offer() == []
         failed = [e for e in logs if e["event"] == "update_pr.failed"]
         assert failed[0]["error_type"] == "PushRejected"
         assert "update branches are protected" in failed[0]["error"]
@@ -142,7 +144,7 @@ def test_with_no_forge_what_would_be_offered_is_logged_once(
             ("web", ["1.1"]),
         ]
         assert said[0]["reason"] == "no forge configured"
-        assert world.updates._pending is None  # nothing for the publishing thread
+        assert world.updates.take_due() is None  # nothing for the publishing thread
         assert world.fake.calls == []
 
 
@@ -155,3 +157,38 @@ def test_the_tracked_branch_is_never_pushed(tmp_path: Path, sqlite_store: StateS
         with pytest.raises(PushRejected, match="tracked branch"):
             branch.publish("main", head, "services/orders.yaml", b"x", "m")
         assert world.remote_tip("main") == head
+
+
+def test_a_refused_request_is_not_repeated_until_a_new_head(
+    tmp_path: Path, sqlite_store: StateStore
+) -> None:
+    with update_world(tmp_path, sqlite_store) as world:
+        world.bump("VisibilityTimeout: 60")
+        message = {"message": "Resource not accessible by integration"}
+        world.fake.fail_next(1, 403, message, method="POST", path_contains="/pulls")
+        with capture_logs() as logs:
+            outcomes = world.offer()
+        assert [o.service for o in outcomes] == ["web"]  # orders' refusal stopped only orders
+        failed = [e for e in logs if e["event"] == "update_pr.failed"]
+        assert failed[0]["error_type"] == "ForgeRejected"
+        assert "403 Resource not accessible by integration" in failed[0]["error"]
+        assert failed[0]["retry"] == "on a new head"
+        assert world.updates.take_due(now=time.monotonic() + 86_400) is None
+        # The next head (here: the same, considered again) offers orders anew.
+        assert {o.service: o.action for o in world.offer()}["orders"] == "opened"
+
+
+def test_a_pull_request_gone_from_the_forge_is_offered_afresh(
+    tmp_path: Path, sqlite_store: StateStore
+) -> None:
+    with update_world(tmp_path, sqlite_store) as world:
+        world.bump("VisibilityTimeout: 60")
+        world.offer()
+        github = world.fake
+        number = github.open_pulls_from(ORDERS)[0].number  # type: ignore[union-attr]
+        del github.pull_requests[number]  # type: ignore[union-attr]
+        world.bump("MessageRetentionPeriod: 600")
+        with capture_logs() as logs:
+            outcomes = {o.service: o.action for o in world.offer()}
+        assert outcomes["orders"] == "opened"
+        assert [e["number"] for e in logs if e["event"] == "update_pr.gone"] == [number]

@@ -68,8 +68,9 @@ class World:
         )
 
     def offer(self) -> list[UpdateOutcome]:
-        """Consider, then publish as the updates' thread would."""
-        return self.updates.publish_all(self.consider())
+        """Consider, then publish what was handed over, as the updates' thread would."""
+        self.consider()
+        return self.updates.publish_all(self.updates.take_due() or [])
 
     def remote_file(self, ref: str, path: str) -> str:
         return self.work.git("--git-dir", str(self.bare), "show", f"{ref}:{path}")

@@ -150,6 +150,8 @@ class ReconcileLoop:
                 else:
                     self.handle(item)
                 self.watch_drift()
+                if self.updates is not None and self.updates.considering:
+                    self.updates.advance()
             except GoldenpathError as exc:
                 log.error("loop.work_failed", error=str(exc), error_type=type(exc).__name__)
             except Exception:  # one bad event must not stop the reconciler

@@ -61,7 +61,7 @@ def propose(
     content = rewrite_versions(outdated.file, text, outdated.service, outdated.edits)
     moved = Snapshot(
         f"{head.revision}+update-{outdated.service}",
-        {**head.files, outdated.file: content},
+        {**_needed_files(head.files, build, outdated.service), outdated.file: content},
         head.versions,
         head.bundles,
     )
@@ -88,6 +88,22 @@ def propose(
         head=head.revision,
         members=team.members if team else (),
     )
+
+
+def _needed_files(files: Mapping[str, bytes], build: Build, service: str) -> dict[str, bytes]:
+    """The files the service's units are built from: everything but other services'
+    specs, except those it binds. A build of them costs one service, not the repo."""
+    spec = build.specs.services[service]
+    bound = {b.service for i in spec.instances for b in i.bindings}
+    wanted = {spec.origin.file} | {
+        build.specs.services[name].origin.file for name in bound if name in build.specs.services
+    }
+    own = f"services/{service}/"
+    return {
+        path: data
+        for path, data in files.items()
+        if not path.startswith("services/") or path in wanted or path.startswith(own)
+    }
 
 
 def _version(build: Build, unit_id: str) -> str | None:

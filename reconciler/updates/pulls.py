@@ -7,8 +7,9 @@ moves its version fields and shows the blast radius; its team is asked to review
 Renovate and Dependabot are the models:
 
 * the reconciler's thread only *considers* (pure work: which services, which edits, the
-  rendered blast radius) and hands the proposals over; a thread of its own publishes them
-  (git push, forge calls), so a slow or failing forge never holds the reconciler up;
+  rendered blast radius), a time-boxed slice between its other work, and hands the
+  proposals over; a thread of its own publishes them (git push, forge calls), so a slow
+  or failing forge never holds the reconciler up;
 * a pull request already open is updated in place (branch force-pushed when its content
   changes, title and body edited), never opened twice: it is found by the number
   remembered in the state store, else by asking the forge for open ones from the branch;
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -59,6 +61,17 @@ SAID_REMEMBERED = 10_000  # (service, versions) already logged as refused or dec
 
 
 @dataclass
+class _Todo:
+    """The proposals of one head still to be made, and those made."""
+
+    head: Snapshot
+    build: Build
+    recorded: Mapping[str, Recorded]
+    left: deque[Outdated]
+    made: list[Proposal] = field(default_factory=list)
+
+
+@dataclass
 class UpdatePullRequests:
     store: StateStore
     forge: ChangeRequests | None
@@ -74,20 +87,45 @@ class UpdatePullRequests:
     _pending: list[Proposal] | None = field(default=None, repr=False)
     _retry_at: float | None = field(default=None, repr=False)
     _wake: threading.Condition = field(default_factory=threading.Condition, repr=False)
+    _todo: _Todo | None = field(default=None, repr=False)
 
     # On the reconciler's thread.
 
     def consider(
         self, head: Snapshot, build: Build, recorded: Mapping[str, Recorded]
-    ) -> list[Proposal]:
-        """The proposals for ``head`` (built as ``build``); handed to ``run``'s thread."""
+    ) -> list[Proposal] | None:
+        """Start on the proposals for ``head`` (built as ``build``): which services are
+        behind is known at once; their proposals are made by ``advance``, a slice at a
+        time. The proposals when all are made within this call's slice, else None."""
         if not self.settings.enabled:
-            return []
-        proposals = []
-        for outdated in outdated_services(build):
-            proposal = self._proposal(outdated, head, build, recorded)
+            return None
+        self._todo = _Todo(head, build, recorded, deque(outdated_services(build)))
+        return self.advance()
+
+    @property
+    def considering(self) -> bool:
+        """True while proposals of the last head considered are still to be made."""
+        return self._todo is not None
+
+    def advance(self, budget_s: float | None = None) -> list[Proposal] | None:
+        """Make proposals for at most ``budget_s`` (``consider_budget_s``; rewriting,
+        building and rendering cost about 0.15 s a service on a big repo), so that the
+        reconciler's loop stays responsive. Once all are made they are handed to the
+        publishing thread (or, with no forge, logged) and returned; None before."""
+        todo = self._todo
+        if todo is None:
+            return None
+        budget = self.settings.consider_budget_s if budget_s is None else budget_s
+        started, first = time.monotonic(), True
+        while todo.left and (first or time.monotonic() - started < budget):
+            first = False  # at least one a slice, however short the budget
+            proposal = self._proposal(todo.left.popleft(), todo.head, todo.build, todo.recorded)
             if proposal is not None:
-                proposals.append(proposal)
+                todo.made.append(proposal)
+        if todo.left:
+            return None
+        self._todo = None
+        proposals = todo.made
         if self.forge is None or self.branch is None:
             for p in proposals:
                 self._say_once(

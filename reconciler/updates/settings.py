@@ -34,6 +34,9 @@ class UpdateSettings:
     retry_after_s: float = 300.0
     """After a forge error or a refused push, the offers are tried again this much later
     (or when the forge says, if later)."""
+    consider_budget_s: float = 0.5
+    """The reconciler's loop makes proposals for at most this long at a time (then does
+    its other work, and comes back)."""
     pass_budget_s: float = 120.0
     """A pass starts no new service after this long; the rest go to the next pass."""
     git_timeout_s: float = 60.0

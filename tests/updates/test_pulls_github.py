@@ -3,13 +3,15 @@ never duplicated, and a version the team closed is not offered again until a new
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from reconciler.desired.build import build_desired
 from reconciler.events import ChangeAction, ChangeRequest
 from reconciler.state import StateStore
-from tests.updates.world import update_world
+from tests.updates.world import SETTINGS, update_world
 
 ORDERS = "goldenpath/update/orders"
 
@@ -188,3 +190,23 @@ def test_a_team_github_refuses_is_asked_member_by_member_or_logged(
         assert [o.action for o in outcomes] == ["opened", "opened"]
         pull = world.fake.open_pulls_from(ORDERS)[0]  # type: ignore[union-attr]
         assert pull.reviewers == (["gregg"] if refusal == "team" else [])
+
+
+def test_proposals_are_made_a_slice_at_a_time_and_handed_over_once_all_are_made(
+    tmp_path: Path, sqlite_store: StateStore
+) -> None:
+    with update_world(
+        tmp_path, sqlite_store, settings=replace(SETTINGS, consider_budget_s=0.0)
+    ) as world:
+        world.bump("VisibilityTimeout: 60")
+        world.tracked.fetch()
+        snapshot = world.tracked.source.snapshot(world.tracked.head())
+        in_use = {u: r.version for u, r in world.recorded.items()}
+        build = build_desired(snapshot, in_use=in_use)
+        assert world.updates.consider(snapshot, build, world.recorded) is None  # orders only
+        assert world.updates.considering and world.updates.take_due() is None
+        made = world.updates.advance()  # web: all made, handed to the publishing thread
+        assert made is not None and [p.service for p in made] == ["orders", "web"]
+        assert not world.updates.considering
+        due = world.updates.take_due()
+        assert due is not None and [p.service for p in due] == ["orders", "web"]

@@ -59,13 +59,16 @@ class World:
         return head
 
     def consider(self) -> list[Proposal]:
-        """What serve's reconciler does after applying the head: fetch, build, consider."""
+        """What serve's reconciler does after applying the head: fetch, build, consider
+        (and, between its other work, advance until all proposals are made)."""
         self.tracked.fetch()
         snapshot = self.tracked.source.snapshot(self.tracked.head())
         in_use = {u: r.version for u, r in self.recorded.items()}
-        return self.updates.consider(
-            snapshot, build_desired(snapshot, in_use=in_use), self.recorded
-        )
+        build = build_desired(snapshot, in_use=in_use)
+        made = self.updates.consider(snapshot, build, self.recorded)
+        while made is None and self.updates.considering:
+            made = self.updates.advance()
+        return made or []
 
     def offer(self) -> list[UpdateOutcome]:
         """Consider, then publish what was handed over, as the updates' thread would."""

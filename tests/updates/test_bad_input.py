@@ -129,11 +129,14 @@ def test_a_branch_someone_else_committed_on_is_left_alone(
         assert world.remote_tip(ORDERS) == taken
 
 
+@pytest.mark.parametrize(
+    ("missing", "reason"), [("forge", "no forge configured"), ("branch", "no remote to push to")]
+)
 def test_with_no_forge_what_would_be_offered_is_logged_once(
-    tmp_path: Path, sqlite_store: StateStore
+    tmp_path: Path, sqlite_store: StateStore, missing: str, reason: str
 ) -> None:
     with update_world(tmp_path, sqlite_store) as world:
-        world.updates.forge = None
+        setattr(world.updates, missing, None)
         world.bump("VisibilityTimeout: 60")
         with capture_logs() as logs:
             world.consider()
@@ -143,7 +146,7 @@ def test_with_no_forge_what_would_be_offered_is_logged_once(
             ("orders", ["1.1"]),
             ("web", ["1.1"]),
         ]
-        assert said[0]["reason"] == "no forge configured"
+        assert said[0]["reason"] == reason
         assert world.updates.take_due() is None  # nothing for the publishing thread
         assert world.fake.calls == []
 

@@ -5,11 +5,12 @@ one (a real serve, a bare remote on disk, the emulator, the fake GitHub)."""
 from __future__ import annotations
 
 import json
+from functools import partial
 
 import pytest
 
 from tests.e2e.world import World, wait_for
-from tests.fakes.deliveries import github_pull_request, github_push
+from tests.fakes.deliveries import github_pull_request, github_push, gitlab_push
 
 pytestmark = pytest.mark.slow
 SVC_BODY = "templates/svc/v1/instance_infrastructure/cloudformation.yaml"
@@ -98,3 +99,46 @@ def test_a_merged_minor_bump_opens_update_pull_requests_and_a_second_bump_update
     assert [p.title for p in world.github.open_pulls_from("goldenpath/update/web")] == [
         "Update web to svc 1.3"
     ]
+
+
+def gitlab_applied(world: World, sha: str) -> bool:
+    assert world.gitlab is not None
+    return any(
+        s.name == "goldenpath/apply" and s.state == "success"
+        for s in world.gitlab.statuses_for(sha)
+    )
+
+
+def test_gitlab_gets_update_merge_requests_reviewed_by_the_team(gitlab_world: World) -> None:
+    world, gitlab = gitlab_world, gitlab_world.gitlab
+    assert gitlab is not None
+    gitlab.users = {"gregg": 7}
+    head = world.git("rev-parse", "HEAD")
+    wait_for(lambda: gitlab_applied(world, head), "first apply")
+    for change in ("VisibilityTimeout: 60", "MessageRetentionPeriod: 600"):
+        before = world.git("rev-parse", "HEAD")
+        path = world.work.root / SVC_BODY
+        path.write_text(path.read_text().replace("DelaySeconds:", f"{change}\n      DelaySeconds:"))
+        after = world.commit_and_push(change, "main")
+        body, headers = gitlab_push(
+            world.payloads,
+            world.secret,
+            project=world.repo_name,
+            branch="main",
+            before=before,
+            after=after,
+            pusher="anna",
+        )
+        assert world.deliver("gitlab", body, headers).status_code == 202
+        wait_for(partial(gitlab_applied, world, after), f"apply of {change}")
+    wait_for(
+        lambda: (
+            [m.title for m in gitlab.open_merge_requests_from("goldenpath/update/orders")]
+            == ["Update orders to svc 1.2"]
+        ),
+        "the update MR at 1.2",
+    )
+    assert len(gitlab.created) == 2  # one per service, updated in place
+    orders = gitlab.open_merge_requests_from("goldenpath/update/orders")[0]
+    assert orders.reviewer_ids == [7]
+    assert "#### Blast radius" in orders.description

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reconciler.events import ChangeAction, ChangeRequest
 from reconciler.state import StateStore
 from tests.fakes.gitlab import FakeGitLab
 from tests.updates.world import update_world
@@ -64,3 +65,43 @@ def test_a_merge_request_closed_unmerged_is_not_offered_again_until_a_newer_vers
         assert {o.service: o.action for o in world.offer()}["orders"] == "opened"
         fresh = gitlab.open_merge_requests_from(ORDERS)
         assert len(fresh) == 1 and fresh[0].iid != declined.iid
+
+
+def test_a_merge_request_hook_ends_the_offer(tmp_path: Path, sqlite_store: StateStore) -> None:
+    with update_world(tmp_path, sqlite_store, forge="gitlab") as world:
+        gitlab = world.fake
+        assert isinstance(gitlab, FakeGitLab)
+        world.bump("VisibilityTimeout: 60")
+        world.offer()
+        mr = gitlab.open_merge_requests_from(ORDERS)[0]
+        gitlab.close_merge_request(mr.iid, merged=True)
+        event = ChangeRequest(
+            "gitlab",
+            "pizza-ananas/platform",
+            mr.iid,
+            ChangeAction.MERGED,
+            "0" * 40,
+            ORDERS,
+            "main",
+            "gregg",
+            "uuid-1",
+            mr.title,
+            "https://gitlab.example/mr",
+        )
+        ended = world.updates.closed(event)
+        assert ended is not None and ended.state == "merged"
+        # A change request from another branch with the same number ends nothing.
+        other = ChangeRequest(
+            "gitlab",
+            "pizza-ananas/platform",
+            mr.iid,
+            ChangeAction.CLOSED,
+            "0" * 40,
+            "feature/x",
+            "main",
+            "gregg",
+            "uuid-2",
+            "x",
+            "https://gitlab.example/mr",
+        )
+        assert world.updates.closed(other) is None

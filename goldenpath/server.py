@@ -190,6 +190,9 @@ def serve(
     )
     loop.drift = DriftWatch(store, cloud, loop.applied_head_plan, holder=engine.holder)
     loop.updates = start_update_prs(tracked, store, forge_settings, environ, renderer, stop)
+    from reconciler.actions import StackInterventions
+
+    loop.recover_interventions = StackInterventions(store, cloud).recover
     from webhooks.deliveries import DurableDeliveries
 
     # Delivery ids in the state store: a redelivery is refused after a restart and by

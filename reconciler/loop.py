@@ -18,7 +18,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -88,6 +88,9 @@ class ReconcileLoop:
     drift: DriftWatch | None = None
     # Update pull requests for services on manual minor updates; None: none considered.
     updates: UpdatePullRequests | None = None
+    # Closes cancels and continued rollbacks a killed process left open (at start and at
+    # every poll; see ``reconciler.actions.unsticking``); None: not here.
+    recover_interventions: Callable[[], object] | None = None
     # The head this loop last found applied with nothing left to do: a push naming it is
     # answered from memory, without a fetch or a read of the store.
     settled_head: str | None = None
@@ -130,6 +133,7 @@ class ReconcileLoop:
 
     def run(self, stop: threading.Event) -> None:
         self.prime()
+        self._recover()
         next_poll = time.monotonic()
         next_upkeep = next_poll + self.settings.upkeep_every
         while not stop.is_set():
@@ -140,6 +144,7 @@ class ReconcileLoop:
                     if time.monotonic() >= next_poll:
                         try:
                             self.reconcile("poll")
+                            self._recover()
                         finally:  # a failed poll (the remote is down) waits its turn too
                             self.first_pass.set()
                             jitter = random.uniform(0, self.settings.jitter)
@@ -150,8 +155,7 @@ class ReconcileLoop:
                 else:
                     self.handle(item)
                 self.watch_drift()
-                if self.updates is not None and self.updates.considering:
-                    self.updates.advance()
+                self.advance_updates()
             except GoldenpathError as exc:
                 log.error("loop.work_failed", error=str(exc), error_type=type(exc).__name__)
             except Exception:  # one bad event must not stop the reconciler
@@ -169,6 +173,14 @@ class ReconcileLoop:
             log.warning("loop.prime_failed", error=str(exc), error_type=type(exc).__name__)
         except Exception:  # only a head start: it must never stop the reconciler
             log.exception("loop.prime_failed")
+
+    def _recover(self) -> None:
+        if self.recover_interventions is None:
+            return
+        try:
+            self.recover_interventions()
+        except GoldenpathError as exc:
+            log.warning("loop.recover_failed", error=str(exc), error_type=type(exc).__name__)
 
     def upkeep(self) -> dict[str, int]:
         """Record the cache uses noted, and drop entries of ``pruned_caches`` neither
@@ -229,6 +241,16 @@ class ReconcileLoop:
             self.updates.consider(snapshot, planned.build, recorded)
         except GoldenpathError as exc:
             log.error("update_pr.consider_failed", error=str(exc), error_type=type(exc).__name__)
+        except Exception:  # update pull requests must never stop the reconciler
+            log.exception("update_pr.consider_failed")
+
+    def advance_updates(self) -> None:
+        """Make a time-boxed slice of the update pull requests' proposals, if some are
+        left; never fails the loop."""
+        if self.updates is None or not self.updates.considering:
+            return
+        try:
+            self.updates.advance()
         except Exception:  # update pull requests must never stop the reconciler
             log.exception("update_pr.consider_failed")
 

@@ -69,12 +69,13 @@ def test_a_merged_minor_bump_opens_update_pull_requests_and_a_second_bump_update
     assert "#### Blast radius" in pulls["goldenpath/update/orders"].body
 
     push_main(world, "svc 1.2", "MessageRetentionPeriod: 600")
-    orders = pulls["goldenpath/update/orders"]
+    orders, web = pulls["goldenpath/update/orders"], pulls["goldenpath/update/web"]
     wait_for(lambda: orders.title == "Update orders to svc 1.2", "the update PR updated")
+    # Web's is updated next; closing it before would decline 1.1 only, and 1.2 is newer.
+    wait_for(lambda: web.title == "Update web to svc 1.2", "web's update PR updated")
     assert len(world.github.pull_requests) == 2
 
     # The team closes web's pull request: GitHub says so, and 1.2 is not offered again.
-    web = pulls["goldenpath/update/web"]
     world.github.close_pull(web.number)
     body, headers = github_pull_request(
         world.payloads,

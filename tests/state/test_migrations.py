@@ -30,6 +30,7 @@ TABLES = {
     "deliveries",
     "drift_findings",
     "tokens",
+    "update_offers",
     VERSION_TABLE,
 }
 

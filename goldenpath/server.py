@@ -21,6 +21,7 @@ from typing import Any
 import structlog
 
 from goldenpath.noop_mark import NOOP_RUNS
+from goldenpath.notifying import start_notifying
 from reconciler.apply.engine import Reconciler
 from reconciler.caching import GUARDRAILS, LINT, VERSIONS, StoredLintCache, StoredVerdictCache
 from reconciler.checks.runner import ChangeChecks
@@ -196,12 +197,13 @@ def serve(
     # writer at a time, so a second would only wait.
     writers = POSTGRES_DELIVERY_WRITERS if store.backend == "postgresql" else 1
     deliveries = DurableDeliveries(store, writers=writers)
+    platform = platform_of(tracked)
     app = build_app(
         store,
         NotingSink(queue, loop),
         deliveries,
         environ,
-        platform_of(tracked).rollout_order,
+        platform.rollout_order,
         cloud,
         loop.drift,
     )
@@ -216,6 +218,11 @@ def serve(
         warm = threading.Thread(target=_warm_up, args=(linter, cloud), name="warm-up", daemon=True)
         warm.start()
         worker.start()
+        # Notifications go out on a thread of their own: a slow receiver never holds up
+        # the reconciler; what is queued survives a restart in the outbox.
+        notifying = start_notifying(
+            store, platform, environ, holder=engine.holder, public_url=public_url
+        )
         threading.Thread(
             target=_freeze_heap, args=(warm, loop.first_pass), name="freeze-heap", daemon=True
         ).start()
@@ -233,6 +240,7 @@ def serve(
         deliveries.close()
         stop.set()
         worker.join(timeout=120)
+        notifying.stop()
     return 0
 
 

@@ -173,7 +173,7 @@ class Dispatcher:
         started = time.perf_counter()
         attempt = self.send(notice)
         number = notice.attempts + 1
-        said = {"event": notice.event_id, "kind": notice.kind, "target": notice.target}
+        said = {"event_id": notice.event_id, "kind": notice.kind, "target": notice.target}
         if not attempt.error:
             if self.outbox.delivered(notice):
                 log.info(

@@ -89,7 +89,7 @@ def publish(tx: StateTransaction, platform: Platform, notice: Notice) -> int:
         tx.after_commit(
             lambda: log.info(
                 "notification.queued",
-                event=notice.id,
+                event_id=notice.id,
                 kind=notice.kind,
                 unit=notice.unit,
                 targets=[r.target for r in rows],

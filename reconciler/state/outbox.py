@@ -159,10 +159,13 @@ def queue(connection: Connection, notices: Sequence[OutgoingNotice], now: dateti
         }
         for n in notices
     ]
-    stmt = insert_for(connection, t).on_conflict_do_nothing(
-        index_elements=[t.c.event_id, t.c.target]
+    stmt = (
+        insert_for(connection, t)
+        .on_conflict_do_nothing(index_elements=[t.c.event_id, t.c.target])
+        .returning(t.c.id)
     )
-    return sum(connection.execute(stmt, row).rowcount for row in rows)
+    # One statement a row: RETURNING says which were new on both backends.
+    return sum(len(connection.execute(stmt, row).all()) for row in rows)
 
 
 def claim(

@@ -135,7 +135,7 @@ def slack_message(payload: Mapping[str, Any], public_url: str | None = None) -> 
         section["fields"] = fields
     context = f"{_escape(str(payload['platform']))} · `{kind}` · event `{payload['id']}`"
     return {
-        "text": _cut(f"{title}: {summary}", _SLACK_SECTION_CHARS),
+        "text": _cut(f"{title}: {_escape(summary)}", _SLACK_SECTION_CHARS),
         "blocks": [
             {
                 "type": "header",

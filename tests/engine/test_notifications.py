@@ -82,7 +82,9 @@ def test_each_deployment_end_is_queued_for_the_targets_that_want_it(
         "service/orders/production",
     ]
     assert all(t == "audit" for k, t, _u in queued if k == "deploy.succeeded")
-    (row,) = [n for n in Outbox(made.store).listing() if n.target == "audit" and n.kind == "deploy.failed"]
+    (row,) = [
+        n for n in Outbox(made.store).listing() if n.target == "audit" and n.kind == "deploy.failed"
+    ]
     data = row.payload["data"]
     assert data["status"] == "FAILED" and data["reason"] == "StackFailed"
     assert "queue quota exceeded" in data["message"]
@@ -142,11 +144,23 @@ def test_a_failed_deployment_sends_one_signed_notification_and_a_receiver_that_w
         thread = threading.Thread(target=sender.run)
         thread.start()
         try:
-            _until(lambda: all(n.attempts for n in Outbox(made.store).listing(state="pending")
-                               if n.target == "audit"))
+            _until(
+                lambda: all(
+                    n.attempts
+                    for n in Outbox(made.store).listing(state="pending")
+                    if n.target == "audit"
+                )
+            )
             receiver.start()  # it recovers
-            _until(lambda: not [n for n in Outbox(made.store).listing(state="pending")
-                                if n.target == "audit"])
+            _until(
+                lambda: (
+                    not [
+                        n
+                        for n in Outbox(made.store).listing(state="pending")
+                        if n.target == "audit"
+                    ]
+                )
+            )
         finally:
             sender.stop()
             thread.join(10)

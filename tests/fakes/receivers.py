@@ -79,7 +79,9 @@ class Receiver:
     def ok_body(self) -> bytes:
         return b'{"ok":true}'
 
-    def fail_next(self, count: int, status: int = 503, headers: dict[str, str] | None = None) -> None:
+    def fail_next(
+        self, count: int, status: int = 503, headers: dict[str, str] | None = None
+    ) -> None:
         """Answer the next ``count`` requests with ``status`` (0: drop the connection)."""
         with self._lock:
             self._failures.extend([(status, headers or {})] * count)

@@ -14,27 +14,36 @@ from reconciler.notifications.dispatcher import Dispatcher, DispatchSettings
 from reconciler.specs.model import NotificationTarget, Origin, Platform
 from reconciler.state import StateStore
 from tests.fakes.receivers import SignedReceiver, SlackReceiver
-from tests.state.conftest import (  # noqa: F401  (fixtures)
-    FakeClock,
-    clock,
-    open_store,
-    postgres_database,
-    state_url,
-    store,
-)
+from tests.state import conftest as state_fixtures
+
+# The state tests' fixtures: each test runs on SQLite and on PostgreSQL.
+FakeClock = state_fixtures.FakeClock
+postgres_database = state_fixtures.postgres_database
+state_url = state_fixtures.state_url
+clock = state_fixtures.clock
+open_store = state_fixtures.open_store
+store = state_fixtures.store
 
 SECRET = "a-long-shared-secret-for-tests"
 # Quick settings for tests that wait for real deliveries.
 QUICK = DispatchSettings(base_delay=1.0, max_delay=8.0, timeout=2.0, claim_ttl=30.0, idle_poll=0.2)
 
 
-def slack_target(events_: tuple[str, ...] = ("deploy.failed",), name: str = "ops-slack") -> NotificationTarget:
+def slack_target(
+    events_: tuple[str, ...] = ("deploy.failed",), name: str = "ops-slack"
+) -> NotificationTarget:
     return NotificationTarget(
-        name, "slack", "TEST_SLACK_URL", events_, origin=Origin("goldenpath.yaml", 7, "spec.notifications[0]")
+        name,
+        "slack",
+        "TEST_SLACK_URL",
+        events_,
+        origin=Origin("goldenpath.yaml", 7, "spec.notifications[0]"),
     )
 
 
-def json_target(events_: tuple[str, ...] = ("deploy.failed",), name: str = "ops-json") -> NotificationTarget:
+def json_target(
+    events_: tuple[str, ...] = ("deploy.failed",), name: str = "ops-json"
+) -> NotificationTarget:
     return NotificationTarget(
         name,
         "json",
@@ -69,7 +78,9 @@ def deploy_failed(unit: str = "service/web/production", deployment: int = 7) -> 
     )
 
 
-def queue(store: StateStore, *targets: NotificationTarget, notice: events.Notice | None = None) -> int:
+def queue(
+    store: StateStore, *targets: NotificationTarget, notice: events.Notice | None = None
+) -> int:
     return publish_now(store, platform(*targets), notice or deploy_failed())
 
 
@@ -91,7 +102,9 @@ def http() -> Iterator[httpx.Client]:
         yield client
 
 
-def environ(slack: SlackReceiver | None = None, signed: SignedReceiver | None = None) -> dict[str, str]:
+def environ(
+    slack: SlackReceiver | None = None, signed: SignedReceiver | None = None
+) -> dict[str, str]:
     found = {}
     if slack is not None:
         found["TEST_SLACK_URL"] = slack.url

@@ -167,7 +167,10 @@ def test_an_event_queued_before_a_crash_is_delivered_after_the_restart(
 
 
 def test_rows_a_killed_replica_claimed_are_delivered_by_another_once_the_claim_expires(
-    open_store: Callable[..., StateStore], clock: FakeClock, slack: SlackReceiver, http: httpx.Client
+    open_store: Callable[..., StateStore],
+    clock: FakeClock,
+    slack: SlackReceiver,
+    http: httpx.Client,
 ) -> None:
     a, b = open_store(), open_store()
     queue(a, slack_target())
@@ -270,9 +273,7 @@ def test_a_stopped_dispatcher_gives_back_its_rows_and_a_new_one_sends_them(
 
 
 @pytest.mark.parametrize("status", [200, 201, 202, 204])
-def test_every_2xx_is_a_delivery(
-    store: StateStore, http: httpx.Client, status: int
-) -> None:
+def test_every_2xx_is_a_delivery(store: StateStore, http: httpx.Client, status: int) -> None:
     class Answers(SlackReceiver):
         def check(self, headers: dict[str, str], body: bytes) -> None:
             super().check(headers, body)

@@ -18,7 +18,7 @@ NOW = datetime(2027, 2, 20, 9, 0, tzinfo=UTC)
 
 
 def test_an_unknown_kind_is_refused() -> None:
-    with pytest.raises(ValueError, match="unknown event kind 'deploy.exploded'"):
+    with pytest.raises(ValueError, match=r"unknown event kind 'deploy\.exploded'"):
         events.Notice("x", "deploy.exploded", NOW, "boom")  # type: ignore[arg-type]
 
 
@@ -32,15 +32,45 @@ def test_ids_are_stable_for_the_same_event_and_differ_between_events() -> None:
 
 def test_every_kind_matches_the_published_schema() -> None:
     notices = [
-        events.drift_found(3, "service/web/test", "ResourcesDrifted", "Queue changed", "reported", NOW, {"resources": []}),
-        events.rollout_halted(
-            "r1", "web-svc", "1.0", "1.1", [(("test",), "succeeded"), (("staging",), "failed")], NOW, NOW
+        events.drift_found(
+            3,
+            "service/web/test",
+            "ResourcesDrifted",
+            "Queue changed",
+            "reported",
+            NOW,
+            {"resources": []},
         ),
-        events.exception_expiring("s3_encrypted", ["service/legacy-*/*"], "legacy", date(2027, 3, 1), date(2027, 2, 20), "goldenpath.yaml:12", NOW),
+        events.rollout_halted(
+            "r1",
+            "web-svc",
+            "1.0",
+            "1.1",
+            [(("test",), "succeeded"), (("staging",), "failed")],
+            NOW,
+            NOW,
+        ),
+        events.exception_expiring(
+            "s3_encrypted",
+            ["service/legacy-*/*"],
+            "legacy",
+            date(2027, 3, 1),
+            date(2027, 2, 20),
+            "goldenpath.yaml:12",
+            NOW,
+        ),
         events.update_pr_opened(
-            service="web", team="storefront", forge="github", repository="acme/platform", number=12,
-            url="https://github.com/acme/platform/pull/12", template="web-svc", to_version="1.3",
-            instances=["test", "production"], head="abc123", now=NOW,
+            service="web",
+            team="storefront",
+            forge="github",
+            repository="acme/platform",
+            number=12,
+            url="https://github.com/acme/platform/pull/12",
+            template="web-svc",
+            to_version="1.3",
+            instances=["test", "production"],
+            head="abc123",
+            now=NOW,
         ),
     ]
     for notice in notices:
@@ -52,7 +82,13 @@ def test_every_kind_matches_the_published_schema() -> None:
 
 
 def _exception(expires: str) -> GuardrailException:
-    return GuardrailException("s3_encrypted", ("service/legacy-*/*",), "legacy bucket", expires, Origin("goldenpath.yaml", 12, "spec.guardrails.exceptions[0]"))
+    return GuardrailException(
+        "s3_encrypted",
+        ("service/legacy-*/*",),
+        "legacy bucket",
+        expires,
+        Origin("goldenpath.yaml", 12, "spec.guardrails.exceptions[0]"),
+    )
 
 
 @pytest.mark.parametrize(
@@ -74,7 +110,11 @@ def test_an_exception_is_told_from_the_day_it_enters_the_window_until_its_last_d
 def test_each_target_has_its_own_window_and_only_targets_that_asked_hear() -> None:
     early = replace(slack_target(("exception.expiring",)), expiring_within=30 * 86400.0)
     settings = replace(
-        platform(early, json_target(("exception.expiring",), name="ops-json"), json_target(name="deploys")),
+        platform(
+            early,
+            json_target(("exception.expiring",), name="ops-json"),
+            json_target(name="deploys"),
+        ),
         guardrail_exceptions=(_exception("2027-03-15"),),
     )
 

@@ -27,9 +27,7 @@ def test_a_signed_request_verifies_and_its_body_matches_the_published_schema() -
     assert formats.verify(SECRET, header, request.body, now=NOW + 10) == NOW
     document = json.loads(request.body)
     jsonschema.validate(document, SCHEMA)
-    assert document["links"] == {
-        "unit": "https://gp.example.com/units/service/web/production"
-    }
+    assert document["links"] == {"unit": "https://gp.example.com/units/service/web/production"}
     assert request.headers[formats.DELIVERY_HEADER] == document["id"]
     assert request.headers[formats.EVENT_HEADER] == "deploy.failed"
 
@@ -86,7 +84,15 @@ def test_a_slack_message_has_text_and_blocks_and_escapes_slack_markup() -> None:
     assert "&lt;!channel&gt;" in section["text"]["text"]
     assert "<https://gp.example.com/units/service/web/production|Open" in section["text"]["text"]
     names = [f["text"].split("\n")[0] for f in section["fields"]]
-    assert names == ["*Unit*", "*Status*", "*Version*", "*Revision*", "*Stack*", "*Account*", "*Reason*"]
+    assert names == [
+        "*Unit*",
+        "*Status*",
+        "*Version*",
+        "*Revision*",
+        "*Stack*",
+        "*Account*",
+        "*Reason*",
+    ]
 
 
 def test_a_long_message_is_cut_to_slacks_limits() -> None:

@@ -112,7 +112,8 @@ def test_bad_settings_say_the_file_line_field_and_what_was_expected(
 
 def test_a_missing_variable_names_the_target_the_variable_and_the_line() -> None:
     targets, _ = _load(
-        "    - {name: ops-slack, format: slack, urlFrom: GOLDENPATH_SLACK_URL, events: [deploy.failed]}\n"
+        "    - {name: ops-slack, format: slack, urlFrom: GOLDENPATH_SLACK_URL,\n"
+        "       events: [deploy.failed]}\n"
         "    - {name: audit, format: json, urlFrom: AUDIT_URL, secretFrom: AUDIT_SECRET,\n"
         "       events: [deploy.failed]}\n"
     )
@@ -123,7 +124,7 @@ def test_a_missing_variable_names_the_target_the_variable_and_the_line() -> None
         "goldenpath.yaml:7 spec.notifications[0].urlFrom: notification target 'ops-slack': "
         "environment variable GOLDENPATH_SLACK_URL (urlFrom) is not set; its events wait in "
         "the outbox until a serve with it set sends them",
-        "goldenpath.yaml:8 spec.notifications[1].secretFrom: notification target 'audit': "
+        "goldenpath.yaml:9 spec.notifications[1].secretFrom: notification target 'audit': "
         "environment variable AUDIT_SECRET (secretFrom) is not set; its events wait in the "
         "outbox until a serve with it set sends them",
     ]

@@ -1,0 +1,42 @@
+"""drift.found goes to the notification outbox with the finding, once per finding."""
+
+from __future__ import annotations
+
+from reconciler.notifications.outbox import Outbox
+from tests.drift.conftest import DETECTION_SLACK, INTERVAL, MakeWorld
+
+WEB = "service/web/test"
+# goldenpath.yaml's spec.drift, followed by a notification target (same indentation).
+WITH_TARGET = (
+    "{interval: 10m}\n  notifications:\n"
+    "    - {name: ops-slack, format: slack, urlFrom: DRIFT_SLACK_URL, events: [drift.found]}"
+)
+
+
+def test_a_new_finding_is_queued_once_and_a_check_that_sees_it_again_queues_nothing(
+    world: MakeWorld,
+) -> None:
+    made = world(WITH_TARGET)
+    made.update_by_hand(WEB, "DelaySeconds: 1", "DelaySeconds: 7")
+
+    made.run(INTERVAL + DETECTION_SLACK)
+    made.run(INTERVAL)  # the same drift, seen again
+
+    (row,) = Outbox(made.store).listing()
+    finding = made.store.drift(WEB)
+    assert finding is not None
+    assert (row.kind, row.target, row.payload["unit"]) == ("drift.found", "ops-slack", WEB)
+    assert row.payload["data"]["finding"] == finding.id
+    assert row.payload["data"]["reason"] == "TemplateChanged"
+    assert row.payload["data"]["action"] == "reported"
+    assert row.payload["summary"].startswith(f"{WEB} drifted (TemplateChanged)")
+
+
+def test_without_a_target_for_drift_nothing_is_queued(world: MakeWorld) -> None:
+    made = world("{interval: 10m}")
+    made.update_by_hand(WEB, "DelaySeconds: 1", "DelaySeconds: 7")
+
+    made.run(INTERVAL + DETECTION_SLACK)
+
+    assert made.store.drift(WEB) is not None
+    assert Outbox(made.store).listing() == []

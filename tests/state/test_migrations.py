@@ -30,6 +30,7 @@ TABLES = {
     "deliveries",
     "drift_findings",
     "tokens",
+    "notifications",
     VERSION_TABLE,
 }
 

@@ -40,6 +40,9 @@ from reconciler.state import StateStore
 from reconciler.state.outbox import QueuedNotice
 
 log = structlog.get_logger(__name__)
+# The shortest pause between looks at the outbox, so that a row due but not yet claimable
+# (another replica is claiming it at that instant) is not asked about in a tight loop.
+MIN_PAUSE_S = 0.05
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,7 @@ class DispatchSettings:
 
     max_attempts: int = 10
     """Attempts per row, the first included; then it is dead. 10 at the defaults span
-    about 40 minutes: a receiver down that long still gets the event when it is back."""
+    15 to 30 minutes: a receiver down that long still gets the event when it is back."""
     base_delay: float = 5.0
     """Seconds: the backoff before the second attempt; it doubles with each attempt."""
     max_delay: float = 600.0
@@ -119,17 +122,22 @@ class Dispatcher:
         while not stop.is_set() and not self._stop.is_set():
             seen = self.doorbell.count
             try:
-                while self.deliver_due() >= self.settings.batch:
-                    if stop.is_set() or self._stop.is_set():
-                        break
+                # Claiming is a write: only when a row is due (an idle serve writes nothing).
+                if self._wait() <= 0:
+                    while self.deliver_due() >= self.settings.batch:
+                        if stop.is_set() or self._stop.is_set():
+                            break
                 if time.monotonic() >= next_prune:
                     next_prune = time.monotonic() + self.settings.prune_every
                     pruned = self.outbox.prune(self.settings.kept)
                     if pruned:
                         log.info("notification.pruned", rows=pruned)
-                wait = self._wait()
+                wait = max(self._wait(), MIN_PAUSE_S)
             except StateError as exc:  # the store is down: try again later, never die
                 log.warning("notification.store_unavailable", error=str(exc))
+                wait = self.settings.idle_poll
+            except Exception:  # one bad row must not stop the notifications
+                log.exception("notification.unexpected_error")
                 wait = self.settings.idle_poll
             self._sleep(stop, seen, wait)
         self.close()
@@ -238,11 +246,12 @@ class Dispatcher:
         raise ValueError(f"unknown format {notice.format!r}")
 
     def _wait(self) -> float:
+        """Seconds until a row this process can send is due (0: now), at most idle_poll."""
         due = self.outbox.next_due(self.variables)
         if due is None:
             return self.settings.idle_poll
         seconds = (due - self.store.now()).total_seconds()
-        return min(self.settings.idle_poll, max(0.05, seconds))
+        return min(self.settings.idle_poll, max(0.0, seconds))
 
     def _sleep(self, stop: threading.Event, seen: int, wait: float) -> None:
         deadline = time.monotonic() + wait

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from reconciler.notifications.outbox import Outbox
 from tests.drift.conftest import DETECTION_SLACK, INTERVAL, MakeWorld
 
@@ -40,3 +42,26 @@ def test_without_a_target_for_drift_nothing_is_queued(world: MakeWorld) -> None:
 
     assert made.store.drift(WEB) is not None
     assert Outbox(made.store).listing() == []
+
+
+def test_the_loop_tells_of_an_exception_entering_a_window_once_per_target(
+    world: MakeWorld,
+) -> None:
+    expires = (datetime.now(UTC) + timedelta(days=5)).date().isoformat()
+    made = world(
+        "{interval: off}\n  guardrails:\n    exceptions:\n"
+        f"      - {{rule: s3_encrypted, units: ['service/legacy-*/*'], reason: legacy, "
+        f"expires: '{expires}'}}\n"
+        "  notifications:\n"
+        "    - {name: ops-slack, format: slack, urlFrom: DRIFT_SLACK_URL,"
+        " events: [exception.expiring], expiringWithin: 7d}\n"
+        "    - {name: late, format: slack, urlFrom: DRIFT_SLACK_URL,"
+        " events: [exception.expiring], expiringWithin: 2d}"
+    )
+
+    made.loop.tell_expiring()  # the hourly look, again after the start's reconcile
+
+    rows = Outbox(made.store).listing()
+    assert [(n.kind, n.target) for n in rows] == [("exception.expiring", "ops-slack")]
+    assert rows[0].payload["data"]["expires"] == expires
+    assert rows[0].payload["data"]["where"] == "goldenpath.yaml:10"

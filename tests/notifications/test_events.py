@@ -122,3 +122,18 @@ def test_each_target_has_its_own_window_and_only_targets_that_asked_hear() -> No
 
     assert [t.name for t, _n in found] == ["ops-slack"]
     assert found[0][1].data["where"] == "goldenpath.yaml:12"
+
+
+def test_backoff_doubles_from_the_base_with_jitter_taking_off_at_most_half() -> None:
+    import random
+
+    from reconciler.notifications.dispatcher import DispatchSettings
+
+    settings = DispatchSettings()
+    rng = random.Random(1)
+    for attempts, ceiling in [(1, 5.0), (2, 10.0), (5, 80.0), (8, 600.0), (9, 600.0)]:
+        pauses = [settings.backoff(attempts, rng) for _ in range(200)]
+        assert all(ceiling / 2 <= p <= ceiling for p in pauses)
+        assert max(pauses) - min(pauses) > ceiling / 4  # spread, so replicas do not align
+    total = sum(min(600.0, 5.0 * 2 ** (n - 1)) for n in range(1, settings.max_attempts))
+    assert total / 2 / 60 > 15 and total / 60 < 31  # dead 15 to 30 minutes after the first

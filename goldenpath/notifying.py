@@ -49,6 +49,24 @@ def start_notifying(
     settings: DispatchSettings | None = None,
 ) -> Notifying:
     """Report unusable targets, then start the dispatcher on a thread of its own."""
+    report_targets(platform, environ)
+    settings = settings or DispatchSettings()
+    dispatcher = Dispatcher(
+        store,
+        dict(environ),
+        holder,
+        httpx.Client(timeout=settings.timeout, follow_redirects=False),
+        settings,
+        public_url=public_url,
+    )
+    thread = threading.Thread(target=dispatcher.run, name="notify", daemon=True)
+    thread.start()
+    return Notifying(dispatcher, thread)
+
+
+def report_targets(platform: Platform, environ: Mapping[str, str]) -> None:
+    """Log an error for each target whose variable is not set, and blank the values of
+    those that are from the logs. At start, and whenever goldenpath.yaml's targets change."""
     for missing in missing_variables(platform.notifications, environ):
         origin = missing.target.origin
         log.error(
@@ -65,18 +83,6 @@ def start_notifying(
         for name in target.variables
         if environ.get(name)
     )
-    settings = settings or DispatchSettings()
-    dispatcher = Dispatcher(
-        store,
-        dict(environ),
-        holder,
-        httpx.Client(timeout=settings.timeout, follow_redirects=False),
-        settings,
-        public_url=public_url,
-    )
-    thread = threading.Thread(target=dispatcher.run, name="notify", daemon=True)
-    thread.start()
-    return Notifying(dispatcher, thread)
 
 
 def _redact_also(values: Iterable[str]) -> None:

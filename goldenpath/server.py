@@ -21,7 +21,7 @@ from typing import Any
 import structlog
 
 from goldenpath.noop_mark import NOOP_RUNS
-from goldenpath.notifying import start_notifying
+from goldenpath.notifying import report_targets, start_notifying
 from reconciler.apply.engine import Reconciler
 from reconciler.caching import GUARDRAILS, LINT, VERSIONS, StoredLintCache, StoredVerdictCache
 from reconciler.checks.runner import ChangeChecks
@@ -226,6 +226,7 @@ def serve(
         notifying = start_notifying(
             store, platform, environ, holder=engine.holder, public_url=public_url
         )
+        loop.targets_changed = lambda changed: report_targets(changed, environ)
         threading.Thread(
             target=_freeze_heap, args=(warm, loop.first_pass), name="freeze-heap", daemon=True
         ).start()

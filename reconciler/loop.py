@@ -97,6 +97,9 @@ class ReconcileLoop:
     _answered_pushes: int = field(default=0, repr=False)  # since the last line said so
     # goldenpath.yaml as last planned: the notification targets, the guardrail exceptions.
     platform: Platform | None = None
+    # Called with goldenpath.yaml when its notification targets change (serve reports
+    # those whose variables are not set).
+    targets_changed: Callable[[Platform], None] | None = None
     # (event id, target) of the exception.expiring events this process has queued.
     _told_expiring: set[tuple[str, str]] = field(default_factory=set, repr=False)
     _next_answered_log: float = field(default=0.0, repr=False)
@@ -195,6 +198,12 @@ class ReconcileLoop:
         say = log.info if any(dropped.values()) else log.debug
         say("loop.caches_pruned", **dropped)
         return dropped
+
+    def _planned_platform(self, platform: Platform) -> None:
+        before = self.platform.notifications if self.platform is not None else ()
+        self.platform = platform
+        if platform.notifications != before and self.targets_changed is not None:
+            self.targets_changed(platform)
 
     def tell_expiring(self) -> int:
         """Queue ``exception.expiring`` for guardrail exceptions that entered a target's
@@ -302,7 +311,7 @@ class ReconcileLoop:
             if self.drift is not None:
                 self.drift.invalidate()
         report = applied.report
-        self.platform = applied.planned.build.specs.platform
+        self._planned_platform(applied.planned.build.specs.platform)
         self.tell_expiring()
         log.info(
             "loop.reconciled",

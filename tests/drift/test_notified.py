@@ -65,3 +65,26 @@ def test_the_loop_tells_of_an_exception_entering_a_window_once_per_target(
     assert [(n.kind, n.target) for n in rows] == [("exception.expiring", "ops-slack")]
     assert rows[0].payload["data"]["expires"] == expires
     assert rows[0].payload["data"]["where"] == "goldenpath.yaml:10"
+
+
+def test_the_loop_says_when_goldenpath_yaml_changes_its_targets_and_only_then(
+    world: MakeWorld,
+) -> None:
+    made = world("{interval: off}")
+    seen: list[tuple[str, ...]] = []
+    made.loop.targets_changed = lambda p: seen.append(tuple(t.name for t in p.notifications))
+    text = (made.repo.root / "goldenpath.yaml").read_text()
+    made.repo.write(
+        "goldenpath.yaml",
+        text.rstrip("\n") + "\n  notifications:\n"
+        "    - {name: ops-slack, format: slack, urlFrom: DRIFT_SLACK_URL,\n"
+        "       events: [deploy.failed]}\n",
+    )
+    made.repo.commit("a notification target")
+
+    made.loop.reconcile("push")
+    made.repo.write("README.md", "no change to goldenpath.yaml\n")
+    made.repo.commit("docs")
+    made.loop.reconcile("push")
+
+    assert seen == [("ops-slack",)]

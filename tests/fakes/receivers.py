@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -117,7 +118,7 @@ class Receiver:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", self._port), Handler)
+        self._server = _Server(("127.0.0.1", self._port), Handler)
         self._server.daemon_threads = True
         self._port = self._server.server_address[1]
         threading.Thread(
@@ -161,6 +162,15 @@ class Receiver:
                 self.accepted.append(seen)
         answer = self.ok_body() if status == 200 else reason.encode()
         return status, extra, answer
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+        # A sender that gave up (its timeout) and closed the connection: nothing to say.
 
 
 def _mapping(body: bytes) -> dict[str, Any]:

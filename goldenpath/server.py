@@ -21,6 +21,7 @@ from typing import Any
 import structlog
 
 from goldenpath.noop_mark import NOOP_RUNS
+from goldenpath.notifying import report_targets, start_notifying
 from goldenpath.update_prs import start_update_prs
 from reconciler.apply.engine import Reconciler
 from reconciler.caching import GUARDRAILS, LINT, VERSIONS, StoredLintCache, StoredVerdictCache
@@ -189,7 +190,9 @@ def serve(
         pruned_caches=PRUNED_CACHES,
     )
     loop.drift = DriftWatch(store, cloud, loop.applied_head_plan, holder=engine.holder)
-    loop.updates = start_update_prs(tracked, store, forge_settings, environ, renderer, stop)
+    loop.updates = start_update_prs(
+        tracked, store, forge_settings, environ, renderer, stop, lambda: loop.platform
+    )
     from reconciler.actions import StackInterventions
 
     loop.recover_interventions = StackInterventions(store, cloud).recover
@@ -201,12 +204,13 @@ def serve(
     # writer at a time, so a second would only wait.
     writers = POSTGRES_DELIVERY_WRITERS if store.backend == "postgresql" else 1
     deliveries = DurableDeliveries(store, writers=writers)
+    platform = platform_of(tracked)
     app = build_app(
         store,
         NotingSink(queue, loop),
         deliveries,
         environ,
-        platform_of(tracked).rollout_order,
+        platform.rollout_order,
         cloud,
         loop.drift,
     )
@@ -221,6 +225,12 @@ def serve(
         warm = threading.Thread(target=_warm_up, args=(linter, cloud), name="warm-up", daemon=True)
         warm.start()
         worker.start()
+        # Notifications go out on a thread of their own: a slow receiver never holds up
+        # the reconciler; what is queued survives a restart in the outbox.
+        notifying = start_notifying(
+            store, platform, environ, holder=engine.holder, public_url=public_url
+        )
+        loop.targets_changed = lambda changed: report_targets(changed, environ)
         threading.Thread(
             target=_freeze_heap, args=(warm, loop.first_pass), name="freeze-heap", daemon=True
         ).start()
@@ -238,6 +248,7 @@ def serve(
         deliveries.close()
         stop.set()
         worker.join(timeout=120)
+        notifying.stop()
     return 0
 
 

@@ -42,10 +42,12 @@ from reconciler.events import (
     RetryRequested,
 )
 from reconciler.forges import CommitStatus, Forge, ForgeError, wording
+from reconciler.notifications.expiring import publish_expiring
 from reconciler.plan.model import Live
 from reconciler.plan.planning import Planned
 from reconciler.source.snapshot import Snapshot
 from reconciler.source.tracked import TrackedRepo
+from reconciler.specs.model import Platform
 from reconciler.state import StateStore
 from reconciler.updates import UpdatePullRequests
 
@@ -64,6 +66,9 @@ class LoopSettings:
     # Seconds between upkeeps, done while idle: the cache uses this process noted are
     # recorded, and cache entries unused for ``cache_kept_unused`` are dropped.
     upkeep_every: float = 3600.0
+    # Seconds between looks for guardrail exceptions about to expire (also after each
+    # reconcile): a day can pass without a commit.
+    expiring_every: float = 3600.0
     cache_kept_unused: timedelta = timedelta(days=30)
 
 
@@ -97,6 +102,13 @@ class ReconcileLoop:
     # Set once the first poll has been dealt with (applied, skipped or failed).
     first_pass: threading.Event = field(default_factory=threading.Event, repr=False)
     _answered_pushes: int = field(default=0, repr=False)  # since the last line said so
+    # goldenpath.yaml as last planned: the notification targets, the guardrail exceptions.
+    platform: Platform | None = None
+    # Called with goldenpath.yaml when its notification targets change (serve reports
+    # those whose variables are not set).
+    targets_changed: Callable[[Platform], None] | None = None
+    # (event id, target) of the exception.expiring events this process has queued.
+    _told_expiring: set[tuple[str, str]] = field(default_factory=set, repr=False)
     _next_answered_log: float = field(default=0.0, repr=False)
 
     def note(self, event: Event) -> bool:
@@ -136,6 +148,7 @@ class ReconcileLoop:
         self._recover()
         next_poll = time.monotonic()
         next_upkeep = next_poll + self.settings.upkeep_every
+        next_expiring = next_poll + self.settings.expiring_every
         while not stop.is_set():
             wait = max(0.0, min(next_poll - time.monotonic(), 1.0))
             item = self.events.get(timeout=wait)
@@ -152,6 +165,9 @@ class ReconcileLoop:
                     if time.monotonic() >= next_upkeep:
                         next_upkeep = time.monotonic() + self.settings.upkeep_every
                         self.upkeep()
+                    if time.monotonic() >= next_expiring:
+                        next_expiring = time.monotonic() + self.settings.expiring_every
+                        self.tell_expiring()
                 else:
                     self.handle(item)
                 self.watch_drift()
@@ -168,6 +184,7 @@ class ReconcileLoop:
         try:
             snapshot = committed_snapshot(self.tracked.source, self.tracked.head(), self.store)
             planned = self.engine.plan(snapshot)
+            self.platform = planned.build.specs.platform
             self.consider_updates(snapshot, planned)
         except GoldenpathError as exc:
             log.warning("loop.prime_failed", error=str(exc), error_type=type(exc).__name__)
@@ -189,6 +206,25 @@ class ReconcileLoop:
         say = log.info if any(dropped.values()) else log.debug
         say("loop.caches_pruned", **dropped)
         return dropped
+
+    def _planned_platform(self, platform: Platform) -> None:
+        before = self.platform.notifications if self.platform is not None else ()
+        self.platform = platform
+        if platform.notifications != before and self.targets_changed is not None:
+            self.targets_changed(platform)
+
+    def tell_expiring(self) -> int:
+        """Queue ``exception.expiring`` for guardrail exceptions that entered a target's
+        window (each once per target); returns how many were queued."""
+        if self.platform is None or not self.platform.notifications:
+            return 0
+        try:
+            return publish_expiring(
+                self.store, self.platform, self.engine.today(), self._told_expiring
+            )
+        except GoldenpathError as exc:  # only news: it must not stop the reconciler
+            log.warning("loop.expiring_not_queued", error=str(exc))
+            return 0
 
     def handle(self, item: Any) -> None:
         if isinstance(item, Push):
@@ -307,6 +343,8 @@ class ReconcileLoop:
             if self.drift is not None:
                 self.drift.invalidate()
         report = applied.report
+        self._planned_platform(applied.planned.build.specs.platform)
+        self.tell_expiring()
         log.info(
             "loop.reconciled",
             head=head,

@@ -164,7 +164,14 @@ class StateStore:
         ):
             connection.execution_options(**{WRITE_OPTION: True})
             with connection.begin():
-                yield StateTransaction(connection, self._settings, self._clock)
+                tx = StateTransaction(connection, self._settings, self._clock)
+                yield tx
+        for callback in tx.committed:
+            callback()
+
+    def reading(self, doing: str) -> AbstractContextManager[Connection]:
+        """A read-only transaction, for the store's satellite tables (the outbox)."""
+        return self._reading(doing)
 
     def _require_open(self) -> None:
         if self._closed:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from reconciler.desired.build import Build
 from reconciler.desired.units import Unit, instance_id
 from reconciler.specs.model import Service
+from reconciler.updates.outcome import version_key
 from reconciler.updates.rewrite import VersionEdit
 
 SERVICE_TEMPLATE = ("spec", "template", "version")
@@ -38,7 +39,7 @@ class Outdated:
 
     @property
     def to_versions(self) -> list[str]:
-        return sorted({to for _, to in self.moves.values()}, key=_key)
+        return sorted({to for _, to in self.moves.values()}, key=version_key)
 
 
 def outdated_services(build: Build) -> list[Outdated]:
@@ -68,12 +69,12 @@ def _outdated(build: Build, service: Service, units: list[Unit]) -> Outdated | N
     }
     for unit in sorted(units, key=lambda u: u.id):
         usable = build.catalog.usable(unit.template, unit.version.major)
-        if not usable or _key(usable[-1].version) <= _key(unit.version.version):
+        if not usable or version_key(usable[-1].version) <= version_key(unit.version.version):
             continue
         target = usable[-1].version
         moves[unit.id] = (unit.version.version, target)
         path = own.get(unit.id, SERVICE_TEMPLATE)
-        if _key(target) > _key(fields.get(path, "0")):
+        if version_key(target) > version_key(fields.get(path, "0")):
             fields[path] = target
     if not moves:
         return None
@@ -86,6 +87,3 @@ def _outdated(build: Build, service: Service, units: list[Unit]) -> Outdated | N
         edits=tuple(VersionEdit(path, to) for path, to in sorted(fields.items(), key=str)),
     )
 
-
-def _key(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.split("."))

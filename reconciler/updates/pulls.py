@@ -275,7 +275,7 @@ class UpdatePullRequests:
             )
         )
         outcome = UpdateOutcome(
-            proposal.service, action, outdated.template, outdated.moves, number, url
+            proposal.service, action, outdated.template, outdated.moves, number, url, outdated.team
         )
         say = log.debug if action == "unchanged" else log.info
         say(

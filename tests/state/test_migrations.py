@@ -31,6 +31,7 @@ TABLES = {
     "drift_findings",
     "tokens",
     "update_offers",
+    "notifications",
     VERSION_TABLE,
 }
 

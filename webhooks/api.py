@@ -118,12 +118,12 @@ def status_router(
         return _answer(lambda: unit_view(store, unit_id, shown), refused(request))
 
     @router.get(f"{API_PREFIX}/drift", name="drift_json", tags=["status"])
-    def drift(after: int | None = None) -> JSONResponse:
+    def drift(request: Request, after: int | None = None) -> JSONResponse:
         def produce() -> dict[str, Any]:
             found = store.drifts() if after is None else store.drift_findings_after(after)
             return {"findings": [f.to_json() for f in found]}
 
-        return _answer(produce)
+        return _answer(produce, refused(request))
 
     @router.get(f"{API_PREFIX}/plans/{{key:path}}", name="plan_json", tags=["plans"])
     def plan(request: Request, key: str) -> JSONResponse:

@@ -21,7 +21,9 @@ from typing import Any
 import structlog
 
 from goldenpath.noop_mark import NOOP_RUNS
+from goldenpath.notifying import report_targets, start_notifying
 from goldenpath.terraform_fmt import terraform_fmt
+from goldenpath.update_prs import start_update_prs
 from reconciler.apply.engine import Reconciler
 from reconciler.caching import (
     GUARDRAILS,
@@ -96,6 +98,7 @@ def build_app(
     environment_order: tuple[str, ...] = (),
     cloud: Cloud | None = None,
     drift: DriftWatch | None = None,
+    platform: Any = None,
 ) -> Any:
     """The HTTP app: webhooks (taking delivery ids in ``deliveries``), the JSON API and the
     pages; with ``cloud``, the write actions too (cancel, retry, continue-update-rollback:
@@ -120,9 +123,11 @@ def build_app(
 
         writes = WriteApi(store, StackInterventions(store, cloud), sink.put, access)
         api.include_router(action_router(writes))
-    from webhooks.notifications import NotificationApi, notification_router
+    from webhooks.deployments import DeploymentApi, deployment_router
 
-    api.include_router(notification_router(NotificationApi(store, sink.put, access)))
+    # Terraform notifications; ``platform()``: goldenpath.yaml as last planned (whom to tell).
+    known = platform or (lambda: None)
+    api.include_router(deployment_router(DeploymentApi(store, sink.put, access, known)))
     calls = (lambda: dict(drift.calls)) if drift is not None else None
     shown = ViewSettings(environment_order=environment_order)
     api.include_router(status_router(store, shown, drift_calls=calls, access=access))
@@ -212,6 +217,9 @@ def serve(
     )
     loop.provisioning = terraform
     loop.drift = DriftWatch(store, cloud, loop.applied_head_plan, holder=engine.holder)
+    loop.updates = start_update_prs(
+        tracked, store, forge_settings, environ, renderer, stop, lambda: loop.platform
+    )
     from reconciler.actions import StackInterventions
 
     loop.recover_interventions = StackInterventions(store, cloud).recover
@@ -223,14 +231,16 @@ def serve(
     # writer at a time, so a second would only wait.
     writers = POSTGRES_DELIVERY_WRITERS if store.backend == "postgresql" else 1
     deliveries = DurableDeliveries(store, writers=writers)
+    platform = platform_of(tracked)
     app = build_app(
         store,
         NotingSink(queue, loop),
         deliveries,
         environ,
-        platform_of(tracked).rollout_order,
+        platform.rollout_order,
         cloud,
         loop.drift,
+        lambda: loop.platform,
     )
     config = uvicorn.Config(
         app, host=options.host, port=options.port, log_config=None, access_log=False, lifespan="off"
@@ -243,6 +253,12 @@ def serve(
         warm = threading.Thread(target=_warm_up, args=(linter, cloud), name="warm-up", daemon=True)
         warm.start()
         worker.start()
+        # Notifications go out on a thread of their own: a slow receiver never holds up
+        # the reconciler; what is queued survives a restart in the outbox.
+        notifying = start_notifying(
+            store, platform, environ, holder=engine.holder, public_url=public_url
+        )
+        loop.targets_changed = lambda changed: report_targets(changed, environ)
         threading.Thread(
             target=_freeze_heap, args=(warm, loop.first_pass), name="freeze-heap", daemon=True
         ).start()
@@ -260,6 +276,7 @@ def serve(
         deliveries.close()
         stop.set()
         worker.join(timeout=120)
+        notifying.stop()
     return 0
 
 

@@ -14,6 +14,8 @@ scope (401 without), while /healthz and /metrics stay open for probes and scrape
     GET /api/v1/plans/{key}               a pull request's stored plan   404 if none
     GET /api/v1/drift[?after=ID]          open drift findings; with after: those opened
                                           since finding ID, open or not (a notifier's cursor)
+    GET /api/v1/notifications[?state=S&after=ID&limit=N]
+                                          the notification outbox (``webhooks.notifications``)
     GET /  /units/{unit_id}  /plans/{key} the same, as HTML pages (``webhooks.pages``)
 
 Errors are JSON too: ``{"error": <code>, "message": <what went wrong and what is expected>}``.
@@ -37,6 +39,7 @@ from reconciler.errors import NotAuthenticated, StateError
 from reconciler.state import DEPLOYMENT_STATUSES, DRIFT_REASONS, StateStore
 from reconciler.state.rollouts import ROLLOUT_STATUSES
 from reconciler.state.units import UNIT_KINDS
+from webhooks.notifications import notifications_router, outbox_gauge
 from webhooks.pages import ReadRefusal, page_router
 from webhooks.settings import ApiSettings
 from webhooks.views import (
@@ -115,17 +118,18 @@ def status_router(
         return _answer(lambda: unit_view(store, unit_id, shown), refused(request))
 
     @router.get(f"{API_PREFIX}/drift", name="drift_json", tags=["status"])
-    def drift(after: int | None = None) -> JSONResponse:
+    def drift(request: Request, after: int | None = None) -> JSONResponse:
         def produce() -> dict[str, Any]:
             found = store.drifts() if after is None else store.drift_findings_after(after)
             return {"findings": [f.to_json() for f in found]}
 
-        return _answer(produce)
+        return _answer(produce, refused(request))
 
     @router.get(f"{API_PREFIX}/plans/{{key:path}}", name="plan_json", tags=["plans"])
     def plan(request: Request, key: str) -> JSONResponse:
         return _answer(lambda: plan_view(store, key, shown), refused(request))
 
+    router.include_router(notifications_router(store, refused))
     router.include_router(page_router(store, shown, refused))
     return router
 
@@ -246,6 +250,7 @@ def metrics_text(
         "Units whose stack a drift check found changed outside Goldenpath, by kind and reason.",
         (({"kind": k, "reason": r}, drifted[(k, r)]) for k in UNIT_KINDS for r in DRIFT_REASONS),
     )
+    _gauge(lines, *outbox_gauge(store))
     if drift_calls is not None:
         _gauge(
             lines,

@@ -1,104 +1,81 @@
-"""Terraform notifications: the endpoint that replaces Proton's
-``NotifyResourceDeploymentStatusChange`` for the provisioning repository's workflow.
+"""The notification outbox for operators: ``GET /api/v1/notifications`` and its metric.
 
-    POST /api/v1/deployments/{deploymentId}/notifications
-    Authorization: Bearer gp_…
-    {"status": "SUCCEEDED", "statusMessage": "…", "outputs": [{"key": …, "valueString": …}]}
+    GET /api/v1/notifications                       the newest 100 rows, newest first
+    GET /api/v1/notifications?state=dead            only pending, delivered or dead rows
+    GET /api/v1/notifications?after=ID&limit=N      rows after ID, oldest first (a cursor)
 
-    200  {"deployment": {...}, "message": …}
-    400 invalid body · 401 token · 403 scope · 404 unknown deployment · 409 stale or
-    already notified · 413 too large · 503 state store unavailable
-
-The checks and their order are ``reconciler.provisioning.notifications``'s; a refusal
-writes nothing. A notification taken asks the reconciler to reconcile now, so that the
-unit's dependants render with its outputs and the commit's ``goldenpath/apply`` status is
-brought up to date.
+Each row says which event (``event_id``, ``kind``, ``summary``, ``unit``) went to which
+target, its state, the attempts made, when the next is due and the last error. Never a
+URL nor a secret: the targets' variables hold those.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from typing import Any, cast
 
-import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
-from reconciler.actions import authenticate
-from reconciler.errors import (
-    ActionConflict,
-    ActionInputInvalid,
-    DeploymentNotFound,
-    NotAuthenticated,
-    NotPermitted,
-    StateError,
-)
-from reconciler.events import Notified, SinkFull
-from reconciler.provisioning.notifications import notify
-from reconciler.provisioning.payload import parse_notification
+from reconciler.errors import StateError
+from reconciler.notifications.outbox import Outbox
 from reconciler.state import StateStore
-from webhooks.actions import API_PREFIX, TooLarge, _body, error
-from webhooks.settings import ApiSettings
+from reconciler.state.outbox import NOTICE_STATES, NoticeState
 
-log = structlog.get_logger(__name__)
-
-
-@dataclass(frozen=True)
-class NotificationApi:
-    store: StateStore
-    # Hands the news to the reconciler (``serve``: its event queue).
-    on_notified: Callable[[Notified], None]
-    settings: ApiSettings
+MAX_LIMIT = 1000
+Samples = Iterable[tuple[dict[str, str], float]]
 
 
-def notification_router(api: NotificationApi) -> APIRouter:
+def notifications_router(store: StateStore, refused: Callable[[Request], str | None]) -> APIRouter:
     router = APIRouter()
+    outbox = Outbox(store)
 
-    @router.post(
-        f"{API_PREFIX}/deployments/{{deployment_id}}/notifications",
-        name="deployment_notification",
-        tags=["terraform"],
-    )
-    async def notified(request: Request, deployment_id: str) -> JSONResponse:
-        header = request.headers.get("authorization")
+    @router.get("/api/v1/notifications", name="notifications_json", tags=["status"])
+    def notifications(
+        request: Request, state: str | None = None, after: int | None = None, limit: int = 100
+    ) -> JSONResponse:
+        why = refused(request)
+        if why is not None:
+            return JSONResponse(
+                {"error": "unauthenticated", "message": why},
+                401,
+                headers={"WWW-Authenticate": 'Bearer realm="goldenpath"'},
+            )
+        if state is not None and state not in NOTICE_STATES:
+            return _bad(f"state {state!r} is unknown; expected one of {', '.join(NOTICE_STATES)}")
+        if not 1 <= limit <= MAX_LIMIT:
+            return _bad(f"limit {limit} is out of range; expected 1 to {MAX_LIMIT}")
         try:
-            body = await _body(request, api.settings.max_body_bytes)
-        except TooLarge as exc:
-            return error(413, "body_too_large", str(exc))
-        return await run_in_threadpool(_take, api, header, deployment_id, body)
+            chosen = cast(NoticeState | None, state)
+            if after is None and state is None:
+                rows = outbox.recent(limit)
+            else:
+                rows = outbox.listing(chosen, after or 0, limit)
+            counts = outbox.counts()
+        except StateError as exc:
+            return JSONResponse({"error": "state_unavailable", "message": str(exc)}, 503)
+        totals = {s: sum(n for (_t, st), n in counts.items() if st == s) for s in NOTICE_STATES}
+        return JSONResponse({"counts": totals, "notifications": [r.to_json() for r in rows]})
 
     return router
 
 
-def _take(
-    api: NotificationApi, header: str | None, deployment_id: str, body: bytes
-) -> JSONResponse:
-    try:
-        actor = authenticate(api.store, header)
-        notification = parse_notification(body)
-        taken = notify(api.store, actor, deployment_id, notification)
-    except NotAuthenticated as exc:
-        response = error(401, "unauthenticated", str(exc))
-        response.headers["WWW-Authenticate"] = 'Bearer realm="goldenpath"'
-        return response
-    except ActionInputInvalid as exc:
-        return error(400, "invalid_request", str(exc))
-    except DeploymentNotFound as exc:
-        return error(404, "deployment_not_found", str(exc))
-    except NotPermitted as exc:
-        return error(403, "forbidden", str(exc))
-    except ActionConflict as exc:
-        return error(409, "conflict", str(exc))
-    except StateError as exc:
-        log.warning("notifications.unavailable", deployment=deployment_id, error=str(exc))
-        return error(503, "unavailable", str(exc))
-    deployment = taken.deployment
-    message = taken.message
-    if notification.status != "IN_PROGRESS":
-        try:
-            api.on_notified(Notified(deployment.unit_id, deployment.id, deployment.state))
-        except SinkFull:
-            log.warning("notifications.not_queued", deployment=deployment.id)
-            message += "; the reconciler is busy, it takes this in at its next poll"
-    return JSONResponse({"deployment": deployment.to_json(), "message": message}, 200)
+def outbox_gauge(store: StateStore) -> tuple[str, str, Samples]:
+    """The ``goldenpath_notifications`` gauge: outbox rows by target and state."""
+    counts = Outbox(store).counts()
+    targets = sorted({target for target, _state in counts})
+    samples = [
+        ({"target": t, "state": s}, counts.get((t, s), 0))
+        for t in targets
+        for s in NOTICE_STATES
+    ]
+    return (
+        "goldenpath_notifications",
+        "Notification outbox rows by target and state (pending, delivered, dead).",
+        samples,
+    )
+
+
+def _bad(message: str) -> JSONResponse:
+    body: dict[str, Any] = {"error": "bad_request", "message": message}
+    return JSONResponse(body, 400)

@@ -20,6 +20,7 @@ from reconciler.apply.conditions import Outcome, summarize
 from reconciler.apply.creating import create_or_adopt
 from reconciler.apply.gate import guardrail_gate, lint_gate
 from reconciler.apply.interventions import RETRY_REQUESTS, ended_cancel, retried_by
+from reconciler.apply.notices import tell_deployment_end
 from reconciler.apply.records import applied_record, new_record
 from reconciler.apply.retrying import resend
 from reconciler.cloud import (
@@ -41,7 +42,7 @@ from reconciler.errors import CloudError, Waiting
 from reconciler.guardrails import Guardrails
 from reconciler.plan.adoption import kept_tags
 from reconciler.render import Linter
-from reconciler.specs.model import Account
+from reconciler.specs.model import Account, Platform
 from reconciler.state import (
     Deployment,
     DeploymentStatus,
@@ -115,6 +116,7 @@ class StackOps:
     clock: Clock = SYSTEM_CLOCK  # the pauses between re-sends
     rng: random.Random = field(default_factory=random.Random)  # their jitter
     guardrails: Guardrails | None = None  # the policies of the revision being applied
+    platform: Platform | None = None  # its goldenpath.yaml: whom to tell how deploys end
 
     def send(self, call: Callable[[], T]) -> T:
         """One cloud call, re-sent after a pause while the cloud says to wait."""
@@ -294,6 +296,7 @@ class StackOps:
                 )
                 tx.save_units([summarize(record.with_attempt(flight.revision, now), outcome, now)])
                 tx.finish_deployment(flight.deployment.id, "SUCCEEDED", outcome.message)
+                tell_deployment_end(tx, self.platform, flight, "SUCCEEDED", outcome)
                 outcomes.append(outcome)
         return outcomes
 
@@ -424,6 +427,7 @@ class StackOps:
                 },
             )
             tx.finish_deployment(flight.deployment.id, status, outcome.message)
+            tell_deployment_end(tx, self.platform, flight, status, outcome)
             if base is not None:
                 tx.save_units([summarize(base, outcome, now)])
         return outcome
@@ -447,6 +451,7 @@ class StackOps:
                 },
             )
             tx.finish_deployment(flight.deployment.id, status, outcome.message)
+            tell_deployment_end(tx, self.platform, flight, status, outcome)
             if base is not None:
                 tx.save_units([summarize(base.with_attempt(flight.revision, now), outcome, now)])
         return outcome
@@ -458,16 +463,17 @@ class StackOps:
             with self.store.transaction(f"recording the failed delete of {flight.unit_id}") as tx:
                 tx.finish_operation(flight.operation.id, "failed", {"message": reason})
                 tx.finish_deployment(flight.deployment.id, "DELETE_FAILED", reason)
+                tell_deployment_end(tx, self.platform, flight, "DELETE_FAILED", outcome)
                 if flight.record is not None:
                     tx.save_units([summarize(flight.record, outcome, self.store.now())])
             return outcome
+        deleted = Outcome("applied", "Deleted", f"deleted {flight.ref.name}")
         with self.store.transaction(f"recording the delete of {flight.unit_id}") as tx:
             tx.finish_operation(flight.operation.id, "done", {"status": "DELETE_COMPLETE"})
-            tx.finish_deployment(
-                flight.deployment.id, "DELETE_COMPLETE", f"deleted {flight.ref.name}"
-            )
+            tx.finish_deployment(flight.deployment.id, "DELETE_COMPLETE", deleted.message)
+            tell_deployment_end(tx, self.platform, flight, "DELETE_COMPLETE", deleted)
             tx.forget_unit(flight.unit_id)
-        return Outcome("applied", "Deleted", f"deleted {flight.ref.name}")
+        return deleted
 
     def _failure(self, flight: InFlight, state: StackState | None) -> str:
         if state is None:

@@ -15,7 +15,7 @@ from dataclasses import replace
 import httpx
 import structlog
 
-from reconciler.forges import Forge, ForgeSettings, SystemClock, open_forge
+from reconciler.forges import ChangeRequests, ForgeSettings, SystemClock, open_forge
 from reconciler.specs.model import ProvisioningRepository
 
 log = structlog.get_logger(__name__)
@@ -23,8 +23,8 @@ log = structlog.get_logger(__name__)
 
 def forge_for(
     settings: ForgeSettings, http: httpx.Client
-) -> Callable[[ProvisioningRepository], Forge | None]:
-    def make(repository: ProvisioningRepository) -> Forge | None:
+) -> Callable[[ProvisioningRepository], ChangeRequests | None]:
+    def make(repository: ProvisioningRepository) -> ChangeRequests | None:
         if settings.forge != repository.provider:
             log.warning(
                 "provisioning.no_forge_client",

@@ -22,10 +22,13 @@ from dataclasses import dataclass
 import structlog
 
 from reconciler.actions import Actor, authorize
+from reconciler.apply.notices import TOLD
 from reconciler.errors import ActionConflict, DeploymentNotFound
 from reconciler.provisioning import records
+from reconciler.notifications import events, publish
 from reconciler.provisioning.payload import Notification
-from reconciler.state import ProvisioningDeployment, StateStore, UnitRecord
+from reconciler.specs.model import Platform
+from reconciler.state import ProvisioningDeployment, StateStore, StateTransaction, UnitRecord
 
 log = structlog.get_logger(__name__)
 ACTION = "notify"
@@ -40,9 +43,17 @@ class Notified:
 
 
 def notify(
-    store: StateStore, actor: Actor, deployment_id: str, notification: Notification
+    store: StateStore,
+    actor: Actor,
+    deployment_id: str,
+    notification: Notification,
+    platform: Platform | None = None,
 ) -> Notified:
-    """Take ``notification`` for ``deployment_id`` from ``actor`` (already authenticated)."""
+    """Take ``notification`` for ``deployment_id`` from ``actor`` (already authenticated).
+
+    ``platform``: goldenpath.yaml as last planned; its notification targets hear of the
+    deployment's end (``deploy.succeeded``, ``deploy.failed``) as of a stack's.
+    """
     deployment = store.provisioning_deployment(deployment_id)
     if deployment is None:
         raise DeploymentNotFound(
@@ -65,9 +76,12 @@ def notify(
             tx.save_provisioning(done)
         else:
             succeeded = notification.status == "SUCCEEDED"
+            record = tx.unit(fresh.unit_id)
             done = records.notified(
                 tx, fresh, succeeded, notification.message, notification.outputs, by, now
             )
+            if platform is not None and platform.notifications and record is not None:
+                _tell(tx, platform, record, done)
     log.info(
         "provisioning.notified",
         deployment=deployment.id,
@@ -78,6 +92,31 @@ def notify(
         token_id=actor.token_id,
     )
     return Notified(done, f"{deployment.unit_id}: deployment {deployment.id} is {done.state}")
+
+
+def _tell(
+    tx: StateTransaction, platform: Platform, record: UnitRecord, done: ProvisioningDeployment
+) -> None:
+    """Queue the deployment's end for the notification targets, in this transaction."""
+    entry = tx.deployment(done.history_id)
+    if entry is None or done.state not in TOLD:
+        return
+    action = "delete" if done.deleting else ("update" if record.fingerprint else "create")
+    end = events.DeploymentEnd(
+        unit=done.unit_id,
+        deployment_id=entry.id,
+        started_at=entry.started_at,
+        action=action,
+        status=done.state,
+        revision=done.revision,
+        version=done.version,
+        stack=done.folder,  # a Terraform unit has no stack: its folder says where it is
+        account=record.account,
+        region=record.region,
+        reason="TerraformFailed" if done.state.endswith("FAILED") else "Succeeded",
+        message=done.message,
+    )
+    publish(tx, platform, events.deploy_ended(end, tx.now()))
 
 
 def _why_not_waiting(store: StateStore, deployment: ProvisioningDeployment) -> str:

@@ -30,7 +30,7 @@ import structlog
 from reconciler.apply.conditions import Outcome, summarize
 from reconciler.desired.units import DesiredState, Unit
 from reconciler.errors import RenderError
-from reconciler.forges import Forge, ProposedChange
+from reconciler.forges import ChangeRequestDraft, ChangeRequests
 from reconciler.plan.model import Plan, UnitPlan
 from reconciler.provisioning import records, wording
 from reconciler.provisioning.changes import UnitWrite, deployment_id_in, folder_change
@@ -97,7 +97,7 @@ class Provisioner:
         self,
         store: StateStore,
         repo: ProvisioningRepo,
-        forge: Forge | None,
+        forge: ChangeRequests | None,
         settings: ProvisioningSettings = ProvisioningSettings(),
         link: Callable[[str], str | None] = lambda _revision: None,
     ) -> None:
@@ -252,15 +252,7 @@ class Provisioner:
         )
         url = ""
         if self.forge is not None:
-            opened = self.forge.propose(
-                ProposedChange(
-                    branch,
-                    self.repo.base,
-                    wording.title(listed, cause),
-                    wording.body(listed, cause),
-                )
-            )
-            url = opened.url
+            url = self._propose(branch, wording.title(listed, cause), wording.body(listed, cause))
         else:
             log.warning(
                 "provisioning.no_forge",
@@ -301,6 +293,18 @@ class Provisioner:
                 return outcome
             records.written(tx, record, deployment, outcome, now)
         return outcome
+
+    def _propose(self, branch: str, title: str, body: str) -> str:
+        """Open the change request of ``branch``, or update the open one; its page."""
+        assert self.forge is not None
+        base = self.repo.base
+        found = self.forge.open_change_requests(branch, base)
+        if found:
+            self.forge.edit_change_request(found[0].number, title, body)
+            return found[0].url
+        opened = self.forge.create_change_request(ChangeRequestDraft(branch, base, title, body))
+        log.info("provisioning.change_request_opened", number=opened.number, url=opened.url)
+        return opened.url
 
     # -- helpers ----------------------------------------------------------------------
     def _waiting(self, unit_id: str) -> ProvisioningDeployment | None:

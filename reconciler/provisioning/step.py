@@ -16,7 +16,7 @@ import structlog
 
 from reconciler.apply.conditions import Outcome
 from reconciler.errors import Waiting
-from reconciler.forges import Forge, ForgeError
+from reconciler.forges import ChangeRequests, ForgeError
 from reconciler.plan.planning import Planned
 from reconciler.provisioning import records
 from reconciler.provisioning.provisioner import (
@@ -41,7 +41,7 @@ class TerraformStep:
         self,
         store: StateStore,
         cache: Path,
-        forge_for: Callable[[ProvisioningRepository], Forge | None],
+        forge_for: Callable[[ProvisioningRepository], ChangeRequests | None],
         settings: ProvisioningSettings | None = None,
         link: Callable[[str], str | None] = lambda _revision: None,
     ) -> None:

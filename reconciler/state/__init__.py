@@ -23,6 +23,7 @@ from reconciler.state.history import DEPLOYMENT_STATUSES, Deployment, Deployment
 from reconciler.state.journal import Operation, OperationAction, OperationIntent, OperationState
 from reconciler.state.leases import Lease
 from reconciler.state.migrate import SCHEMA_HEAD
+from reconciler.state.offers import OFFER_STATES, OfferState, UpdateOffer
 from reconciler.state.provisioning import (
     PROVISIONING_STATES,
     ProvisioningDeployment,
@@ -39,6 +40,7 @@ __all__ = [
     "DEFAULT_URL",
     "DEPLOYMENT_STATUSES",
     "DRIFT_REASONS",
+    "OFFER_STATES",
     "PROVISIONING_STATES",
     "SCHEMA_HEAD",
     "SYSTEM_CLOCK",
@@ -52,6 +54,7 @@ __all__ = [
     "DriftReason",
     "DriftReport",
     "Lease",
+    "OfferState",
     "Operation",
     "OperationAction",
     "OperationIntent",
@@ -67,6 +70,7 @@ __all__ = [
     "SystemClock",
     "UnitKind",
     "UnitRecord",
+    "UpdateOffer",
     "Wave",
     "WaveStatus",
 ]

@@ -11,6 +11,9 @@ signature with the app's public key, ``iss``, ``iat``/``exp`` within ten minutes
         ...  # point a client at github.url
         assert github.statuses_for(sha)[-1].state == "success"
 
+Pull requests a client opens itself are served by ``github_pulls`` (checked likewise);
+``close_pull(n, merged=...)`` plays a person closing one.
+
 Faults: ``fail_next(2)`` answers 502 twice; ``rate_limit_next()`` answers GitHub's primary
 rate-limit 403 (``x-ratelimit-remaining: 0`` and a reset); ``secondary=True`` the
 secondary one with ``retry-after``.
@@ -32,6 +35,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from tests.fakes.github_pulls import PullRequest, PullRequestRoutes
 from tests.fakes.server import FakeForge, Refuse, Reply, page_of, require_object
 
 STATES = {"error", "failure", "pending", "success"}
@@ -64,18 +68,6 @@ class Comment:
     edits: int = 0
 
 
-@dataclass
-class PullRequest:
-    number: int
-    title: str
-    head: str
-    base: str
-    body: str
-    state: str = "open"  # open | closed
-    merged: bool = False
-    edits: int = 0
-
-
 @dataclass(frozen=True)
 class App:
     app_id: str
@@ -94,7 +86,7 @@ def _b64decode(part: str) -> bytes:
     return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
 
 
-class FakeGitHub(FakeForge):
+class FakeGitHub(PullRequestRoutes, FakeForge):
     """GitHub's statuses, issue comments, PR files and app installation tokens."""
 
     def __init__(
@@ -104,11 +96,8 @@ class FakeGitHub(FakeForge):
         clock: Callable[[], float] = time.time,
         app: App | None = None,
         prefix: str = "",
-        branches: Callable[[], set[str]] | None = None,
     ) -> None:
-        """``prefix`` serves the API under a path, as GitHub Enterprise does (/api/v3).
-        ``branches``: the repository's branches (a real git repository's), so that a pull
-        request from a branch never pushed is refused as GitHub refuses it."""
+        """``prefix`` serves the API under a path, as GitHub Enterprise does (/api/v3)."""
         super().__init__(clock)
         self.prefix = prefix
         self.token = token
@@ -117,9 +106,12 @@ class FakeGitHub(FakeForge):
         self.statuses: list[Status] = []
         self.comments: dict[int, Comment] = {}
         self.pulls: dict[int, list[dict[str, str]]] = {}
-        self.pull_requests: dict[int, PullRequest] = {}
-        self.branches = branches
         self.installation_tokens: dict[str, float] = {}  # token → expiry
+        self.pull_requests: dict[int, PullRequest] = {}  # those created through the API
+        # Whether a branch exists in the repository (a test points it at its bare remote).
+        self.branch_exists: Callable[[str], bool] = lambda branch: True
+        self.collaborators: set[str] = set()  # logins that may be asked to review
+        self.teams: set[str] = set()  # team slugs with access to the repository
         self._next_id = 1000
         self._used = 0
         self._window_reset = int(clock()) + WINDOW_S
@@ -133,14 +125,6 @@ class FakeGitHub(FakeForge):
     def open_pull(self, number: int, files: list[str] | None = None) -> None:
         """Make PR ``number`` exist, touching ``files``."""
         self.pulls[number] = [{"filename": f, "status": "modified"} for f in files or []]
-
-    def merge_pull(self, number: int) -> None:
-        """Close PR ``number`` as merged (the test merges the branch in git itself)."""
-        pull = self.pull_requests[number]
-        pull.state, pull.merged = "closed", True
-
-    def open_pull_requests(self) -> list[PullRequest]:
-        return [p for p in self.pull_requests.values() if p.state == "open"]
 
     def statuses_for(self, sha: str) -> list[Status]:
         return [s for s in self.statuses if s.sha == sha]
@@ -264,9 +248,7 @@ class FakeGitHub(FakeForge):
         self.route("POST", repo + r"/issues/(?P<number>\d+)/comments", self._comment)
         self.route("PATCH", repo + r"/issues/comments/(?P<id>\d+)", self._edit_comment)
         self.route("GET", repo + r"/pulls/(?P<number>\d+)/files", self._files)
-        self.route("GET", repo + r"/pulls", self._list_pulls)
-        self.route("POST", repo + r"/pulls", self._create_pull)
-        self.route("PATCH", repo + r"/pulls/(?P<number>\d+)", self._edit_pull)
+        self.add_pull_routes(self.route, repo)
         self.route(
             "POST",
             self.prefix + r"/app/installations/(?P<id>\d+)/access_tokens",
@@ -327,89 +309,6 @@ class FakeGitHub(FakeForge):
     def _files(self, match: re.Match[str], query: dict[str, str], body: Any) -> Reply:
         number = self._pull(match)
         return Reply(200, page_of(self.pulls[number], query, max_per_page=100)[0])
-
-    def _pull_json(self, pull: PullRequest) -> dict[str, Any]:
-        owner = self.repo.split("/")[0]
-        return {
-            "number": pull.number,
-            "html_url": f"https://github.com/{self.repo}/pull/{pull.number}",
-            "state": pull.state,
-            "title": pull.title,
-            "body": pull.body,
-            "merged": pull.merged,
-            "head": {"ref": pull.head, "label": f"{owner}:{pull.head}"},
-            "base": {"ref": pull.base},
-        }
-
-    def _list_pulls(self, match: re.Match[str], query: dict[str, str], body: Any) -> Reply:
-        self._repo(match)
-        allowed = {"state", "head", "base", "sort", "direction", "per_page", "page"}
-        unknown = sorted(set(query) - allowed)
-        if unknown:
-            raise Refuse(422, {"message": f"Unknown query parameters {unknown}"})
-        state = query.get("state", "open")
-        if state not in ("open", "closed", "all"):
-            raise Refuse(422, {"message": "state must be open, closed or all"})
-        head = query.get("head")
-        if head is not None and ":" not in head:
-            # GitHub wants user:ref-name (or organization:ref-name) here.
-            raise Refuse(422, {"message": "head must be in the format user:ref-name"})
-        owner = self.repo.split("/")[0].lower()
-        found = [
-            self._pull_json(p)
-            for p in sorted(self.pull_requests.values(), key=lambda p: -p.number)
-            if state in ("all", p.state)
-            and (head is None or head.lower() == f"{owner}:{p.head}".lower())
-            and (query.get("base") is None or query["base"] == p.base)
-        ]
-        return Reply(200, page_of(found, query, max_per_page=100)[0])
-
-    def _create_pull(self, match: re.Match[str], query: dict[str, str], body: Any) -> Reply:
-        self._repo(match)
-        allowed = {"title", "head", "head_repo", "base", "body", "maintainer_can_modify", "draft"}
-        fields = require_object(body, allowed, {"head", "base"}, strings=False)
-        for name in ("title", "head", "base", "body"):
-            if name in fields and not isinstance(fields[name], str):
-                raise Refuse(422, {"message": f"{name} must be a string"})
-        if "title" not in fields:
-            raise Refuse(422, {"message": "title is required unless issue is specified"})
-        if len(fields.get("body") or "") > BODY_LIMIT:
-            raise _too_long("PullRequest", "body", BODY_LIMIT)
-        head, base = fields["head"], fields["base"]
-        if self.branches is not None:
-            known = self.branches()
-            for name, branch in (("head", head), ("base", base)):
-                if branch not in known:
-                    error = {"resource": "PullRequest", "field": name, "code": "invalid"}
-                    raise Refuse(422, {"message": "Validation Failed", "errors": [error]})
-        if any(p.head == head and p.base == base for p in self.open_pull_requests()):
-            owner = self.repo.split("/")[0]
-            message = f"A pull request already exists for {owner}:{head}."
-            error = {"resource": "PullRequest", "code": "custom", "message": message}
-            raise Refuse(422, {"message": "Validation Failed", "errors": [error]})
-        number = max([*self.pulls, *self.pull_requests, 0]) + 1
-        pull = PullRequest(number, fields["title"], head, base, fields.get("body") or "")
-        self.pull_requests[number] = pull
-        self.pulls[number] = []
-        return Reply(201, self._pull_json(pull))
-
-    def _edit_pull(self, match: re.Match[str], query: dict[str, str], body: Any) -> Reply:
-        self._repo(match)
-        pull = self.pull_requests.get(int(match["number"]))
-        if pull is None:
-            raise Refuse(404, {"message": "Not Found"})
-        allowed = {"title", "body", "state", "base", "maintainer_can_modify"}
-        fields = require_object(body, allowed, set(), strings=False)
-        if len(fields.get("body") or "") > BODY_LIMIT:
-            raise _too_long("PullRequest", "body", BODY_LIMIT)
-        if "state" in fields and fields["state"] not in ("open", "closed"):
-            raise Refuse(422, {"message": "state must be open or closed"})
-        pull.title = fields.get("title", pull.title)
-        pull.body = fields.get("body", pull.body)
-        pull.state = fields.get("state", pull.state)
-        pull.base = fields.get("base", pull.base)
-        pull.edits += 1
-        return Reply(200, self._pull_json(pull))
 
     def _access_token(self, match: re.Match[str], query: dict[str, str], body: Any) -> Reply:
         assert self.app is not None  # authenticate() checked the JWT against it

@@ -10,6 +10,9 @@ pending or running status to the state it already has ("Cannot transition status
         gitlab.open_merge_request(3, files=["services/a.yaml"])
         ...  # point a client at gitlab.url (ends in /api/v4)
 
+Merge requests a client opens itself, and the user lookup that finds reviewers, are
+served by ``gitlab_mrs`` (checked likewise).
+
 Faults: ``fail_next(2)`` answers 502 twice; ``rate_limit_next()`` answers 429 with the
 ``RateLimit-*`` headers and ``Retry-After``.
 """
@@ -24,6 +27,7 @@ from email.utils import formatdate
 from typing import Any
 from urllib.parse import unquote
 
+from tests.fakes.gitlab_mrs import MergeRequest, MergeRequestRoutes
 from tests.fakes.server import FakeForge, Refuse, Reply, page_of, require_object
 
 API = "/api/v4"
@@ -49,17 +53,6 @@ class Status:
 
 
 @dataclass
-class MergeRequest:
-    iid: int
-    title: str
-    source_branch: str
-    target_branch: str
-    description: str
-    state: str = "opened"  # opened | closed | merged
-    edits: int = 0
-
-
-@dataclass
 class Note:
     id: int
     iid: int
@@ -68,7 +61,7 @@ class Note:
     system: bool = False
 
 
-class FakeGitLab(FakeForge):
+class FakeGitLab(MergeRequestRoutes, FakeForge):
     """GitLab's commit statuses, merge request notes and diffs."""
 
     def __init__(
@@ -77,10 +70,7 @@ class FakeGitLab(FakeForge):
         project_id: int,
         project_path: str,
         clock: Callable[[], float] = time.time,
-        branches: Callable[[], set[str]] | None = None,
     ) -> None:
-        """``branches``: the project's branches (a real git repository's), so that a merge
-        request from a branch never pushed is refused as GitLab refuses it."""
         super().__init__(clock)
         self.token = token
         self.project_id = project_id
@@ -88,8 +78,10 @@ class FakeGitLab(FakeForge):
         self.statuses: list[Status] = []
         self.notes: dict[int, Note] = {}
         self.merge_requests: dict[int, list[dict[str, Any]]] = {}
-        self.opened: dict[int, MergeRequest] = {}
-        self.branches = branches
+        self.created: dict[int, MergeRequest] = {}  # merge requests created through the API
+        self.users: dict[str, int] = {}  # username → user id, for reviewer lookups
+        # Whether a branch exists in the project (a test points it at its bare remote).
+        self.branch_exists: Callable[[str], bool] = lambda branch: True
         self._next_id = 500
         self._add_routes()
 
@@ -103,13 +95,6 @@ class FakeGitLab(FakeForge):
             {"old_path": f, "new_path": f, "new_file": False, "renamed_file": False}
             for f in files or []
         ]
-
-    def merge(self, iid: int) -> None:
-        """Mark MR ``iid`` merged (the test merges the branch in git itself)."""
-        self.opened[iid].state = "merged"
-
-    def open_requests(self) -> list[MergeRequest]:
-        return [m for m in self.opened.values() if m.state == "opened"]
 
     def add_system_note(self, iid: int, body: str) -> None:
         """A note GitLab itself writes (e.g. "added 1 commit"), which clients must skip."""
@@ -181,9 +166,7 @@ class FakeGitLab(FakeForge):
         self.route("POST", MR + r"/notes", self._create_note)
         self.route("PUT", MR + r"/notes/(?P<note>\d+)", self._edit_note)
         self.route("GET", MR + r"/diffs", self._diffs)
-        self.route("GET", PROJECT + r"/merge_requests", self._list_mrs)
-        self.route("POST", PROJECT + r"/merge_requests", self._create_mr)
-        self.route("PUT", MR, self._edit_mr)
+        self.add_merge_request_routes(self.route, PROJECT)
 
     def _create_status(self, match: re.Match[str], query: dict[str, str], body: Any) -> Reply:
         self._project(match)
@@ -256,92 +239,3 @@ class FakeGitLab(FakeForge):
     def _diffs(self, match: re.Match[str], query: dict[str, str], body: Any) -> Reply:
         iid = self._merge_request(match)
         return Reply(200, page_of(self.merge_requests[iid], query, max_per_page=100)[0])
-
-    def _mr_json(self, mr: MergeRequest) -> dict[str, Any]:
-        return {
-            "id": 9000 + mr.iid,
-            "iid": mr.iid,
-            "project_id": self.project_id,
-            "title": mr.title,
-            "description": mr.description,
-            "state": mr.state,
-            "source_branch": mr.source_branch,
-            "target_branch": mr.target_branch,
-            "web_url": f"https://gitlab.example.com/{self.project_path}/-/merge_requests/{mr.iid}",
-        }
-
-    def _list_mrs(self, match: re.Match[str], query: dict[str, str], body: Any) -> Reply:
-        self._project(match)
-        allowed = {
-            "state",
-            "source_branch",
-            "target_branch",
-            "order_by",
-            "sort",
-            "per_page",
-            "page",
-        }
-        unknown = sorted(set(query) - allowed)
-        if unknown:
-            raise Refuse(400, {"error": f"unknown parameters {unknown}"})
-        state = query.get("state", "all")
-        if state not in ("opened", "closed", "locked", "merged", "all"):
-            raise Refuse(400, {"error": "state does not have a valid value"})
-        found = [
-            self._mr_json(m)
-            for m in sorted(self.opened.values(), key=lambda m: -m.iid)
-            if state in ("all", m.state)
-            and query.get("source_branch") in (None, m.source_branch)
-            and query.get("target_branch") in (None, m.target_branch)
-        ]
-        return Reply(200, page_of(found, query, max_per_page=100)[0])
-
-    def _create_mr(self, match: re.Match[str], query: dict[str, str], body: Any) -> Reply:
-        self._project(match)
-        allowed = {
-            "source_branch",
-            "target_branch",
-            "title",
-            "description",
-            "assignee_id",
-            "labels",
-            "remove_source_branch",
-            "squash",
-            "target_project_id",
-        }
-        fields = require_object(body, allowed, {"source_branch", "target_branch", "title"})
-        self._limit(fields, ("description",), BODY_LIMIT)
-        source, target = fields["source_branch"], fields["target_branch"]
-        if self.branches is not None:
-            known = self.branches()
-            if source not in known or target not in known:
-                raise Refuse(400, {"message": ["Source branch or target branch does not exist"]})
-        clash = [m for m in self.open_requests() if m.source_branch == source]
-        if clash and clash[0].target_branch == target:
-            message = (
-                f"Another open merge request already exists for this source branch: !{clash[0].iid}"
-            )
-            raise Refuse(409, {"message": [message]})
-        iid = max([*self.merge_requests, *self.opened, 0]) + 1
-        mr = MergeRequest(iid, fields["title"], source, target, fields.get("description") or "")
-        self.opened[iid] = mr
-        self.merge_requests[iid] = []
-        return Reply(201, self._mr_json(mr))
-
-    def _edit_mr(self, match: re.Match[str], query: dict[str, str], body: Any) -> Reply:
-        self._project(match)
-        mr = self.opened.get(int(match["iid"]))
-        if mr is None:
-            raise Refuse(404, {"message": "404 Not found"})
-        allowed = {"title", "description", "target_branch", "state_event", "labels"}
-        fields = require_object(body, allowed, set())
-        if not fields:
-            raise Refuse(400, {"error": "at least one parameter must be provided"})
-        self._limit(fields, ("description",), BODY_LIMIT)
-        mr.title = fields.get("title", mr.title)
-        mr.description = fields.get("description", mr.description)
-        mr.target_branch = fields.get("target_branch", mr.target_branch)
-        if fields.get("state_event") == "close":
-            mr.state = "closed"
-        mr.edits += 1
-        return Reply(200, self._mr_json(mr))

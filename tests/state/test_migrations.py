@@ -31,6 +31,8 @@ TABLES = {
     "drift_findings",
     "tokens",
     "provisioning_deployments",
+    "update_offers",
+    "notifications",
     VERSION_TABLE,
 }
 

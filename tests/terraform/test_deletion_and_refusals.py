@@ -26,7 +26,7 @@ def _deployment(world: ProvisioningWorld, ref: str, folder: str) -> str:
 
 def _environment_deployed(world: ProvisioningWorld) -> str:
     world.apply()
-    [pull] = world.github.open_pull_requests()
+    [pull] = world.open_pulls()
     world.merge(pull.number)
     deployment = _deployment(world, "main", ENV)
     outputs = [{"key": k, "valueString": v} for k, v in ENV_OUTPUTS.items()]
@@ -40,7 +40,7 @@ def test_a_removed_instance_gets_the_deletion_marker_and_keeps_its_files(
     world = corpus_world
     _environment_deployed(world)
     world.apply()
-    [pull] = world.github.open_pull_requests()
+    [pull] = world.open_pulls()
     world.merge(pull.number)
     created = _deployment(world, "main", SVC_FOLDER)
     assert world.post(created, {"status": "SUCCEEDED"}).status_code == 200
@@ -52,7 +52,7 @@ def test_a_removed_instance_gets_the_deletion_marker_and_keeps_its_files(
     applied = world.apply()
 
     assert applied.report.outcomes[SVC_ID].kind == "in_progress"
-    [pull] = world.github.open_pull_requests()
+    [pull] = world.open_pulls()
     assert "destroy 1 unit" in pull.title
     marker = json.loads(world.show(BRANCH, f"{SVC_FOLDER}/{METADATA}"))
     assert marker["isResourceDeleted"] is True and marker["deploymentId"] != created
@@ -108,7 +108,7 @@ def test_goldenpath_notify_sends_terraform_output_json(
 ) -> None:
     world = corpus_world
     world.apply()
-    [pull] = world.github.open_pull_requests()
+    [pull] = world.open_pulls()
     world.merge(pull.number)
     deployment = _deployment(world, "main", ENV)
     outputs = tmp_path / "outputs.json"

@@ -100,7 +100,7 @@ def test_a_stack_service_deploys_with_a_terraform_environments_notified_outputs(
     before = world.store.unit("service/queue/one")
     assert before is None or before.stack_id is None  # no stack before the outputs
 
-    [pull] = world.github.open_pull_requests()
+    [pull] = world.open_pulls()
     world.merge(pull.number)
     deployment = json.loads(world.show("main", f"dev/{METADATA}"))["deploymentId"]
     outputs = [{"key": "subnet_id", "valueString": "subnet-0dev"}]

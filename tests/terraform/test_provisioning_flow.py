@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from tests.engine.cli import goldenpath
+from tests.support.state_dump import dump
 from tests.support.terraform_repo import (
     ENV,
     ENV_OUTPUTS,
@@ -85,7 +86,7 @@ def test_environment_then_instance_through_pull_requests_and_notifications(
     assert first.report.outcomes[ENV_ID].kind == "in_progress"
     assert first.report.outcomes[SVC_ID].kind == "blocked"
     _matches_corpus(world, ENV, WRITTEN)
-    [pull] = world.github.open_pull_requests()
+    [pull] = world.open_pulls()
     assert (pull.head, pull.base) == (BRANCH, "main")
     revision = world.platform.git("rev-parse", "HEAD")
     assert f"https://github.com/acme/platform/commit/{revision}" in pull.body
@@ -117,7 +118,7 @@ def test_environment_then_instance_through_pull_requests_and_notifications(
     second = world.apply()
     assert second.report.outcomes[ENV_ID].kind == "unchanged"
     assert second.report.outcomes[SVC_ID].kind == "in_progress"
-    [svc_pull] = world.github.open_pull_requests()
+    [svc_pull] = world.open_pulls()
     assert svc_pull.number != pull.number
     corpus_svc = WRITTEN / f"{SERVICE}-{INSTANCE}"
     assert world.files(BRANCH, SVC_FOLDER) == {
@@ -144,7 +145,14 @@ def test_environment_then_instance_through_pull_requests_and_notifications(
     # The environment's folder is not touched by the instance's change set.
     assert world.show(BRANCH, f"{ENV}/{METADATA}") == world.show("main", f"{ENV}/{METADATA}")
 
-    # 4. The instance's run fails: the page and `status` show it.
+    # 4. The instance's run fails: the page and `status` show it, and the platform's
+    #    notification target is told (deploy.failed, queued in the outbox).
+    settings = (world.platform.root / "goldenpath.yaml").read_text()
+    target = (
+        "  notifications: [{name: ops, format: slack, urlFrom: OPS_URL, events: [deploy.failed]}]\n"
+    )
+    world.platform.write("goldenpath.yaml", settings + target)
+    world.platform.commit("tell ops of failures")
     world.merge(svc_pull.number)
     svc_deployment = json.loads(world.show("main", f"{SVC_FOLDER}/{METADATA}"))["deploymentId"]
     failure = {"status": "FAILED", "statusMessage": "Error: creating Lambda"}
@@ -152,6 +160,8 @@ def test_environment_then_instance_through_pull_requests_and_notifications(
     assert failed.status_code == 200, failed.text
     page = httpx.get(f"{world.url}/units/{SVC_ID}", timeout=10)
     assert page.status_code == 200 and "Error: creating Lambda" in page.text
+    [told] = dump(world.store)["notifications"]
+    assert "deploy.failed" in told and SVC_ID in str(told)
     ran = goldenpath("status", "--state", world.state_url, "--output", "json")
     assert ran.code == 0, ran.stderr
     units = {u["id"]: u for u in json.loads(ran.stdout)["units"]}

@@ -72,11 +72,11 @@ def test_a_notification_reconciles_at_once_and_the_apply_status_follows(
                 ]
                 return (found[-1].state, found[-1].description or "") if found else None
 
-            _wait(lambda: world.github.open_pull_requests(), "the environment's pull request")
+            _wait(lambda: world.open_pulls(), "the environment's pull request")
             _wait(lambda: status() is not None and "waiting" in status()[1], "a pending status")  # type: ignore[index]
             assert status() == ("pending", "0 units applied, 0 up to date, 1 waiting for Terraform")
 
-            [pull] = world.github.open_pull_requests()
+            [pull] = world.open_pulls()
             world.merge(pull.number)
             deployment = json.loads(world.show("main", f"{ENV}/{METADATA}"))["deploymentId"]
             outputs = [{"key": k, "valueString": v} for k, v in ENV_OUTPUTS.items()]
@@ -87,7 +87,7 @@ def test_a_notification_reconciles_at_once_and_the_apply_status_follows(
 
             # No new commit: the notification alone brings the instance's pull request.
             _wait(lambda: len(world.github.pull_requests) == 2, "the instance's pull request")
-            [svc_pull] = world.github.open_pull_requests()
+            [svc_pull] = world.open_pulls()
             assert f"service/{SERVICE}/{INSTANCE}" in svc_pull.body
             _wait(
                 lambda: (

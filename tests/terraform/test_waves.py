@@ -59,7 +59,7 @@ def world(tmp_path: Path, embedded: EmbeddedEmulator) -> Iterator[ProvisioningWo
 
 def _deploy(world: ProvisioningWorld, envs: tuple[str, ...]) -> int:
     """Merge the open PR and notify success for ``envs``; the PR's number."""
-    [pull] = world.github.open_pull_requests()
+    [pull] = world.open_pulls()
     world.merge(pull.number)
     for env in envs:
         deployment = json.loads(world.show("main", f"{env}/{METADATA}"))["deploymentId"]
@@ -86,7 +86,7 @@ def test_a_minor_bump_opens_one_pull_request_per_wave(world: ProvisioningWorld) 
     numbers = []
     for index, wave in enumerate(WAVES):
         applied = world.apply()
-        [pull] = world.github.open_pull_requests()
+        [pull] = world.open_pulls()
         changed = {line.split("`")[1] for line in pull.body.splitlines() if line.startswith("| `")}
         assert changed == {f"environment/{wave}"}, f"wave {index + 1}: {pull.body}"
         assert applied.report.outcomes[f"environment/{wave}"].kind == "in_progress"
@@ -98,6 +98,6 @@ def test_a_minor_bump_opens_one_pull_request_per_wave(world: ProvisioningWorld) 
 
     assert len(set(numbers)) == len(WAVES)
     world.apply()
-    assert world.github.open_pull_requests() == []  # all landed: nothing more to write
+    assert world.open_pulls() == []  # all landed: nothing more to write
     [rollout] = world.store.rollouts()
     assert rollout.status == "complete"

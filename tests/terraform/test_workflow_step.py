@@ -42,7 +42,7 @@ def test_the_documented_step_notifies_with_terraform_outputs(
 ) -> None:
     world = corpus_world
     world.apply()
-    [pull] = world.github.open_pull_requests()
+    [pull] = world.open_pulls()
     world.merge(pull.number)
     deployment = json.loads(world.show("main", f"{ENV}/{METADATA}"))["deploymentId"]
     # A state with outputs and no provider: init downloads nothing.

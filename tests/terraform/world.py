@@ -31,12 +31,15 @@ from reconciler.forges.github import GitHubToken, github_forge
 from reconciler.forges.transport import RetryPolicy
 from reconciler.provisioning.step import TerraformStep
 from reconciler.source.git import GitSource
+from reconciler.specs.loader import load_specs
+from reconciler.specs.model import Platform
 from reconciler.state import StateStore
 from tests.fakes.clock import FakeClock
 from tests.fakes.github import FakeGitHub
+from tests.fakes.github_pulls import PullRequest
 from tests.support.platform_repo import GIT_ENV, PlatformRepo
 from webhooks.api import status_router
-from webhooks.notifications import NotificationApi, notification_router
+from webhooks.deployments import DeploymentApi, deployment_router
 from webhooks.settings import ApiSettings
 from webhooks.views import ViewSettings
 
@@ -112,6 +115,9 @@ class ProvisioningWorld:
         )
         return Reconciler(self.store, self.cloud, terraform=step)
 
+    def open_pulls(self) -> list[PullRequest]:
+        return [p for p in self.github.pull_requests.values() if p.state == "open"]
+
     def forge(self) -> ForgeClient:
         return github_forge(
             PROVISIONING_REPO,
@@ -146,7 +152,7 @@ class ProvisioningWorld:
         """Merge the provisioning PR: main moves to its branch (a fast-forward)."""
         head = git(self.bare, "rev-parse", BRANCH)
         git(self.bare, "update-ref", "refs/heads/main", head)
-        self.github.merge_pull(number)
+        self.github.close_pull(number, merged=True)
 
     def post(self, deployment_id: str, body: object, token: str | None = None) -> httpx.Response:
         return httpx.post(
@@ -174,7 +180,14 @@ def provisioning_world(
             listener(event)
 
     app = FastAPI()
-    app.include_router(notification_router(NotificationApi(store, tell, ApiSettings())))
+
+    def planned_platform() -> Platform:
+        """goldenpath.yaml at the platform repo's head, as serve's loop last planned it."""
+        files = GitSource.open(platform.root).snapshot("HEAD").files
+        return load_specs(files)[0].platform
+
+    api = DeploymentApi(store, tell, ApiSettings(), planned_platform)
+    app.include_router(deployment_router(api))
     app.include_router(status_router(store, ViewSettings()))
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
@@ -202,7 +215,7 @@ def provisioning_world(
             notified,
             listeners,
         )
-        github.branches = world.branches
+        github.branch_exists = lambda branch: branch in world.branches()
         try:
             yield world
         finally:

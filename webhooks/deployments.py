@@ -74,9 +74,7 @@ def deployment_router(api: DeploymentApi) -> APIRouter:
     return router
 
 
-def _take(
-    api: DeploymentApi, header: str | None, deployment_id: str, body: bytes
-) -> JSONResponse:
+def _take(api: DeploymentApi, header: str | None, deployment_id: str, body: bytes) -> JSONResponse:
     try:
         actor = authenticate(api.store, header)
         notification = parse_notification(body)

@@ -24,8 +24,8 @@ import structlog
 from reconciler.actions import Actor, authorize
 from reconciler.apply.notices import TOLD
 from reconciler.errors import ActionConflict, DeploymentNotFound
-from reconciler.provisioning import records
 from reconciler.notifications import events, publish
+from reconciler.provisioning import records
 from reconciler.provisioning.payload import Notification
 from reconciler.specs.model import Platform
 from reconciler.state import ProvisioningDeployment, StateStore, StateTransaction, UnitRecord

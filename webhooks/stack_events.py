@@ -5,8 +5,10 @@ thread of its own and the page waits at most ``timeout_s`` for it; past that the
 says the cloud did not answer. A late answer is still kept, for the next look.
 
 A short cache (``max_age_s``, keyed by account, region and stack name) spares the cloud a
-DescribeStackEvents per page view when several people watch a failing unit; failures are
-not cached. Reads of one stack in flight are shared, and at most ``max_in_flight``
+DescribeStackEvents per page view when several people watch a failing unit. An entry
+holds only while the unit's record is unchanged (``stamp``: the engine rewrites the record
+when it starts, ends or fails an operation), so a new deployment is never shown with the
+events of the one before; failures are not cached. Reads of one stack in flight are shared, and at most ``max_in_flight``
 stacks are read at once, so a dead endpoint cannot pile up threads.
 """
 
@@ -65,21 +67,23 @@ class StackEvents:
         self.settings = settings or EventsSettings()
         self._monotonic = monotonic
         self._lock = threading.Lock()
-        self._kept: dict[StackKey, tuple[float, tuple[StackEvent, ...]]] = {}
+        self._kept: dict[StackKey, tuple[float, str, tuple[StackEvent, ...]]] = {}
         self._reading: dict[StackKey, Future[tuple[StackEvent, ...]]] = {}
 
-    def read(self, target: Target, stack_name: str) -> EventsReading:
+    def read(self, target: Target, stack_name: str, stamp: str = "") -> EventsReading:
+        """The stack's newest events; a reading kept under the same ``stamp`` and younger
+        than ``max_age_s`` is answered without a call."""
         key = (target.account_id, target.region, stack_name)
         with self._lock:
             now = self._monotonic()
             kept = self._kept.get(key)
-            if kept is not None and now - kept[0] < self.settings.max_age_s:
-                return EventsReading(kept[1], age_s=now - kept[0])
+            if kept is not None and kept[1] == stamp and now - kept[0] < self.settings.max_age_s:
+                return EventsReading(kept[2], age_s=now - kept[0])
             future = self._reading.get(key)
             if future is None:
                 if len(self._reading) >= self.settings.max_in_flight:
                     return EventsReading(error=self._busy())
-                future = self._start(key, target, stack_name)
+                future = self._start(key, target, stack_name, stamp)
         try:
             events = future.result(timeout=self.settings.timeout_s)
         except FutureTimeout:
@@ -94,7 +98,7 @@ class StackEvents:
         return EventsReading(events)
 
     def _start(
-        self, key: StackKey, target: Target, stack_name: str
+        self, key: StackKey, target: Target, stack_name: str, stamp: str
     ) -> Future[tuple[StackEvent, ...]]:
         future: Future[tuple[StackEvent, ...]] = Future()
         self._reading[key] = future
@@ -111,24 +115,22 @@ class StackEvents:
                 self._done(key)
                 future.set_exception(CloudError(f"reading the events failed: {exc!r}"))
             else:
-                self._done(key, events)
+                self._done(key, (stamp, events))
                 future.set_result(events)
 
         threading.Thread(target=run, name=f"events-{stack_name}", daemon=True).start()
         return future
 
-    def _done(self, key: StackKey, events: tuple[StackEvent, ...] | None = None) -> None:
+    def _done(self, key: StackKey, read: tuple[str, tuple[StackEvent, ...]] | None = None) -> None:
         with self._lock:
             self._reading.pop(key, None)
-            if events is not None:
-                self._kept[key] = (self._monotonic(), events)
             now = self._monotonic()
-            for old in [k for k, (at, _) in self._kept.items() if now - at >= self._max_keep]:
+            if read is not None:
+                self._kept[key] = (now, *read)
+            # Entries past their age are dropped, so the cache holds recent stacks only.
+            aged = [k for k, kept in self._kept.items() if now - kept[0] >= self.settings.max_age_s]
+            for old in aged:
                 del self._kept[old]
-
-    @property
-    def _max_keep(self) -> float:
-        return self.settings.max_age_s
 
     def _busy(self) -> str:
         return (

@@ -173,7 +173,7 @@ def events_view(store: StateStore, unit_id: str, stacks: StackViews) -> dict[str
     if target is None:
         error = f"no role is known for account {record.account}: its stacks cannot be read yet"
         return {**document, "cloud_error": error}
-    reading = stacks.events.read(target, record.stack_name)
+    reading = stacks.events.read(target, record.stack_name, record.updated_at.isoformat())
     return {
         **document,
         "events": [event_json(e) for e in reading.events],

@@ -36,7 +36,12 @@ def test_reading_without_a_token_is_refused_when_required(
 ) -> None:
     client, _token, unit = closed
 
-    for path in ("/api/v1/status", f"/api/v1/units/{unit}", f"/api/v1/units/{unit}/history"):
+    views = ("history", "events", "template", "diff", "graph")
+    for path in (
+        "/api/v1/status",
+        f"/api/v1/units/{unit}",
+        *(f"/api/v1/units/{unit}/{v}" for v in views),
+    ):
         answer = client.get(path)
         assert answer.status_code == 401, path
         assert answer.json()["error"] == "unauthenticated"

@@ -64,7 +64,14 @@ def test_dependants_are_the_units_whose_dependencies_name_it(store: StateStore) 
     def unit(unit_id: str, *depends_on: str) -> UnitRecord:
         kind = unit_id.split("/")[0]
         return UnitRecord(
-            unit_id, kind, unit_id.replace("/", "-"), "1" * 12, "us-west-2", "svc", "1.0", NOW,
+            unit_id,
+            kind,
+            unit_id.replace("/", "-"),
+            "1" * 12,
+            "us-west-2",
+            "svc",
+            "1.0",
+            NOW,
             depends_on=depends_on,
         )  # type: ignore[arg-type]
 

@@ -117,8 +117,9 @@ def test_ids_that_name_no_unit_get_404_saying_why(served: Served) -> None:
             "message": "no unit 'service/ghost/test' is recorded",
         }, view
     malformed = _get(served, "/api/v1/units/service/a/b/c/graph", 404)
-    assert "'service/a/b/c/graph' is not a unit id: expected environment/<env>" in (
-        malformed["message"]
+    assert (
+        "'service/a/b/c/graph' is not a unit id: expected environment/<env>"
+        in (malformed["message"])
     )
     page = httpx.get(f"{served.url}/units/service/ghost/test", timeout=30)
     assert page.status_code == 404

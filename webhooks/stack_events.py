@@ -8,8 +8,9 @@ A short cache (``max_age_s``, keyed by account, region and stack name) spares th
 DescribeStackEvents per page view when several people watch a failing unit. An entry
 holds only while the unit's record is unchanged (``stamp``: the engine rewrites the record
 when it starts, ends or fails an operation), so a new deployment is never shown with the
-events of the one before; failures are not cached. Reads of one stack in flight are shared, and at most ``max_in_flight``
-stacks are read at once, so a dead endpoint cannot pile up threads.
+events of the one before; failures are not cached. Reads of one stack in flight are
+shared, and at most ``max_in_flight`` stacks are read at once, so a dead endpoint cannot
+pile up threads.
 """
 
 from __future__ import annotations

@@ -46,8 +46,8 @@ def _text(tab: Tab, element: str) -> str:
 def _links(tab: Tab) -> list[list[str]]:
     return list(
         tab.evaluate(
-            "[...document.querySelectorAll('#graph .dep')].map(d => "
-            "[d.dataset.relation, d.querySelector('a') ? d.querySelector('a').getAttribute('href') : ''])"
+            "[...document.querySelectorAll('#graph .dep')].map(d => [d.dataset.relation, "
+            "d.querySelector('a') ? d.querySelector('a').getAttribute('href') : ''])"
         )
     )
 
@@ -111,8 +111,8 @@ def test_the_page_shows_an_update_and_then_a_failed_one(served: Served, tmp_path
     statuses = " | ".join(events_after_failure)
     # (a resource the update adds fails to create, as in CloudFormation)
     assert (
-        'DeadLetter AWS::SQS::Queue CREATE_FAILED Resource handler returned message: "dead-letter quota"'
-        in statuses
+        "DeadLetter AWS::SQS::Queue CREATE_FAILED "
+        'Resource handler returned message: "dead-letter quota"' in statuses
     )
     assert (
         "UPDATE_ROLLBACK_IN_PROGRESS The following resource(s) failed to create: [DeadLetter]"

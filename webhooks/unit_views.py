@@ -30,6 +30,10 @@ from webhooks.unit_details import (
 )
 from webhooks.views import UnknownUnit, ViewSettings, check_unit_id, is_masked, unit_state
 
+# Deployments looked through for bodies: the store keeps 100 a unit by default
+# (``StateSettings.history_per_unit``), so the last applied one is found after a long
+# run of failures too.
+BODIES_LOOKED_AT = 100
 NEVER_DEPLOYED = (
     "{unit} has no deployment with a template body: it was never deployed, or only "
     "before this Goldenpath kept bodies (they are kept from schema revision 0008 on)"
@@ -76,7 +80,7 @@ def template_view(store: StateStore, unit_id: str, settings: ViewSettings) -> di
     """The body last applied; before any was applied, the last one sent (``applied``
     false); ``body`` null when no deployment sent one."""
     record = _record(store, unit_id)
-    chosen = deployed_bodies(store.history(unit_id, settings.history_limit))
+    chosen = deployed_bodies(store.history(unit_id, BODIES_LOOKED_AT))
     shown = chosen.applied or chosen.latest
     if shown is None:
         return {
@@ -101,7 +105,7 @@ def template_view(store: StateStore, unit_id: str, settings: ViewSettings) -> di
 def diff_view(store: StateStore, unit_id: str, settings: ViewSettings) -> dict[str, Any]:
     """The last deployment's body against the last one applied before it, unified."""
     record = _record(store, unit_id)
-    chosen = deployed_bodies(store.history(unit_id, settings.history_limit))
+    chosen = deployed_bodies(store.history(unit_id, BODIES_LOOKED_AT))
     latest, previous = chosen.latest, chosen.previous
     document: dict[str, Any] = {
         "unit": unit_id,

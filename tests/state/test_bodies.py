@@ -65,7 +65,7 @@ def test_dependants_are_the_units_whose_dependencies_name_it(store: StateStore) 
         kind = unit_id.split("/")[0]
         return UnitRecord(
             unit_id,
-            kind,
+            kind,  # type: ignore[arg-type]
             unit_id.replace("/", "-"),
             "1" * 12,
             "us-west-2",
@@ -73,7 +73,7 @@ def test_dependants_are_the_units_whose_dependencies_name_it(store: StateStore) 
             "1.0",
             NOW,
             depends_on=depends_on,
-        )  # type: ignore[arg-type]
+        )
 
     store.save_units(
         [

@@ -195,6 +195,9 @@ def serve(
         pruned_caches=PRUNED_CACHES,
     )
     loop.drift = DriftWatch(store, cloud, loop.applied_head_plan, holder=engine.holder)
+    from reconciler.actions import StackInterventions
+
+    loop.recover_interventions = StackInterventions(store, cloud).recover
     from webhooks.deliveries import DurableDeliveries
 
     # Delivery ids in the state store: a redelivery is refused after a restart and by

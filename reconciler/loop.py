@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -81,6 +81,9 @@ class ReconcileLoop:
     _heads_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     # Scheduled drift checks and self-heal (``spec.drift``); None: no drift checks.
     drift: DriftWatch | None = None
+    # Closes cancels and continued rollbacks a killed process left open (at start and at
+    # every poll; see ``reconciler.actions.unsticking``); None: not here.
+    recover_interventions: Callable[[], object] | None = None
     # The head this loop last found applied with nothing left to do: a push naming it is
     # answered from memory, without a fetch or a read of the store.
     settled_head: str | None = None
@@ -123,6 +126,7 @@ class ReconcileLoop:
 
     def run(self, stop: threading.Event) -> None:
         self.prime()
+        self._recover()
         next_poll = time.monotonic()
         next_upkeep = next_poll + self.settings.upkeep_every
         while not stop.is_set():
@@ -133,6 +137,7 @@ class ReconcileLoop:
                     if time.monotonic() >= next_poll:
                         try:
                             self.reconcile("poll")
+                            self._recover()
                         finally:  # a failed poll (the remote is down) waits its turn too
                             self.first_pass.set()
                             jitter = random.uniform(0, self.settings.jitter)
@@ -160,6 +165,14 @@ class ReconcileLoop:
             log.warning("loop.prime_failed", error=str(exc), error_type=type(exc).__name__)
         except Exception:  # only a head start: it must never stop the reconciler
             log.exception("loop.prime_failed")
+
+    def _recover(self) -> None:
+        if self.recover_interventions is None:
+            return
+        try:
+            self.recover_interventions()
+        except GoldenpathError as exc:
+            log.warning("loop.recover_failed", error=str(exc), error_type=type(exc).__name__)
 
     def upkeep(self) -> dict[str, int]:
         """Record the cache uses noted, and drop entries of ``pruned_caches`` neither

@@ -27,6 +27,7 @@ def run(args: argparse.Namespace) -> int:
     def work(actor: Any) -> int:
         with StateStore.open(args.state) as store, open_cloud(args) as cloud:
             actions = StackInterventions(store, cloud)
+            actions.recover()  # an earlier rollback whose waiting process died, first
             started = actions.continue_rollback(args.unit, actor, args.skip)
             settled = actions.settle(started)
         ended = settled.deployment

@@ -39,7 +39,7 @@ class Actor:
     """Who asks for a write action, as the unit's history names them."""
 
     name: str
-    via: str  # "cli" | "token"
+    via: str  # "cli" | "token" | "history" (as a history entry names them: the label)
     token_id: str | None = None
     team: str | None = None  # a token's team; None: an admin token (or the CLI)
 
@@ -52,6 +52,8 @@ class Actor:
         """``anna (cli)``, ``ci-bot (token 3fa2c1d0e9b8, team storefront)``."""
         if self.via == "cli":
             return f"{self.name} (cli)"
+        if self.via == "history":
+            return self.name
         scope = "admin" if self.team is None else f"team {self.team}"
         return f"{self.name} (token {self.token_id}, {scope})"
 

@@ -12,6 +12,11 @@ the call and let the waiting happen behind it:
    belongs to the apply that started it: while a live process holds the unit's lease it
    records the end itself (it sees CANCELLING), and ``settle`` only waits to read it.
 
+A process killed while it waits leaves its entry open (IN_PROGRESS, CANCELLING).
+``recover`` records the end of such entries once nobody holds the unit and the stack
+is at rest; ``serve`` runs it at start and after every reconcile, and the commands that
+act on a stack run it first.
+
 Neither touches the operation journal's last entry, so a unit whose update failed stays
 stalled on that fingerprint: after a cancel or a continued rollback, ``retry`` (or a new
 commit) tries the update again.
@@ -176,6 +181,46 @@ class StackInterventions:
         log.info("actions.rollback_continued", unit=unit_id, actor=actor.label, skip=skipped)
         return Started(unit_id, ROLLBACK_ACTION, actor, stack, deployment, skipped, leased=True)
 
+    # -- recovery ---------------------------------------------------------------------------
+    def recover(self) -> list[Deployment]:
+        """Record the end of cancels and continued rollbacks whose waiting process died.
+
+        An entry is left alone while a live process holds its unit, or while its stack is
+        still moving (the next call sees it again). Returns the entries it closed.
+        """
+        closed = []
+        for entry in self.store.unfinished_interventions((CANCEL_ACTION, ROLLBACK_ACTION)):
+            if not self._lease(entry.unit_id):
+                continue  # a live process works on the unit: it records the end
+            try:
+                ended = self._recover(entry)
+            except (CloudError, Waiting, ActionConflict) as exc:
+                log.warning("actions.recover_failed", unit=entry.unit_id, error=str(exc))
+                ended = None
+            finally:
+                self.store.release_lease(entry.unit_id, self.holder)
+            if ended is not None:
+                log.info("actions.recovered", unit=entry.unit_id, status=ended.status)
+                closed.append(ended)
+        return closed
+
+    def _recover(self, entry: Deployment) -> Deployment | None:
+        record = self.store.unit(entry.unit_id)
+        if record is None:
+            return self.store.finish_deployment(
+                entry.id, "FAILED", f"{entry.message}; the unit is no longer recorded"
+            )
+        stack = live_stack(self.store, self.cloud, record)
+        if stack.state.phase.value == "in_progress":
+            return None
+        actor = Actor(entry.actor, "history")
+        skipped = _skipped_in(entry.message)
+        started = Started(entry.unit_id, entry.action, actor, stack, entry, skipped)
+        if entry.action == CANCEL_ACTION:
+            self._record_cancel(started, stack.state)
+            return self.store.deployment(entry.id)
+        return self._settle_rollback(started, stack.state)
+
     # -- the end ----------------------------------------------------------------------------
     def settle(self, started: Started) -> Settled:
         """Wait until the stack stops moving; record the end; the history entry as it ends."""
@@ -298,6 +343,14 @@ def check_skip(skip: Sequence[str]) -> tuple[str, ...]:
     if len(set(skip)) != len(skip):
         raise ActionInputInvalid("skip: a logical id is named twice")
     return tuple(skip)
+
+
+def _skipped_in(message: str) -> tuple[str, ...]:
+    """The logical ids a continued rollback's entry says it skipped (see its message)."""
+    _, found, leaving = message.rpartition(", skipping ")
+    if not found or leaving == "nothing":
+        return ()
+    return tuple(leaving.split(", "))
 
 
 def _refusal(exc: Exception, stack: LiveStack, action: str) -> ActionConflict | None:

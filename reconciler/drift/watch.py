@@ -13,6 +13,11 @@ between its own ticks) and never waits: it
    one ``summarize`` function, under the unit's lease;
 5. returns the drifted stacks self-heal applies again from git; the loop applies them
    through the normal path (plan, lint gate, journal) and reports back with ``healed``.
+
+With several replicas on one state store, one of them watches: the watch holds the
+lease ``WATCH_LEASE`` while it works, renewed at every tick, so that each account's call
+budget is spent once and not once per replica. When that replica stops, another takes
+the lease over once it expires; the schedule is wall time, so slots stay put.
 """
 
 from __future__ import annotations
@@ -40,6 +45,8 @@ from reconciler.state import DriftReason, DriftReport, StateStore, UnitRecord
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
+WATCH_LEASE = "drift-watch"
+"""The lease the one watching replica holds (unit ids always contain a slash)."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,8 @@ class DriftTuning:
     """Calls of its second step: the detection's status and the drifted resources."""
     lease_ttl: float = 60.0
     """Seconds the unit's lease is held while its conditions are written."""
+    watch_lease_ttl: float = 30.0
+    """Seconds the watching replica's lease lasts unless renewed by its next tick."""
 
 
 @dataclass
@@ -90,6 +99,8 @@ class DriftWatch:
         self.check = StackCheck(cloud)
         self.desired = desired  # plans the head last applied; None before any apply
         self.holder = holder
+        self.watch_holder = f"{holder}/drift"  # the apply's releases leave it alone
+        self.watching = False  # whether this replica holds WATCH_LEASE
         self.clock = clock  # wall time: slots stay put across restarts and replicas
         self.tuning = tuning or DriftTuning()
         self.schedule: DriftSchedule | None = None
@@ -119,6 +130,8 @@ class DriftWatch:
             self.queue.clear()
             self.waiting.clear()
             return {}
+        if not self._hold_watch():
+            return {}
         schedule, budget = self._configure(settings)
         watched = {w.unit_id: w for w in watched_units(planned.plan, self.store.units())}
         for unit_id in schedule.due(watched, now):
@@ -142,6 +155,17 @@ class DriftWatch:
             self._take(unit, result, settings, now, heals)
         self.check.forget({w.fingerprint for w in watched.values()})
         return heals
+
+    def _hold_watch(self) -> bool:
+        """Take or renew the watch lease; without it, drop what was queued here."""
+        held = self.store.acquire_lease(WATCH_LEASE, self.watch_holder, self.tuning.watch_lease_ttl)
+        if held != self.watching:
+            log.info("drift.watching" if held else "drift.watched_elsewhere", holder=self.holder)
+            self.watching = held
+        if not held:
+            self.queue.clear()
+            self.waiting.clear()
+        return held
 
     def heal_done(self, outcomes: Mapping[str, Outcome]) -> None:
         """What the apply of the stacks ``tick`` asked to heal came to."""

@@ -1,8 +1,8 @@
 """Guardrails as code: the platform team's Rego policies over every rendered template.
 
-Pure core (rego-cpp runs in process, with no file, network or clock access of its
-own): ``policies/`` is read from the snapshot's files, "today" is passed in. regopy
-lives behind ``_rego``; this is the public surface.
+Pure core (rego-cpp has no file, network or clock access of its own): ``policies/`` is
+read from the snapshot's files, "today" is passed in. regopy lives behind ``_rego``, run
+in a worker process within limits by ``isolated``; this is the public surface.
 """
 
 from reconciler.guardrails.exceptions import (

@@ -117,7 +117,7 @@ def compile_policies(
     modules: Mapping[str, str], data: Mapping[str, Any], digest: str
 ) -> CompiledPolicies:
     """Compile ``modules`` (path → source) with ``data``; raises ``PolicyCompileError``."""
-    _refuse_builtins(modules)
+    refuse_builtins(modules)
     interpreter = _silent()
     try:
         for path, source in modules.items():
@@ -137,7 +137,7 @@ class TestRun:
     __test__ = False  # not a pytest class
 
     def __init__(self, modules: Mapping[str, str], data: Mapping[str, Any]) -> None:
-        _refuse_builtins(modules)
+        refuse_builtins(modules)
         self._interpreter = _silent()
         self._interpreter.strict_built_in_errors = True
         try:
@@ -172,7 +172,7 @@ def _silent() -> Interpreter:
     return interpreter
 
 
-def _refuse_builtins(modules: Mapping[str, str]) -> None:
+def refuse_builtins(modules: Mapping[str, str]) -> None:
     problems = []
     for path, source in modules.items():
         for number, line in enumerate(source.splitlines(), start=1):

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import threading
 from collections import OrderedDict
@@ -32,13 +33,9 @@ from reconciler.desired.rendering import RenderedUnit
 from reconciler.desired.template_body import BodyError, load_body
 from reconciler.desired.units import Unit
 from reconciler.errors import Problem
-from reconciler.guardrails._rego import (
-    CompiledPolicies,
-    PolicyCompileError,
-    PolicyEvaluationError,
-    compile_policies,
-)
+from reconciler.guardrails._rego import PolicyCompileError, PolicyEvaluationError
 from reconciler.guardrails.exceptions import apply_exceptions, exception_problems, in_force
+from reconciler.guardrails.isolated import IsolatedPolicies, PolicyLimits
 from reconciler.guardrails.model import Finding, Severity, Verdict
 from reconciler.guardrails.policies import PolicySet, load_policies
 from reconciler.specs.model import GuardrailException, Platform
@@ -88,22 +85,26 @@ class MemoryVerdictCache:
             return {k for k in keys if k in self._entries}
 
 
-_compiled: OrderedDict[str, CompiledPolicies | PolicyCompileError] = OrderedDict()
+_compiled: OrderedDict[str, IsolatedPolicies | PolicyCompileError] = OrderedDict()
 _compiled_lock = threading.Lock()
 
 
-def compiled(policies: PolicySet) -> CompiledPolicies:
-    """``policies`` compiled, once per revision (``digest``) in this process."""
+def compiled(policies: PolicySet) -> IsolatedPolicies:
+    """``policies`` compiled, once per revision (``digest``) in this process, in a worker
+    process of their own (``isolated``); a revision dropped stops its worker."""
     with _compiled_lock:
         found = _compiled.get(policies.digest)
         if found is None:
+            limits = PolicyLimits.from_env(os.environ)
             try:
-                found = compile_policies(policies.modules, policies.data, policies.digest)
+                found = IsolatedPolicies(policies.modules, policies.data, policies.digest, limits)
             except PolicyCompileError as exc:
                 found = exc
             _compiled[policies.digest] = found
             while len(_compiled) > COMPILED_REVISIONS:
-                _compiled.popitem(last=False)
+                _, dropped = _compiled.popitem(last=False)
+                if isinstance(dropped, IsolatedPolicies):
+                    dropped.close()
         else:
             _compiled.move_to_end(policies.digest)
     if isinstance(found, PolicyCompileError):
@@ -128,7 +129,7 @@ class Guardrails:
         self.evaluations = 0  # bodies the policies actually ran on (cache misses)
         self.problems: list[Problem] = list(policies.problems)
         self.problems += exception_problems(exceptions, today, policies.modules)
-        self._compiled: CompiledPolicies | None = None
+        self._compiled: IsolatedPolicies | None = None
         self.failure: str | None = None
         if policies.problems:
             first = policies.problems[0]
@@ -193,7 +194,7 @@ class Guardrails:
         standing, excepted = apply_exceptions(unit_id, denials, self.exceptions)
         return Verdict(unit_id, standing, _findings(found["warn"], "warn"), excepted)
 
-    def _evaluate(self, policies: CompiledPolicies, rendered: RenderedUnit) -> dict[str, Any]:
+    def _evaluate(self, policies: IsolatedPolicies, rendered: RenderedUnit) -> dict[str, Any]:
         self.evaluations += 1
         try:
             template = load_body(rendered.body)

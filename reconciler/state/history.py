@@ -10,7 +10,7 @@ deleted. Only the newest ``history_per_unit`` entries of a unit are kept.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from hashlib import sha256
@@ -217,6 +217,17 @@ def unit_history(connection: Connection, unit_id: str, limit: int) -> list[Deplo
     t = tables.deployments
     rows = connection.execute(
         sa.select(t).where(t.c.unit_id == unit_id).order_by(t.c.id.desc()).limit(limit)
+    )
+    return records(Deployment.from_row, rows)
+
+
+def unfinished_of(connection: Connection, actions: Sequence[str]) -> list[Deployment]:
+    """Entries not yet finished that ``actions`` (cancel, continue-update-rollback …) opened."""
+    t = tables.deployments
+    rows = connection.execute(
+        sa.select(t)
+        .where(t.c.action.in_(list(actions)), t.c.status.not_in(list(FINAL_STATUSES)))
+        .order_by(t.c.id)
     )
     return records(Deployment.from_row, rows)
 

@@ -258,6 +258,11 @@ class StateStore:
         with self._reading(f"reading the dependants of {unit_id}") as connection:
             return units.dependants(connection, unit_id)
 
+    def unfinished_interventions(self, actions: Sequence[str]) -> list[Deployment]:
+        """History entries that ``actions`` opened and nobody has closed yet, oldest first."""
+        with self._reading("reading unfinished interventions") as connection:
+            return history.unfinished_of(connection, actions)
+
     # API tokens (hashes only).
 
     def add_token(self, token: StoredToken) -> None:

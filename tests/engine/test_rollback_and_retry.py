@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 
 import pytest
@@ -182,3 +183,37 @@ def test_retry_refuses_what_retrying_cannot_help(cycle: Harness, unit: str, mess
     assert refused.code == 1
     assert message in refused.stdout
     assert len(cycle.store.history(PRODUCTION)) == 1
+
+
+def test_a_rollback_whose_waiting_process_died_is_recorded_when_the_stack_comes_to_rest(
+    rollback_failed: Harness,
+) -> None:
+    cycle = rollback_failed
+    dead = StackInterventions(cycle.store, cycle.cloud, holder=f"{socket.gethostname()}:999999:0")
+    started = dead.continue_rollback(PRODUCTION, operator("john"), ["Queue"])
+    # The process dies here: nobody waits for the stack, the entry stays IN_PROGRESS.
+    assert cycle.store.history(PRODUCTION, 1)[0].status == "IN_PROGRESS"
+    cycle.cloud.wait([started.stack.ref])
+
+    closed = StackInterventions(cycle.store, cycle.cloud).recover()
+
+    assert [(d.id, d.status) for d in closed] == [(started.deployment.id, "SUCCEEDED")]
+    latest = cycle.store.history(PRODUCTION, 1)[0]
+    assert (latest.status, latest.actor) == ("SUCCEEDED", "john (cli)")
+    assert "skipped: Queue" in latest.message
+    assert cycle.store.lease(PRODUCTION) is None
+    assert StackInterventions(cycle.store, cycle.cloud).recover() == []  # nothing left open
+
+
+def test_recovery_leaves_a_rollback_alone_while_a_live_process_holds_the_unit(
+    rollback_failed: Harness,
+) -> None:
+    cycle = rollback_failed
+    live = StackInterventions(cycle.store, cycle.cloud)
+    started = live.continue_rollback(PRODUCTION, operator("john"), ["Queue"])
+
+    assert StackInterventions(cycle.store, cycle.cloud).recover() == []
+    assert cycle.store.history(PRODUCTION, 1)[0].status == "IN_PROGRESS"
+
+    settled = live.settle(started)
+    assert settled.deployment.status == "SUCCEEDED"

@@ -141,3 +141,27 @@ def test_an_exception_whose_expiry_is_not_a_day_is_invalid(tmp_path: Path) -> No
     [error] = out["errors"]
     assert (error["file"], error["line"]) == ("goldenpath.yaml", 12)  # expires: 2027-02-30
     assert "day is out of range for month" in error["message"]
+
+
+def test_a_policy_that_runs_too_long_holds_every_unit_back_and_validate_ends(
+    tmp_path: Path,
+) -> None:
+    repo = guarded_platform(tmp_path / "repo")
+    repo.write(
+        "policies/slow.rego",
+        "package goldenpath.guardrails\nimport rego.v1\n"
+        'deny contains {"rule": "slow", "resource": "Bucket", '
+        '"message": sprintf("%d", [count(numbers.range(1, 50000000))])} if { true }\n',
+    )
+    repo.commit("a policy far too slow")
+    done = subprocess.run(
+        [GOLDENPATH, "validate", str(repo.root), "--no-lint", "--output", "json",
+         "--state", f"sqlite:///{tmp_path / 'state.db'}"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "GOLDENPATH_POLICY_TIMEOUT": "1"},
+    )  # fmt: skip
+    out = json.loads(done.stdout)
+    assert done.returncode == 1
+    messages = {e["message"] for e in out["errors"]}
+    assert any("the policies did not finish within 1 s" in m for m in messages), messages
+    assert all("a policy failed" in m for m in messages), messages

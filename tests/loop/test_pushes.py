@@ -216,3 +216,27 @@ def test_a_burst_of_answered_pushes_is_logged_once_a_second(running: Running) ->
             assert running.loop.note(running.push(head, n)) is False
     said = [e for e in logs if e["event"] == "loop.unchanged"]
     assert [(e["fetched"], e["pushes"]) for e in said] == [(False, 1)]
+
+
+def test_interventions_left_open_are_recovered_at_start_and_at_every_poll(tmp_path: Path) -> None:
+    work = PlatformRepo(tmp_path / "work")
+    work.write("goldenpath.yaml", "# empty platform\n")
+    work.commit("first")
+    opened = TrackedRepo.open(str(work.root), "main", tmp_path / "cache")
+    engine = HeldEngine()
+    engine.release.set()
+    recoveries: list[float] = []
+    with StateStore.open(f"sqlite:///{tmp_path / 'state.db'}") as store:
+        loop = CountedLoop(
+            opened, store, engine, None, None, CountedQueue(10), LoopSettings(interval=0.05)
+        )
+        loop.recover_interventions = lambda: recoveries.append(time.monotonic())
+        stop = threading.Event()
+        thread = threading.Thread(target=loop.run, args=(stop,), daemon=True)
+        thread.start()
+        deadline = time.monotonic() + PATIENCE_S
+        while len(recoveries) < 3:  # at start, then after each poll
+            assert time.monotonic() < deadline, f"recovered {len(recoveries)} times"
+            time.sleep(0.01)
+        stop.set()
+        thread.join(timeout=PATIENCE_S)

@@ -21,6 +21,7 @@ from typing import Any
 import structlog
 
 from goldenpath.noop_mark import NOOP_RUNS
+from goldenpath.update_prs import start_update_prs
 from reconciler.apply.engine import Reconciler
 from reconciler.caching import GUARDRAILS, LINT, VERSIONS, StoredLintCache, StoredVerdictCache
 from reconciler.checks.runner import ChangeChecks
@@ -195,6 +196,7 @@ def serve(
         pruned_caches=PRUNED_CACHES,
     )
     loop.drift = DriftWatch(store, cloud, loop.applied_head_plan, holder=engine.holder)
+    loop.updates = start_update_prs(tracked, store, forge_settings, environ, renderer, stop)
     from reconciler.actions import StackInterventions
 
     loop.recover_interventions = StackInterventions(store, cloud).recover

@@ -8,7 +8,9 @@ a push naming that head is skipped without a fetch. Pushes of the branch that wa
 together in the queue arrive here as one (``EventQueue`` coalesces them).
 While idle, an hourly upkeep prunes the content-addressed caches of entries long unused.
 Between items the drift watch checks the stacks whose slot came round; a drifted stack
-it heals is applied again from git by a reconcile of the head.
+it heals is applied again from git by a reconcile of the head. After each reconcile that
+applied a head (and once at start), the update pull requests consider the services left
+behind a newer minor, and hand what to offer to their own thread (``reconciler.updates``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import structlog
 
 from reconciler.apply.conditions import Outcome
 from reconciler.apply.engine import Applied, Reconciler
+from reconciler.apply.records import recorded_views
 from reconciler.caching import committed_snapshot, prune_unused
 from reconciler.checks.runner import ChangeChecks
 from reconciler.drift import DriftWatch
@@ -41,8 +44,10 @@ from reconciler.events import (
 from reconciler.forges import CommitStatus, Forge, ForgeError, wording
 from reconciler.plan.model import Live
 from reconciler.plan.planning import Planned
+from reconciler.source.snapshot import Snapshot
 from reconciler.source.tracked import TrackedRepo
 from reconciler.state import StateStore
+from reconciler.updates import UpdatePullRequests
 
 log = structlog.get_logger(__name__)
 # Change requests whose newest head is remembered; the least recently pushed go first.
@@ -81,6 +86,8 @@ class ReconcileLoop:
     _heads_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     # Scheduled drift checks and self-heal (``spec.drift``); None: no drift checks.
     drift: DriftWatch | None = None
+    # Update pull requests for services on manual minor updates; None: none considered.
+    updates: UpdatePullRequests | None = None
     # Closes cancels and continued rollbacks a killed process left open (at start and at
     # every poll; see ``reconciler.actions.unsticking``); None: not here.
     recover_interventions: Callable[[], object] | None = None
@@ -148,6 +155,7 @@ class ReconcileLoop:
                 else:
                     self.handle(item)
                 self.watch_drift()
+                self.advance_updates()
             except GoldenpathError as exc:
                 log.error("loop.work_failed", error=str(exc), error_type=type(exc).__name__)
             except Exception:  # one bad event must not stop the reconciler
@@ -158,9 +166,9 @@ class ReconcileLoop:
         """Read and plan the head once, so that the first change finds the repo's files,
         parsed specs and statements in memory (the plan makes no cloud call)."""
         try:
-            self.engine.plan(
-                committed_snapshot(self.tracked.source, self.tracked.head(), self.store)
-            )
+            snapshot = committed_snapshot(self.tracked.source, self.tracked.head(), self.store)
+            planned = self.engine.plan(snapshot)
+            self.consider_updates(snapshot, planned)
         except GoldenpathError as exc:
             log.warning("loop.prime_failed", error=str(exc), error_type=type(exc).__name__)
         except Exception:  # only a head start: it must never stop the reconciler
@@ -192,6 +200,8 @@ class ReconcileLoop:
             key = (item.forge, item.repo, item.number)
             if item.action.ends_review:
                 self.checks.closed(item)
+                if self.updates is not None:
+                    self.updates.closed(item)
                 with self._heads_lock:
                     self.latest_heads.pop(key, None)
                 if item.action == "merged":
@@ -221,6 +231,28 @@ class ReconcileLoop:
                 outcomes = applied.report.outcomes
         finally:
             self.drift.heal_done(outcomes)
+
+    def consider_updates(self, snapshot: Snapshot, planned: Planned) -> None:
+        """Let the update pull requests see the head's build; never fails the loop."""
+        if self.updates is None:
+            return
+        try:
+            recorded = recorded_views(self.store, self.store.units())
+            self.updates.consider(snapshot, planned.build, recorded)
+        except GoldenpathError as exc:
+            log.error("update_pr.consider_failed", error=str(exc), error_type=type(exc).__name__)
+        except Exception:  # update pull requests must never stop the reconciler
+            log.exception("update_pr.consider_failed")
+
+    def advance_updates(self) -> None:
+        """Make a time-boxed slice of the update pull requests' proposals, if some are
+        left; never fails the loop."""
+        if self.updates is None or not self.updates.considering:
+            return
+        try:
+            self.updates.advance()
+        except Exception:  # update pull requests must never stop the reconciler
+            log.exception("update_pr.consider_failed")
 
     def applied_head_plan(self) -> Planned | None:
         """The plan of the head last applied, without cloud calls (the drift watch's view
@@ -284,6 +316,8 @@ class ReconcileLoop:
             read_s=round(read - started, 3),
             apply_s=round(time.perf_counter() - read, 3),
         )
+        if not heal:
+            self.consider_updates(snapshot, applied.planned)
         failed = sorted(u for u, o in report.outcomes.items() if o.kind in ("failed", "invalid"))
         failed += [str(p) for p in applied.planned.build.errors][:3]
         self.retry_pending = report.count("retrying") > 0 or self.engine.stop.is_set()

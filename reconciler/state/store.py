@@ -27,6 +27,7 @@ from reconciler.state import (
     journal,
     leases,
     marks,
+    offers,
     rollouts,
     tokens,
     units,
@@ -45,6 +46,7 @@ from reconciler.state.history import Deployment, DeploymentStatus
 from reconciler.state.journal import Operation, OperationIntent, OperationState
 from reconciler.state.leases import Lease
 from reconciler.state.migrate import bring_to_head
+from reconciler.state.offers import OfferState, UpdateOffer
 from reconciler.state.rollouts import Rollout, RolloutStatus
 from reconciler.state.settings import StateSettings
 from reconciler.state.tokens import StoredToken
@@ -434,6 +436,25 @@ class StateStore:
         """A unit's drift findings, open and resolved, newest first."""
         with self._reading(f"reading the drift history of {unit_id}") as connection:
             return drift.unit_findings(connection, unit_id, limit)
+
+    # Update pull requests.
+
+    def save_update_offer(self, offer: UpdateOffer) -> None:
+        with self.transaction(f"recording the update offer of {offer.service}") as tx:
+            tx.save_update_offer(offer)
+
+    def end_update_offer(self, branch: str, number: int, state: OfferState) -> UpdateOffer | None:
+        """Record that change request ``number`` from ``branch`` was merged or closed."""
+        with self.transaction(f"ending the update offer of {branch}") as tx:
+            return tx.end_update_offer(branch, number, state)
+
+    def update_offer(self, service: str) -> UpdateOffer | None:
+        with self._reading(f"reading the update offer of {service}") as connection:
+            return offers.get_offer(connection, service)
+
+    def update_offers(self) -> list[UpdateOffer]:
+        with self._reading("reading update offers") as connection:
+            return offers.all_offers(connection)
 
     # Marks.
 

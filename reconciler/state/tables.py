@@ -194,6 +194,23 @@ tokens = sa.Table(
     sa.Column("revoked_at", UtcDateTime(), nullable=True),
 )
 
+# The update pull request offered to each service (reconciler.updates): what it moves, its
+# number and page, and how it ended, so a version the team closed is not offered again.
+update_offers = sa.Table(
+    "update_offers",
+    metadata,
+    sa.Column("service", sa.String(), primary_key=True),
+    sa.Column("template", sa.String(), nullable=False),
+    sa.Column("targets", sa.Text(), nullable=False),  # JSON: unit id → version offered
+    sa.Column("branch", sa.String(), nullable=False),
+    sa.Column("number", sa.Integer(), nullable=True),
+    sa.Column("url", sa.String(), nullable=False),
+    sa.Column("state", sa.String(), nullable=False),
+    sa.Column("digest", sa.String(), nullable=False),
+    sa.Column("offered_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)
+
 # Template bodies deployments sent, content-addressed (sha256 of the text): a body many
 # deployments sent is kept once, and dropped with the last deployment that names it.
 template_bodies = sa.Table(

@@ -21,6 +21,7 @@ from reconciler.state import (
     journal,
     leases,
     marks,
+    offers,
     rollouts,
     tokens,
     units,
@@ -29,6 +30,7 @@ from reconciler.state.clock import Clock
 from reconciler.state.drift import DriftAction, DriftFinding, DriftReport
 from reconciler.state.history import Deployment, DeploymentStart, DeploymentStatus
 from reconciler.state.journal import Operation, OperationIntent, OperationState
+from reconciler.state.offers import OfferState, UpdateOffer
 from reconciler.state.rollouts import Rollout
 from reconciler.state.settings import StateSettings
 from reconciler.state.tokens import StoredToken
@@ -155,6 +157,14 @@ class StateTransaction:
     def save_rollout(self, rollout: Rollout) -> None:
         """Insert or replace a rollout."""
         rollouts.save_rollout(self._connection, rollout)
+
+    def save_update_offer(self, offer: UpdateOffer) -> None:
+        """Insert or replace the service's update offer."""
+        offers.save_offer(self._connection, offer)
+
+    def end_update_offer(self, branch: str, number: int, state: OfferState) -> UpdateOffer | None:
+        """The open offer of change request ``number`` ended (merged or closed)."""
+        return offers.end_offer(self._connection, branch, number, state, self._clock.now())
 
     def record_revision(self, branch: str, commit: str) -> None:
         """Remember the head commit of ``branch`` the reconciler has dealt with."""

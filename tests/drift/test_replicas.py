@@ -8,22 +8,28 @@ from dataclasses import replace
 
 from reconciler.drift import DriftTuning, DriftWatch
 from reconciler.drift.watch import WATCH_LEASE
-from tests.drift.conftest import DETECTION_SLACK, INTERVAL, TICK, MakeWorld
+from tests.drift.conftest import DETECTION_SLACK, INTERVAL, TICK, MakeWorld, World
 
 WEB = "service/web/test"
 SHORT_LEASE = 0.5  # seconds of real time (the store's clock) the watch lease lasts
 
 
-def test_a_second_replica_makes_no_drift_call_while_the_first_watches(world: MakeWorld) -> None:
-    made = world("{interval: 10m}")
-    made.update_by_hand(WEB, "DelaySeconds: 1", "DelaySeconds: 7")
-    second = DriftWatch(
+def _second_replica(made: World, tuning: DriftTuning | None = None) -> DriftWatch:
+    """Another serve's drift watch on the same store and cloud."""
+    return DriftWatch(
         made.store,
         made.cloud,
         made.loop.applied_head_plan,
         holder="replica-2",
         clock=made.clock.time,
+        tuning=tuning,
     )
+
+
+def test_a_second_replica_makes_no_drift_call_while_the_first_watches(world: MakeWorld) -> None:
+    made = world("{interval: 10m}")
+    made.update_by_hand(WEB, "DelaySeconds: 1", "DelaySeconds: 7")
+    second = _second_replica(made)
 
     made.run(INTERVAL + DETECTION_SLACK, on_tick=lambda _now: second.tick())
 
@@ -41,14 +47,7 @@ def test_another_replica_takes_the_watch_over_when_the_first_stops(world: MakeWo
     tuning = replace(DriftTuning(), watch_lease_ttl=SHORT_LEASE)
     first = made.watch
     first.tuning = tuning
-    second = DriftWatch(
-        made.store,
-        made.cloud,
-        made.loop.applied_head_plan,
-        holder="replica-2",
-        clock=made.clock.time,
-        tuning=tuning,
-    )
+    second = _second_replica(made, tuning)
     made.clock.advance(TICK)
     first.tick()
     made.clock.advance(TICK)

@@ -31,6 +31,7 @@ TABLES = {
     "drift_findings",
     "tokens",
     "template_bodies",
+    "update_offers",
     VERSION_TABLE,
 }
 

@@ -102,7 +102,7 @@ def build_app(
 ) -> Any:
     """The HTTP app: webhooks (taking delivery ids in ``deliveries``), the JSON API and the
     pages; with ``cloud``, the write actions too (cancel, retry, continue-update-rollback:
-    each needs a token).
+    each needs a token) and the stack events on the unit page.
 
     The webhooks are answered by an app of their own in front of the FastAPI one, so a
     delivery does not pay for layers only the API uses.
@@ -112,6 +112,8 @@ def build_app(
     from webhooks.api import status_router
     from webhooks.receiver import create_app, webhooks_first
     from webhooks.settings import ApiSettings, ReceiverSettings
+    from webhooks.stack_events import StackEvents
+    from webhooks.unit_views import StackViews
     from webhooks.views import ViewSettings
 
     settings = ReceiverSettings.from_env(environ)
@@ -130,7 +132,12 @@ def build_app(
     api.include_router(deployment_router(DeploymentApi(store, sink.put, access, known)))
     calls = (lambda: dict(drift.calls)) if drift is not None else None
     shown = ViewSettings(environment_order=environment_order)
-    api.include_router(status_router(store, shown, drift_calls=calls, access=access))
+    stacks = StackViews()
+    if cloud is not None:
+        # An endpoint of its own means an emulator: its stacks are in no AWS console.
+        endpoint = getattr(getattr(cloud, "settings", None), "endpoint_url", None)
+        stacks = StackViews(StackEvents(cloud), endpoint)
+    api.include_router(status_router(store, shown, drift_calls=calls, access=access, stacks=stacks))
     return webhooks_first(create_app(settings, sink, deliveries), api)
 
 

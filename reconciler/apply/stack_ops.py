@@ -37,6 +37,7 @@ from reconciler.cloud import (
     failure_message,
 )
 from reconciler.desired.rendering import RenderedUnit
+from reconciler.desired.secrets import masked_body
 from reconciler.desired.units import TAG_PREFIX, Unit
 from reconciler.errors import CloudError, Waiting
 from reconciler.guardrails import Guardrails
@@ -163,7 +164,8 @@ class StackOps:
         request = request_of(unit, rendered.body, tags or unit.tags)
         op, deployment = resumed, None
         if op is None:
-            op, deployment = self._begin(unit, action, revision, fingerprint, record)
+            kept = masked_body(unit, rendered.body)
+            op, deployment = self._begin(unit, action, revision, fingerprint, record, kept)
         else:
             deployment = self.open_deployment(unit.id, revision, unit.version.version)
         flight = InFlight(
@@ -346,9 +348,11 @@ class StackOps:
         revision: str,
         fingerprint: str,
         record: UnitRecord | None,
+        body: str,
     ) -> tuple[Operation, Deployment]:
+        """Record the operation and open its deployment, which keeps ``body`` (masked)."""
         now = self.store.now()
-        base = replace(record or new_record(unit, now), team=unit.team)
+        base = replace(record or new_record(unit, now), team=unit.team, depends_on=unit.depends_on)
         intent = OperationIntent(
             unit.id,
             action,
@@ -368,7 +372,7 @@ class StackOps:
         with self.store.transaction(f"recording the {action} of {unit.id}") as tx:
             op = tx.begin_operation(intent)
             deployment = tx.start_deployment(
-                unit.id, revision, unit.version.version, by=by, message=asked
+                unit.id, revision, unit.version.version, by=by, message=asked, body=body
             )
             tx.save_units([in_progress])
             if by[0]:

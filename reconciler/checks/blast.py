@@ -18,8 +18,8 @@ from typing import Any, Literal
 
 from reconciler.desired.build import Build, build_desired
 from reconciler.desired.rendering import pending_source, render_unit
+from reconciler.desired.secrets import masked, secret_values
 from reconciler.desired.template_body import BodyError, load_body
-from reconciler.desired.units import Unit
 from reconciler.errors import RenderError
 from reconciler.plan.model import Recorded
 from reconciler.render import Renderer
@@ -112,7 +112,7 @@ def blast_radius(
             try:
                 before = render_unit(unit, old.state, renderer, outputs).body
                 after = render_unit(new_unit, moved.state, renderer, outputs).body
-                diff = _masked(
+                diff = masked(
                     _diff(unit.id, before, after, unit.version.version, target),
                     secret_values(unit) | secret_values(new_unit),
                 )
@@ -153,7 +153,7 @@ def update_radius(
         try:
             body_before = render_unit(old, before.state, renderer, outputs).body
             body_after = render_unit(new, after.state, renderer, outputs).body
-            diff = _masked(
+            diff = masked(
                 _diff(unit_id, body_before, body_after, old.version.version, new.version.version),
                 secret_values(old) | secret_values(new),
             )
@@ -208,26 +208,6 @@ def _resources(body: str) -> dict[str, Any]:
 
 def _type(resource: Any) -> str:
     return str(resource.get("Type", "?")) if isinstance(resource, Mapping) else "?"
-
-
-def secret_values(unit: Unit) -> set[str]:
-    """Values of inputs the bundle's schema marks as secret (OpenAPI ``format: password``)."""
-    namespace = {"environment": "environment", "service": "service"}.get(unit.kind, "pipeline")
-    properties = unit.bundle.input_schemas.get(namespace, {}).get("properties", {})
-    return {
-        str(unit.inputs[name])
-        for name, schema in properties.items()
-        if isinstance(schema, Mapping)
-        and schema.get("format") == "password"
-        and name in unit.inputs
-        and str(unit.inputs[name])
-    }
-
-
-def _masked(text: str, secrets: set[str]) -> str:
-    for secret in sorted(secrets, key=len, reverse=True):
-        text = text.replace(secret, "********")
-    return text
 
 
 def _diff(unit_id: str, before: str, after: str, old: str, new: str) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Collection, Mapping
 
-from reconciler.checks.blast import secret_values
+from reconciler.desired.secrets import secret_values
 from reconciler.desired.units import DesiredState, Unit
 from reconciler.plan.model import FileChange
 from reconciler.terraform import METADATA_FILE

@@ -276,6 +276,16 @@ class StateStore:
         with self._reading("reading provisioning deployments waiting") as connection:
             return provisioning.waiting(connection)
 
+    def template_body(self, digest: str) -> str | None:
+        """A body a deployment sent, by its ``body_digest``; None once dropped."""
+        with self._reading("reading a template body") as connection:
+            return history.template_body(connection, digest)
+
+    def dependants(self, unit_id: str) -> list[str]:
+        """The recorded units that depend on ``unit_id`` (bind it, deploy it, …), sorted."""
+        with self._reading(f"reading the dependants of {unit_id}") as connection:
+            return units.dependants(connection, unit_id)
+
     def unfinished_interventions(self, actions: Sequence[str]) -> list[Deployment]:
         """History entries that ``actions`` opened and nobody has closed yet, oldest first."""
         with self._reading("reading unfinished interventions") as connection:

@@ -60,6 +60,9 @@ units = sa.Table(
     sa.Column("updated_at", UtcDateTime(), nullable=False),
     # The team owning the unit's service (None: environments, or not yet known).
     sa.Column("team", sa.String(), nullable=True),
+    # The units this one depends on as last started (environment, bindings, instances),
+    # a JSON list: the unit page draws the graph around a unit from it.
+    sa.Column("depends_on", sa.Text(), nullable=False, server_default="[]"),
 )
 
 operations = sa.Table(
@@ -97,7 +100,10 @@ deployments = sa.Table(
     # Who asked for it ("" for the reconciler following git) and which write action.
     sa.Column("actor", sa.String(), nullable=False, server_default=""),
     sa.Column("action", sa.String(), nullable=False, server_default=""),
+    # The template body the deployment sent (secret inputs masked), in template_bodies.
+    sa.Column("body_digest", sa.String(), nullable=True),
     sa.Index("ix_deployments_unit_id_id", "unit_id", "id"),
+    sa.Index("ix_deployments_body_digest", "body_digest"),
     # Never reuse the id of a dropped deployment: ids order the history.
     sqlite_autoincrement=True,
 )
@@ -256,4 +262,14 @@ notifications = sa.Table(
     sa.UniqueConstraint("event_id", "target", name="uq_notifications_event_target"),
     sa.Index("ix_notifications_state_next_attempt_at", "state", "next_attempt_at"),
     sqlite_autoincrement=True,
+)
+
+
+# Template bodies deployments sent, content-addressed (sha256 of the text): a body many
+# deployments sent is kept once, and dropped with the last deployment that names it.
+template_bodies = sa.Table(
+    "template_bodies",
+    metadata,
+    sa.Column("digest", sa.String(), primary_key=True),
+    sa.Column("body", sa.Text(), nullable=False),
 )

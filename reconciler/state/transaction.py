@@ -102,10 +102,12 @@ class StateTransaction:
         deleting: bool = False,
         by: tuple[str, str] = ("", ""),
         message: str = "",
+        body: str | None = None,
     ) -> Deployment:
         """Open a history entry: IN_PROGRESS, or DELETE_IN_PROGRESS for a deletion.
 
-        ``by``: (actor, action) when a person's write action starts it.
+        ``by``: (actor, action) when a person's write action starts it. ``body``: the
+        template body it sends, secret inputs masked (kept once per content).
         """
         start = DeploymentStart(
             unit_id=unit_id,
@@ -115,6 +117,7 @@ class StateTransaction:
             message=message,
             actor=by[0],
             action=by[1],
+            body=body,
         )
         return history.start_deployment(
             self._connection, start, self._clock.now(), self._settings.history_per_unit

@@ -31,6 +31,7 @@ TABLES = {
     "drift_findings",
     "tokens",
     "provisioning_deployments",
+    "template_bodies",
     "update_offers",
     "notifications",
     VERSION_TABLE,

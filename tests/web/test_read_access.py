@@ -36,10 +36,11 @@ def test_reading_without_a_token_is_refused_when_required(
 ) -> None:
     client, _token, unit = closed
 
+    views = ("history", "events", "template", "diff", "graph")
     for path in (
         "/api/v1/status",
         f"/api/v1/units/{unit}",
-        f"/api/v1/units/{unit}/history",
+        *(f"/api/v1/units/{unit}/{v}" for v in views),
         "/api/v1/drift",
         "/api/v1/drift?after=0",
         "/api/v1/notifications",

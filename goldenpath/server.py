@@ -21,7 +21,9 @@ from typing import Any
 import structlog
 
 from goldenpath.noop_mark import NOOP_RUNS
+from goldenpath.notifying import report_targets, start_notifying
 from goldenpath.terraform_fmt import terraform_fmt
+from goldenpath.update_prs import start_update_prs
 from reconciler.apply.engine import Reconciler
 from reconciler.caching import (
     GUARDRAILS,
@@ -99,7 +101,7 @@ def build_app(
 ) -> Any:
     """The HTTP app: webhooks (taking delivery ids in ``deliveries``), the JSON API and the
     pages; with ``cloud``, the write actions too (cancel, retry, continue-update-rollback:
-    each needs a token).
+    each needs a token) and the stack events on the unit page.
 
     The webhooks are answered by an app of their own in front of the FastAPI one, so a
     delivery does not pay for layers only the API uses.
@@ -109,6 +111,8 @@ def build_app(
     from webhooks.api import status_router
     from webhooks.receiver import create_app, webhooks_first
     from webhooks.settings import ApiSettings, ReceiverSettings
+    from webhooks.stack_events import StackEvents
+    from webhooks.unit_views import StackViews
     from webhooks.views import ViewSettings
 
     settings = ReceiverSettings.from_env(environ)
@@ -122,7 +126,12 @@ def build_app(
         api.include_router(action_router(writes))
     calls = (lambda: dict(drift.calls)) if drift is not None else None
     shown = ViewSettings(environment_order=environment_order)
-    api.include_router(status_router(store, shown, drift_calls=calls, access=access))
+    stacks = StackViews()
+    if cloud is not None:
+        # An endpoint of its own means an emulator: its stacks are in no AWS console.
+        endpoint = getattr(getattr(cloud, "settings", None), "endpoint_url", None)
+        stacks = StackViews(StackEvents(cloud), endpoint)
+    api.include_router(status_router(store, shown, drift_calls=calls, access=access, stacks=stacks))
     return webhooks_first(create_app(settings, sink, deliveries), api)
 
 
@@ -198,6 +207,9 @@ def serve(
         pruned_caches=PRUNED_CACHES,
     )
     loop.drift = DriftWatch(store, cloud, loop.applied_head_plan, holder=engine.holder)
+    loop.updates = start_update_prs(
+        tracked, store, forge_settings, environ, renderer, stop, lambda: loop.platform
+    )
     from reconciler.actions import StackInterventions
 
     loop.recover_interventions = StackInterventions(store, cloud).recover
@@ -209,12 +221,13 @@ def serve(
     # writer at a time, so a second would only wait.
     writers = POSTGRES_DELIVERY_WRITERS if store.backend == "postgresql" else 1
     deliveries = DurableDeliveries(store, writers=writers)
+    platform = platform_of(tracked)
     app = build_app(
         store,
         NotingSink(queue, loop),
         deliveries,
         environ,
-        platform_of(tracked).rollout_order,
+        platform.rollout_order,
         cloud,
         loop.drift,
     )
@@ -229,6 +242,12 @@ def serve(
         warm = threading.Thread(target=_warm_up, args=(linter, cloud), name="warm-up", daemon=True)
         warm.start()
         worker.start()
+        # Notifications go out on a thread of their own: a slow receiver never holds up
+        # the reconciler; what is queued survives a restart in the outbox.
+        notifying = start_notifying(
+            store, platform, environ, holder=engine.holder, public_url=public_url
+        )
+        loop.targets_changed = lambda changed: report_targets(changed, environ)
         threading.Thread(
             target=_freeze_heap, args=(warm, loop.first_pass), name="freeze-heap", daemon=True
         ).start()
@@ -246,6 +265,7 @@ def serve(
         deliveries.close()
         stop.set()
         worker.join(timeout=120)
+        notifying.stop()
     return 0
 
 

@@ -8,7 +8,9 @@ a push naming that head is skipped without a fetch. Pushes of the branch that wa
 together in the queue arrive here as one (``EventQueue`` coalesces them).
 While idle, an hourly upkeep prunes the content-addressed caches of entries long unused.
 Between items the drift watch checks the stacks whose slot came round; a drifted stack
-it heals is applied again from git by a reconcile of the head.
+it heals is applied again from git by a reconcile of the head. After each reconcile that
+applied a head (and once at start), the update pull requests consider the services left
+behind a newer minor, and hand what to offer to their own thread (``reconciler.updates``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import structlog
 
 from reconciler.apply.conditions import Outcome
 from reconciler.apply.engine import Applied, Reconciler
+from reconciler.apply.records import recorded_views
 from reconciler.caching import committed_snapshot, prune_unused
 from reconciler.checks.runner import ChangeChecks
 from reconciler.drift import DriftWatch
@@ -39,10 +42,14 @@ from reconciler.events import (
     RetryRequested,
 )
 from reconciler.forges import CommitStatus, Forge, ForgeError, wording
+from reconciler.notifications.expiring import publish_expiring
 from reconciler.plan.model import Live
 from reconciler.plan.planning import Planned
+from reconciler.source.snapshot import Snapshot
 from reconciler.source.tracked import TrackedRepo
+from reconciler.specs.model import Platform
 from reconciler.state import StateStore
+from reconciler.updates import UpdatePullRequests
 
 log = structlog.get_logger(__name__)
 # Change requests whose newest head is remembered; the least recently pushed go first.
@@ -59,6 +66,9 @@ class LoopSettings:
     # Seconds between upkeeps, done while idle: the cache uses this process noted are
     # recorded, and cache entries unused for ``cache_kept_unused`` are dropped.
     upkeep_every: float = 3600.0
+    # Seconds between looks for guardrail exceptions about to expire (also after each
+    # reconcile): a day can pass without a commit.
+    expiring_every: float = 3600.0
     cache_kept_unused: timedelta = timedelta(days=30)
 
 
@@ -81,6 +91,8 @@ class ReconcileLoop:
     _heads_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     # Scheduled drift checks and self-heal (``spec.drift``); None: no drift checks.
     drift: DriftWatch | None = None
+    # Update pull requests for services on manual minor updates; None: none considered.
+    updates: UpdatePullRequests | None = None
     # Closes cancels and continued rollbacks a killed process left open (at start and at
     # every poll; see ``reconciler.actions.unsticking``); None: not here.
     recover_interventions: Callable[[], object] | None = None
@@ -90,6 +102,13 @@ class ReconcileLoop:
     # Set once the first poll has been dealt with (applied, skipped or failed).
     first_pass: threading.Event = field(default_factory=threading.Event, repr=False)
     _answered_pushes: int = field(default=0, repr=False)  # since the last line said so
+    # goldenpath.yaml as last planned: the notification targets, the guardrail exceptions.
+    platform: Platform | None = None
+    # Called with goldenpath.yaml when its notification targets change (serve reports
+    # those whose variables are not set).
+    targets_changed: Callable[[Platform], None] | None = None
+    # (event id, target) of the exception.expiring events this process has queued.
+    _told_expiring: set[tuple[str, str]] = field(default_factory=set, repr=False)
     _next_answered_log: float = field(default=0.0, repr=False)
 
     def note(self, event: Event) -> bool:
@@ -129,6 +148,7 @@ class ReconcileLoop:
         self._recover()
         next_poll = time.monotonic()
         next_upkeep = next_poll + self.settings.upkeep_every
+        next_expiring = next_poll + self.settings.expiring_every
         while not stop.is_set():
             wait = max(0.0, min(next_poll - time.monotonic(), 1.0))
             item = self.events.get(timeout=wait)
@@ -145,9 +165,13 @@ class ReconcileLoop:
                     if time.monotonic() >= next_upkeep:
                         next_upkeep = time.monotonic() + self.settings.upkeep_every
                         self.upkeep()
+                    if time.monotonic() >= next_expiring:
+                        next_expiring = time.monotonic() + self.settings.expiring_every
+                        self.tell_expiring()
                 else:
                     self.handle(item)
                 self.watch_drift()
+                self.advance_updates()
             except GoldenpathError as exc:
                 log.error("loop.work_failed", error=str(exc), error_type=type(exc).__name__)
             except Exception:  # one bad event must not stop the reconciler
@@ -158,9 +182,10 @@ class ReconcileLoop:
         """Read and plan the head once, so that the first change finds the repo's files,
         parsed specs and statements in memory (the plan makes no cloud call)."""
         try:
-            self.engine.plan(
-                committed_snapshot(self.tracked.source, self.tracked.head(), self.store)
-            )
+            snapshot = committed_snapshot(self.tracked.source, self.tracked.head(), self.store)
+            planned = self.engine.plan(snapshot)
+            self.platform = planned.build.specs.platform
+            self.consider_updates(snapshot, planned)
         except GoldenpathError as exc:
             log.warning("loop.prime_failed", error=str(exc), error_type=type(exc).__name__)
         except Exception:  # only a head start: it must never stop the reconciler
@@ -182,6 +207,25 @@ class ReconcileLoop:
         say("loop.caches_pruned", **dropped)
         return dropped
 
+    def _planned_platform(self, platform: Platform) -> None:
+        before = self.platform.notifications if self.platform is not None else ()
+        self.platform = platform
+        if platform.notifications != before and self.targets_changed is not None:
+            self.targets_changed(platform)
+
+    def tell_expiring(self) -> int:
+        """Queue ``exception.expiring`` for guardrail exceptions that entered a target's
+        window (each once per target); returns how many were queued."""
+        if self.platform is None or not self.platform.notifications:
+            return 0
+        try:
+            return publish_expiring(
+                self.store, self.platform, self.engine.today(), self._told_expiring
+            )
+        except GoldenpathError as exc:  # only news: it must not stop the reconciler
+            log.warning("loop.expiring_not_queued", error=str(exc))
+            return 0
+
     def handle(self, item: Any) -> None:
         if isinstance(item, Push):
             if item.branch != self.tracked.branch:
@@ -192,6 +236,8 @@ class ReconcileLoop:
             key = (item.forge, item.repo, item.number)
             if item.action.ends_review:
                 self.checks.closed(item)
+                if self.updates is not None:
+                    self.updates.closed(item)
                 with self._heads_lock:
                     self.latest_heads.pop(key, None)
                 if item.action == "merged":
@@ -221,6 +267,28 @@ class ReconcileLoop:
                 outcomes = applied.report.outcomes
         finally:
             self.drift.heal_done(outcomes)
+
+    def consider_updates(self, snapshot: Snapshot, planned: Planned) -> None:
+        """Let the update pull requests see the head's build; never fails the loop."""
+        if self.updates is None:
+            return
+        try:
+            recorded = recorded_views(self.store, self.store.units())
+            self.updates.consider(snapshot, planned.build, recorded)
+        except GoldenpathError as exc:
+            log.error("update_pr.consider_failed", error=str(exc), error_type=type(exc).__name__)
+        except Exception:  # update pull requests must never stop the reconciler
+            log.exception("update_pr.consider_failed")
+
+    def advance_updates(self) -> None:
+        """Make a time-boxed slice of the update pull requests' proposals, if some are
+        left; never fails the loop."""
+        if self.updates is None or not self.updates.considering:
+            return
+        try:
+            self.updates.advance()
+        except Exception:  # update pull requests must never stop the reconciler
+            log.exception("update_pr.consider_failed")
 
     def applied_head_plan(self) -> Planned | None:
         """The plan of the head last applied, without cloud calls (the drift watch's view
@@ -275,6 +343,8 @@ class ReconcileLoop:
             if self.drift is not None:
                 self.drift.invalidate()
         report = applied.report
+        self._planned_platform(applied.planned.build.specs.platform)
+        self.tell_expiring()
         log.info(
             "loop.reconciled",
             head=head,
@@ -284,6 +354,8 @@ class ReconcileLoop:
             read_s=round(read - started, 3),
             apply_s=round(time.perf_counter() - read, 3),
         )
+        if not heal:
+            self.consider_updates(snapshot, applied.planned)
         failed = sorted(u for u, o in report.outcomes.items() if o.kind in ("failed", "invalid"))
         failed += [str(p) for p in applied.planned.build.errors][:3]
         self.retry_pending = report.count("retrying") > 0 or self.engine.stop.is_set()

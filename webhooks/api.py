@@ -11,9 +11,16 @@ scope (401 without), while /healthz and /metrics stay open for probes and scrape
     GET /api/v1/status                    every unit (state, outdated, outputs) and rollout
     GET /api/v1/units/{unit_id}           one unit                       404 if unknown
     GET /api/v1/units/{unit_id}/history   its deployments, newest first  404 if unknown
+    GET /api/v1/units/{unit_id}/events    its stack's recent CloudFormation events and
+                                          console link; 503 when the cloud does not answer
+    GET /api/v1/units/{unit_id}/template  the template body last applied (secrets masked)
+    GET /api/v1/units/{unit_id}/diff      the last deployment's body against the previous
+    GET /api/v1/units/{unit_id}/graph     the units it depends on and that depend on it
     GET /api/v1/plans/{key}               a pull request's stored plan   404 if none
     GET /api/v1/drift[?after=ID]          open drift findings; with after: those opened
                                           since finding ID, open or not (a notifier's cursor)
+    GET /api/v1/notifications[?state=S&after=ID&limit=N]
+                                          the notification outbox (``webhooks.notifications``)
     GET /  /units/{unit_id}  /plans/{key} the same, as HTML pages (``webhooks.pages``)
 
 Errors are JSON too: ``{"error": <code>, "message": <what went wrong and what is expected>}``.
@@ -37,8 +44,10 @@ from reconciler.errors import NotAuthenticated, StateError
 from reconciler.state import DEPLOYMENT_STATUSES, DRIFT_REASONS, StateStore
 from reconciler.state.rollouts import ROLLOUT_STATUSES
 from reconciler.state.units import UNIT_KINDS
+from webhooks.notifications import notifications_router, outbox_gauge
 from webhooks.pages import ReadRefusal, page_router
 from webhooks.settings import ApiSettings
+from webhooks.unit_views import StackViews, diff_view, events_view, graph_view, template_view
 from webhooks.views import (
     STATES,
     UnknownPlan,
@@ -47,7 +56,7 @@ from webhooks.views import (
     ViewSettings,
     history_view,
     plan_view,
-    split_history_path,
+    split_unit_path,
     status_view,
     unit_view,
 )
@@ -68,6 +77,7 @@ def status_router(
     monotonic: Callable[[], float] = time.monotonic,
     drift_calls: Callable[[], Mapping[str, int]] | None = None,
     access: ApiSettings | None = None,
+    stacks: StackViews | None = None,
 ) -> APIRouter:
     """The JSON API, /healthz, /metrics and the web pages, reading ``store``.
 
@@ -75,9 +85,11 @@ def status_router(
     are plain functions, so FastAPI runs them in its thread pool and a slow database
     never blocks the event loop the webhook receiver answers on. ``monotonic`` is the
     clock that ages the metrics figures. ``drift_calls``: the API calls drift checks made
-    so far per account (``serve``'s drift watch), for /metrics.
+    so far per account (``serve``'s drift watch), for /metrics. ``stacks``: how stack
+    events are read (without it, the events view says no cloud is read).
     """
     shown = settings or ViewSettings()
+    clouds = stacks or StackViews()
     refused = read_refusal(store, access or ApiSettings())
     router = APIRouter()
     figures = RecentMetrics(
@@ -109,24 +121,32 @@ def status_router(
 
     @router.get(f"{API_PREFIX}/units/{{unit_path:path}}", name="unit_json", tags=["status"])
     def unit(request: Request, unit_path: str) -> JSONResponse:
-        unit_id, wants_history = split_history_path(unit_path)
-        if wants_history:
-            return _answer(lambda: history_view(store, unit_id, shown), refused(request))
-        return _answer(lambda: unit_view(store, unit_id, shown), refused(request))
+        unit_id, view = split_unit_path(unit_path)
+        if view == "events":
+            return _answer(lambda: events_view(store, unit_id, clouds), refused(request))
+        produce = {
+            None: unit_view,
+            "history": history_view,
+            "template": template_view,
+            "diff": diff_view,
+            "graph": graph_view,
+        }[view]
+        return _answer(lambda: produce(store, unit_id, shown), refused(request))
 
     @router.get(f"{API_PREFIX}/drift", name="drift_json", tags=["status"])
-    def drift(after: int | None = None) -> JSONResponse:
+    def drift(request: Request, after: int | None = None) -> JSONResponse:
         def produce() -> dict[str, Any]:
             found = store.drifts() if after is None else store.drift_findings_after(after)
             return {"findings": [f.to_json() for f in found]}
 
-        return _answer(produce)
+        return _answer(produce, refused(request))
 
     @router.get(f"{API_PREFIX}/plans/{{key:path}}", name="plan_json", tags=["plans"])
     def plan(request: Request, key: str) -> JSONResponse:
         return _answer(lambda: plan_view(store, key, shown), refused(request))
 
-    router.include_router(page_router(store, shown, refused))
+    router.include_router(notifications_router(store, refused))
+    router.include_router(page_router(store, shown, refused, clouds))
     return router
 
 
@@ -178,7 +198,7 @@ def _answer(produce: Callable[[], Any], refused: str | None = None) -> JSONRespo
         response.headers["WWW-Authenticate"] = 'Bearer realm="goldenpath"'
         return response
     try:
-        return JSONResponse(produce())
+        document = produce()
     except UnknownUnit as exc:
         return _error(NOT_FOUND, "unit_not_found", str(exc))
     except UnknownPlan as exc:
@@ -189,6 +209,11 @@ def _answer(produce: Callable[[], Any], refused: str | None = None) -> JSONRespo
     except StateError as exc:
         log.warning("web.state_unavailable", error=str(exc))
         return _error(UNAVAILABLE, "state_unavailable", str(exc))
+    if isinstance(document, dict) and document.get("cloud_error"):
+        # The events view: the store answered, the cloud did not; the rest still shows.
+        failed = {"error": "cloud_unavailable", "message": document["cloud_error"], **document}
+        return JSONResponse(failed, UNAVAILABLE)
+    return JSONResponse(document)
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
@@ -246,6 +271,7 @@ def metrics_text(
         "Units whose stack a drift check found changed outside Goldenpath, by kind and reason.",
         (({"kind": k, "reason": r}, drifted[(k, r)]) for k in UNIT_KINDS for r in DRIFT_REASONS),
     )
+    _gauge(lines, *outbox_gauge(store))
     if drift_calls is not None:
         _gauge(
             lines,

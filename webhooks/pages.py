@@ -7,7 +7,9 @@ Three pages, readable without JavaScript and without anything fetched from elsew
   environments (columns) by services (rows), each cell one unit with its state colour,
   version (flagged when outdated) and last applied revision;
 - ``/units/{unit_id}`` one unit: facts, outputs (endpoints, secret-named ones masked),
-  conditions with reasons and messages, and its deployment history;
+  conditions with reasons and messages, its stack's recent events and console link, the
+  units around it, the template last applied, the last deployment's diff, and its
+  deployment history (``webhooks.unit_views``);
 - ``/plans/{key}`` a pull request's plan: the ``target_url`` of its commit statuses.
 
 Templates are Jinja2 with autoescaping on, so a message holding ``<script>`` is text.
@@ -28,6 +30,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, UndefinedErro
 
 from reconciler.errors import StateError
 from reconciler.state import StateStore
+from webhooks.unit_details import diff_line_kind, event_kind
+from webhooks.unit_views import StackViews, diff_view, events_view, graph_view, template_view
 from webhooks.views import (
     STATES,
     UnknownPlan,
@@ -63,9 +67,14 @@ UNAUTHORIZED = 401
 
 
 def page_router(
-    store: StateStore, settings: ViewSettings, refused: ReadRefusal | None = None
+    store: StateStore,
+    settings: ViewSettings,
+    refused: ReadRefusal | None = None,
+    stacks: StackViews | None = None,
 ) -> APIRouter:
-    """The three HTML pages, reading ``store``. ``webhooks.api.status_router`` includes it."""
+    """The three HTML pages, reading ``store`` (and the cloud, for a unit's stack events,
+    through ``stacks``). ``webhooks.api.status_router`` includes it."""
+    clouds = stacks or StackViews()
     pages = _Pages(_environment(), settings, refused or (lambda _request: None))
     router = APIRouter(default_response_class=HTMLResponse)
     actions_script = (ASSETS / "unit-actions.js").read_text()
@@ -96,6 +105,10 @@ def page_router(
                 "message": message,
                 "history": history,
                 "drift": drift,
+                "template": template_view(store, unit_path, settings),
+                "diff": diff_view(store, unit_path, settings),
+                "graph": graph_view(store, unit_path, settings),
+                "events": events_view(store, unit_path, clouds),
             }
 
         return pages.render(request, "unit.html", model)
@@ -169,6 +182,8 @@ def _environment() -> Environment:
     environment.filters["short"] = short_revision
     environment.filters["took"] = took
     environment.filters["plan_key"] = url_plan_key
+    environment.filters["diff_kind"] = diff_line_kind
+    environment.filters["event_kind"] = event_kind
     environment.globals["STATES"] = STATES
     return environment
 

@@ -148,20 +148,25 @@ def check_unit_id(unit_id: str) -> None:
         raise UnknownUnit(f"{unit_id!r} is not a unit id: expected {UNIT_ID_FORMS}")
 
 
-def split_history_path(path: str) -> tuple[str, bool]:
-    """``service/web/test/history`` → (``service/web/test``, True); else (path, False).
+# The documents under a unit's path: /api/v1/units/<unit id>/<view>.
+UNIT_SUBVIEWS = ("history", "events", "template", "diff", "graph")
+
+
+def split_unit_path(path: str) -> tuple[str, str | None]:
+    """``service/web/test/history`` → (``service/web/test``, ``"history"``); a path that
+    is a unit id itself → (path, None). The views are ``UNIT_SUBVIEWS``.
 
     Each kind has a fixed number of segments, so ``pipeline/history`` (the pipeline of a
     service called "history") can never be read as the history of ``pipeline``.
     """
     head, slash, tail = path.rpartition("/")
-    if slash and tail == "history":
+    if slash and tail in UNIT_SUBVIEWS:
         try:
             check_unit_id(head)
         except UnknownUnit:
-            return path, False
-        return head, True
-    return path, False
+            return path, None
+        return head, tail
+    return path, None
 
 
 def status_view(store: StateStore, settings: ViewSettings) -> dict[str, Any]:

@@ -75,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
             cache.flush()
         if verdicts is not None:
             verdicts.flush()
+    result.problems.extend(_unset_variables(result))
     order = result.build.state.order
     if args.output == "json":
         emit_json(
@@ -116,6 +117,17 @@ def _show(args: argparse.Namespace, result: Any, seconds: float) -> None:
     errors = len(result.errors)
     verdict = "valid" if result.ok else f"invalid: {errors} error(s)"
     say(f"{args.repo}: {verdict}, {len(result.build.state.order)} unit(s), {seconds * 1000:.0f} ms")
+
+
+def _unset_variables(result: Any) -> list[Any]:
+    """Notification targets whose variables this environment lacks: warnings (validate
+    runs in CI and on laptops; ``serve`` needs them, and logs an error without)."""
+    import os
+
+    from reconciler.notifications import missing_variables
+
+    targets = result.build.specs.platform.notifications
+    return [m.problem() for m in missing_variables(targets, os.environ)]
 
 
 def _unreadable(args: argparse.Namespace, reason: str) -> int:

@@ -43,18 +43,26 @@ def find_unit(store: StateStore, unit_id: str) -> UnitRecord:
 
 def live_stack(store: StateStore, cloud: Cloud, record: UnitRecord) -> LiveStack:
     """The unit's stack now; ``ActionConflict`` when it has none or none can be reached."""
-    role = _remembered_role(store, record.account)
-    if role is None:
+    target = unit_target(store, record)
+    if target is None:
         raise ActionConflict(
             f"{record.id}: no role is known for account {record.account}; "
             "apply the platform repo once so that Goldenpath learns it"
         )
-    target = Target(record.account, record.region, role.get("role_arn") or None)
     state = cloud.describe(target, [record.stack_name]).get(record.stack_name)
     if state is None:
         never = "was never created" if record.stack_id is None else "does not exist any more"
         raise ActionConflict(f"{record.id} has no stack: {record.stack_name} {never} in {target}")
     return LiveStack(record, StackRef(target, record.stack_name), state)
+
+
+def unit_target(store: StateStore, record: UnitRecord) -> Target | None:
+    """Where the unit's stack lives, with the role Goldenpath reaches it through; None
+    while no role is known for its account (the platform repo was never applied)."""
+    role = _remembered_role(store, record.account)
+    if role is None:
+        return None
+    return Target(record.account, record.region, role.get("role_arn") or None)
 
 
 def _remembered_role(store: StateStore, account: str) -> Mapping[str, str | None] | None:

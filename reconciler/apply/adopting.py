@@ -25,6 +25,7 @@ from reconciler.apply.records import applied_record, new_record
 from reconciler.apply.stack_ops import InFlight, StackOps, request_of, target_of
 from reconciler.cloud import Cloud, CloudRejected, Target
 from reconciler.desired.rendering import RenderedUnit
+from reconciler.desired.secrets import masked_body
 from reconciler.desired.units import TAG_PREFIX, Unit
 from reconciler.errors import CloudError, Waiting
 from reconciler.plan import adoption
@@ -96,7 +97,7 @@ def adopt_stack(
                 ops, unit, Outcome("invalid", "LiveTemplateUnreadable", message), revision
             )
         if compared.same:
-            return record_adopted(ops, unit, existing, revision, fingerprint, record)
+            return record_adopted(ops, unit, existing, revision, fingerprint, record, rendered.body)
         tags = adoption.kept_tags(existing.tags, unit.tags, TAG_PREFIX)
         request = request_of(unit, rendered.body, tags)
         name = f"goldenpath-adopt-{uuid.uuid4().hex[:12]}"
@@ -106,7 +107,7 @@ def adopt_stack(
     except CloudError as exc:
         return Outcome("retrying", "CloudRefused", str(exc))
     if preview.no_changes:
-        return record_adopted(ops, unit, existing, revision, fingerprint, record)
+        return record_adopted(ops, unit, existing, revision, fingerprint, record, rendered.body)
     changes = [
         ResourceChange(c.logical_id, c.type, c.action, c.replacement) for c in preview.changes
     ]
@@ -134,8 +135,10 @@ def record_adopted(
     revision: str,
     fingerprint: str,
     record: UnitRecord | None,
+    body: str | None = None,
 ) -> Outcome:
-    """Record the stack as the unit's, as it is: no call to the cloud."""
+    """Record the stack as the unit's, as it is: no call to the cloud. ``body``: what the
+    unit renders to, the same as the stack's own (kept with secret inputs masked)."""
     store = ops.store
     now = store.now()
     base = record or new_record(unit, now)
@@ -146,7 +149,8 @@ def record_adopted(
         "applied", "Adopted", f"adopted {unit.stack_name} at {revision[:12]}: no changes"
     )
     with store.transaction(f"recording the adoption of {unit.id}") as tx:
-        deployment = tx.start_deployment(unit.id, revision, unit.version.version)
+        kept = None if body is None else masked_body(unit, body)
+        deployment = tx.start_deployment(unit.id, revision, unit.version.version, body=kept)
         tx.finish_deployment(deployment.id, "SUCCEEDED", outcome.message)
         tx.save_units([summarize(adopted.with_attempt(revision, now), outcome, now)])
     log.info("apply.adopted", unit=unit.id, stack_name=unit.stack_name, stack_id=existing.stack_id)

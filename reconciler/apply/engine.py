@@ -174,6 +174,7 @@ class Reconciler:
                 on_planned(planned)
             ops.ignore_checks = planned.build.specs.platform.lint_ignore_checks
             ops.guardrails = planned.guard
+            ops.platform = planned.build.specs.platform
             executor = Executor(
                 store=self.store,
                 ops=ops,

@@ -66,6 +66,7 @@ def new_record(unit: Unit, now: object) -> UnitRecord:
         version=unit.version.version,
         updated_at=now,  # type: ignore[arg-type]
         team=unit.team,
+        depends_on=unit.depends_on,
     )
 
 
@@ -91,4 +92,5 @@ def applied_record(
         account=unit.target.id,
         region=unit.target.region,
         team=unit.team,
+        depends_on=unit.depends_on,
     )

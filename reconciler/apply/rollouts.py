@@ -9,7 +9,9 @@ whose units all run its version (or newer) is recorded here as complete.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
+from reconciler.notifications import Notice, events, publish
 from reconciler.plan.planning import Planned
 from reconciler.plan.rollout import RolloutView
 from reconciler.state import Rollout, StateStore, Wave
@@ -20,20 +22,22 @@ def save_rollouts(store: StateStore, planned: Planned) -> None:
     now = store.now()
     for view in planned.rollouts:
         existing = store.rollout(view.id)
-        store.save_rollout(
-            Rollout(
-                id=view.id,
-                template=view.template,
-                major=view.major,
-                from_version=view.from_version,
-                to_version=view.to_version,
-                waves=tuple(Wave((w.name,), w.status) for w in view.waves),
-                status=view.status,
-                started_at=existing.started_at if existing else now,
-                updated_at=now,
-                message=_message(view),
-            )
+        rollout = Rollout(
+            id=view.id,
+            template=view.template,
+            major=view.major,
+            from_version=view.from_version,
+            to_version=view.to_version,
+            waves=tuple(Wave((w.name,), w.status) for w in view.waves),
+            status=view.status,
+            started_at=existing.started_at if existing else now,
+            updated_at=now,
+            message=_message(view),
         )
+        with store.transaction(f"saving rollout {rollout.id}") as tx:
+            tx.save_rollout(rollout)
+            if rollout.status == "halted" and (existing is None or existing.status != "halted"):
+                publish(tx, planned.build.specs.platform, _halted(rollout, now))
     shown = {view.id for view in planned.rollouts}
     running = [r for r in store.rollouts("running") if r.id not in shown]
     if not running:
@@ -59,6 +63,19 @@ def save_rollouts(store: StateStore, planned: Planned) -> None:
                     message="complete",
                 )
             )
+
+
+def _halted(rollout: Rollout, now: datetime) -> Notice:
+    """``rollout.halted``: told once, when a rollout's status turns halted."""
+    return events.rollout_halted(
+        rollout.id,
+        rollout.template,
+        rollout.from_version,
+        rollout.to_version,
+        [(w.environments, w.status) for w in rollout.waves],
+        rollout.started_at,
+        now,
+    )
 
 
 def _message(view: RolloutView) -> str:

@@ -20,6 +20,7 @@ from reconciler.apply.conditions import Outcome, summarize
 from reconciler.apply.creating import create_or_adopt
 from reconciler.apply.gate import guardrail_gate, lint_gate
 from reconciler.apply.interventions import RETRY_REQUESTS, ended_cancel, retried_by
+from reconciler.apply.notices import tell_deployment_end
 from reconciler.apply.records import applied_record, new_record
 from reconciler.apply.retrying import resend
 from reconciler.cloud import (
@@ -36,12 +37,13 @@ from reconciler.cloud import (
     failure_message,
 )
 from reconciler.desired.rendering import RenderedUnit
+from reconciler.desired.secrets import masked_body
 from reconciler.desired.units import TAG_PREFIX, Unit
 from reconciler.errors import CloudError, Waiting
 from reconciler.guardrails import Guardrails
 from reconciler.plan.adoption import kept_tags
 from reconciler.render import Linter
-from reconciler.specs.model import Account
+from reconciler.specs.model import Account, Platform
 from reconciler.state import (
     Deployment,
     DeploymentStatus,
@@ -115,6 +117,7 @@ class StackOps:
     clock: Clock = SYSTEM_CLOCK  # the pauses between re-sends
     rng: random.Random = field(default_factory=random.Random)  # their jitter
     guardrails: Guardrails | None = None  # the policies of the revision being applied
+    platform: Platform | None = None  # its goldenpath.yaml: whom to tell how deploys end
 
     def send(self, call: Callable[[], T]) -> T:
         """One cloud call, re-sent after a pause while the cloud says to wait."""
@@ -161,7 +164,8 @@ class StackOps:
         request = request_of(unit, rendered.body, tags or unit.tags)
         op, deployment = resumed, None
         if op is None:
-            op, deployment = self._begin(unit, action, revision, fingerprint, record)
+            kept = masked_body(unit, rendered.body)
+            op, deployment = self._begin(unit, action, revision, fingerprint, record, kept)
         else:
             deployment = self.open_deployment(unit.id, revision, unit.version.version)
         flight = InFlight(
@@ -294,6 +298,7 @@ class StackOps:
                 )
                 tx.save_units([summarize(record.with_attempt(flight.revision, now), outcome, now)])
                 tx.finish_deployment(flight.deployment.id, "SUCCEEDED", outcome.message)
+                tell_deployment_end(tx, self.platform, flight, "SUCCEEDED", outcome)
                 outcomes.append(outcome)
         return outcomes
 
@@ -343,9 +348,11 @@ class StackOps:
         revision: str,
         fingerprint: str,
         record: UnitRecord | None,
+        body: str,
     ) -> tuple[Operation, Deployment]:
+        """Record the operation and open its deployment, which keeps ``body`` (masked)."""
         now = self.store.now()
-        base = replace(record or new_record(unit, now), team=unit.team)
+        base = replace(record or new_record(unit, now), team=unit.team, depends_on=unit.depends_on)
         intent = OperationIntent(
             unit.id,
             action,
@@ -365,7 +372,7 @@ class StackOps:
         with self.store.transaction(f"recording the {action} of {unit.id}") as tx:
             op = tx.begin_operation(intent)
             deployment = tx.start_deployment(
-                unit.id, revision, unit.version.version, by=by, message=asked
+                unit.id, revision, unit.version.version, by=by, message=asked, body=body
             )
             tx.save_units([in_progress])
             if by[0]:
@@ -424,6 +431,7 @@ class StackOps:
                 },
             )
             tx.finish_deployment(flight.deployment.id, status, outcome.message)
+            tell_deployment_end(tx, self.platform, flight, status, outcome)
             if base is not None:
                 tx.save_units([summarize(base, outcome, now)])
         return outcome
@@ -447,6 +455,7 @@ class StackOps:
                 },
             )
             tx.finish_deployment(flight.deployment.id, status, outcome.message)
+            tell_deployment_end(tx, self.platform, flight, status, outcome)
             if base is not None:
                 tx.save_units([summarize(base.with_attempt(flight.revision, now), outcome, now)])
         return outcome
@@ -458,16 +467,17 @@ class StackOps:
             with self.store.transaction(f"recording the failed delete of {flight.unit_id}") as tx:
                 tx.finish_operation(flight.operation.id, "failed", {"message": reason})
                 tx.finish_deployment(flight.deployment.id, "DELETE_FAILED", reason)
+                tell_deployment_end(tx, self.platform, flight, "DELETE_FAILED", outcome)
                 if flight.record is not None:
                     tx.save_units([summarize(flight.record, outcome, self.store.now())])
             return outcome
+        deleted = Outcome("applied", "Deleted", f"deleted {flight.ref.name}")
         with self.store.transaction(f"recording the delete of {flight.unit_id}") as tx:
             tx.finish_operation(flight.operation.id, "done", {"status": "DELETE_COMPLETE"})
-            tx.finish_deployment(
-                flight.deployment.id, "DELETE_COMPLETE", f"deleted {flight.ref.name}"
-            )
+            tx.finish_deployment(flight.deployment.id, "DELETE_COMPLETE", deleted.message)
+            tell_deployment_end(tx, self.platform, flight, "DELETE_COMPLETE", deleted)
             tx.forget_unit(flight.unit_id)
-        return Outcome("applied", "Deleted", f"deleted {flight.ref.name}")
+        return deleted
 
     def _failure(self, flight: InFlight, state: StackState | None) -> str:
         if state is None:

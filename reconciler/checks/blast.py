@@ -12,14 +12,14 @@ implemented (Fargate for App Runner) sees, per instance, exactly what goes and w
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from reconciler.desired.build import build_desired
+from reconciler.desired.build import Build, build_desired
 from reconciler.desired.rendering import pending_source, render_unit
+from reconciler.desired.secrets import masked, secret_values
 from reconciler.desired.template_body import BodyError, load_body
-from reconciler.desired.units import Unit
 from reconciler.errors import RenderError
 from reconciler.plan.model import Recorded
 from reconciler.render import Renderer
@@ -112,7 +112,7 @@ def blast_radius(
             try:
                 before = render_unit(unit, old.state, renderer, outputs).body
                 after = render_unit(new_unit, moved.state, renderer, outputs).body
-                diff = _masked(
+                diff = masked(
                     _diff(unit.id, before, after, unit.version.version, target),
                     secret_values(unit) | secret_values(new_unit),
                 )
@@ -126,6 +126,47 @@ def blast_radius(
                 recorded[unit.id].version,
                 target,
                 "moves" if automatic else "outdated",
+                diff,
+                resources,
+            )
+        )
+    return entries
+
+
+def update_radius(
+    before: Build,
+    after: Build,
+    unit_ids: Sequence[str],
+    recorded: Mapping[str, Recorded],
+    renderer: Renderer,
+) -> list[Touched]:
+    """What moving ``unit_ids`` from ``before`` (the tracked head) to ``after`` (the head
+    with an update pull request's spec edits) does to each: render diff and resources."""
+    outputs = pending_source({uid: r.outputs for uid, r in recorded.items()})
+    entries = []
+    for unit_id in sorted(unit_ids):
+        old, new = before.state.units.get(unit_id), after.state.units.get(unit_id)
+        if old is None or new is None:
+            continue
+        diff = ""
+        resources: tuple[ResourceDelta, ...] = ()
+        try:
+            body_before = render_unit(old, before.state, renderer, outputs).body
+            body_after = render_unit(new, after.state, renderer, outputs).body
+            diff = masked(
+                _diff(unit_id, body_before, body_after, old.version.version, new.version.version),
+                secret_values(old) | secret_values(new),
+            )
+            resources = resource_deltas(body_before, body_after)
+        except RenderError as exc:
+            diff = f"(cannot render: {exc})"
+        entries.append(
+            Touched(
+                unit_id,
+                old.template,
+                old.version.version,
+                new.version.version,
+                "moves",
                 diff,
                 resources,
             )
@@ -167,26 +208,6 @@ def _resources(body: str) -> dict[str, Any]:
 
 def _type(resource: Any) -> str:
     return str(resource.get("Type", "?")) if isinstance(resource, Mapping) else "?"
-
-
-def secret_values(unit: Unit) -> set[str]:
-    """Values of inputs the bundle's schema marks as secret (OpenAPI ``format: password``)."""
-    namespace = {"environment": "environment", "service": "service"}.get(unit.kind, "pipeline")
-    properties = unit.bundle.input_schemas.get(namespace, {}).get("properties", {})
-    return {
-        str(unit.inputs[name])
-        for name, schema in properties.items()
-        if isinstance(schema, Mapping)
-        and schema.get("format") == "password"
-        and name in unit.inputs
-        and str(unit.inputs[name])
-    }
-
-
-def _masked(text: str, secrets: set[str]) -> str:
-    for secret in sorted(secrets, key=len, reverse=True):
-        text = text.replace(secret, "********")
-    return text
 
 
 def _diff(unit_id: str, before: str, after: str, old: str, new: str) -> str:

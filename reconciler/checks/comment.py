@@ -6,7 +6,7 @@ clients, which only deliver it (and cut it to the forge's limit, with a note).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from reconciler.checks.blast import Touched
@@ -27,6 +27,10 @@ ICONS = {
 MAX_ROWS = 200
 # Rows of each guardrails table shown before the rest is summarised.
 MAX_GUARDRAIL_ROWS = 100
+EFFECT_WORDS = {
+    "moves": "moves automatically (rollout in waves)",
+    "outdated": "shows as outdated (manual updates)",
+}
 EFFECTS = {
     "fails": "❌ cannot be judged (held back)",
     "denied": "❌ denied",
@@ -69,37 +73,45 @@ def compose(
             )
         if len(changing) > MAX_ROWS:
             lines.append(f"| … | {len(changing) - MAX_ROWS} more units | | |")
-    if touched:
-        lines += ["", "#### Blast radius", "", "| unit | effect | version |", "|---|---|---|"]
-        for entry in touched:
-            effect = (
-                "moves automatically (rollout in waves)"
-                if entry.effect == "moves"
-                else "shows as outdated (manual updates)"
-            )
-            lines.append(
-                f"| `{entry.unit_id}` | {effect} | {entry.from_version} → {entry.to_version} |"
-            )
-        for entry in touched:
-            if entry.resources:
-                lines += ["", f"`{entry.unit_id}`: {_resources(entry)}"]
-        for entry in touched:
-            if entry.diff:
-                lines += [
-                    "",
-                    f"<details><summary>render diff of <code>{entry.unit_id}</code></summary>",
-                    "",
-                    "```diff",
-                    entry.diff,
-                    "```",
-                    "",
-                    "</details>",
-                ]
+    lines += blast_lines(touched)
     lines += _guardrails(verdicts)
     lines += _policy_blast(policy_touched)
     if plan_url:
         lines += ["", f"[Plan page]({plan_url})"]
     return "\n".join(lines) + "\n"
+
+
+def blast_lines(
+    touched: Sequence[Touched],
+    heading: str = "#### Blast radius",
+    effect_words: Mapping[str, str] = EFFECT_WORDS,
+) -> list[str]:
+    """The blast radius: a table of units and versions, each unit's resource changes,
+    and its render diff folded away (shared by the plan comment and update PRs)."""
+    if not touched:
+        return []
+    lines = ["", heading, "", "| unit | effect | version |", "|---|---|---|"]
+    for entry in touched:
+        lines.append(
+            f"| `{entry.unit_id}` | {effect_words[entry.effect]} "
+            f"| {entry.from_version} → {entry.to_version} |"
+        )
+    for entry in touched:
+        if entry.resources:
+            lines += ["", f"`{entry.unit_id}`: {_resources(entry)}"]
+    for entry in touched:
+        if entry.diff:
+            lines += [
+                "",
+                f"<details><summary>render diff of <code>{entry.unit_id}</code></summary>",
+                "",
+                "```diff",
+                entry.diff,
+                "```",
+                "",
+                "</details>",
+            ]
+    return lines
 
 
 def _guardrails(verdicts: Sequence[Verdict]) -> list[str]:

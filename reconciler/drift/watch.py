@@ -38,10 +38,11 @@ from reconciler.drift.checker import CountingCloud, Pending, StackCheck, Watched
 from reconciler.drift.findings import Observation, heal_decision, judge
 from reconciler.drift.schedule import CallBudget, DriftSchedule
 from reconciler.errors import CloudError, Waiting
+from reconciler.notifications import Notice, events, publish
 from reconciler.plan.model import Live, Plan
 from reconciler.plan.planning import Planned
-from reconciler.specs.model import DriftSettings
-from reconciler.state import DriftReason, DriftReport, StateStore, UnitRecord
+from reconciler.specs.model import DriftSettings, Platform
+from reconciler.state import DriftFinding, DriftReason, DriftReport, StateStore, UnitRecord
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -112,6 +113,7 @@ class DriftWatch:
         self.calls: Counter[str] = Counter()  # drift-check calls per account
         self.checks = 0  # checks completed
         self._planned: tuple[float, Planned] | None = None
+        self.platform: Platform | None = None  # goldenpath.yaml of the head last planned
         self._next_tick: float | None = None
 
     def invalidate(self) -> None:
@@ -125,7 +127,8 @@ class DriftWatch:
             return {}
         self._next_tick = now + self.tuning.tick
         planned = self._plan(now)
-        settings = planned.build.specs.platform.drift if planned is not None else None
+        self.platform = planned.build.specs.platform if planned is not None else None
+        settings = self.platform.drift if self.platform is not None else None
         if planned is None or settings is None or settings.interval is None:
             self.queue.clear()
             self.waiting.clear()
@@ -243,16 +246,18 @@ class DriftWatch:
         message = f"{finding.message}; {why}"
         if seen.detection_note:
             message += f" ({seen.detection_note})"
-        stored, new = self.store.record_drift(
-            DriftReport(
-                unit.unit_id,
-                cast(DriftReason, finding.reason),
-                message,
-                finding.details,
-                finding.signature,
-                "healing" if heal else "reported",
-            )
+        report = DriftReport(
+            unit.unit_id,
+            cast(DriftReason, finding.reason),
+            message,
+            finding.details,
+            finding.signature,
+            "healing" if heal else "reported",
         )
+        with self.store.transaction(f"recording the drift of {unit.unit_id}") as tx:
+            stored, new = tx.record_drift(report)
+            if new and self.platform is not None:  # told in the transaction that records it
+                publish(tx, self.platform, _found(stored))
         if new:
             log.warning(
                 "drift.found",
@@ -323,6 +328,18 @@ class DriftWatch:
             self._planned = (now, planned) if planned is not None else None
             return planned
         return self._planned[1]
+
+
+def _found(finding: DriftFinding) -> Notice:
+    return events.drift_found(
+        finding.id,
+        finding.unit_id,
+        finding.reason,
+        finding.message,
+        finding.action,
+        finding.found_at,
+        finding.details,
+    )
 
 
 def watched_units(plan: Plan, records: Sequence[UnitRecord]) -> list[Watched]:

@@ -1,4 +1,5 @@
-"""Reporting back to GitHub and GitLab: commit statuses, one PR comment, changed files.
+"""Reporting back to GitHub and GitLab: commit statuses, one PR comment, changed files,
+and the update pull requests Goldenpath opens itself.
 
 The reconciler talks to :class:`Forge` in domain words; ``github`` and ``gitlab`` hold
 the vendor details behind it, ``transport`` the retry and rate-limit policy, and
@@ -9,7 +10,11 @@ from reconciler.forges.client import ForgeClient
 from reconciler.forges.errors import ForgeError, ForgeRejected, ForgeUnavailable, SettingsError
 from reconciler.forges.model import (
     DESCRIPTION_LIMIT,
+    ChangeRequestDraft,
+    ChangeRequestInfo,
     ChangeRequestRef,
+    ChangeRequests,
+    ChangeRequestState,
     CommentRef,
     CommitStatus,
     Forge,
@@ -21,7 +26,11 @@ from reconciler.forges.transport import Clock, RetryPolicy, SystemClock
 
 __all__ = [
     "DESCRIPTION_LIMIT",
+    "ChangeRequestDraft",
+    "ChangeRequestInfo",
     "ChangeRequestRef",
+    "ChangeRequestState",
+    "ChangeRequests",
     "Clock",
     "CommentRef",
     "CommitStatus",

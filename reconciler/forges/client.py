@@ -4,7 +4,9 @@
 status identical to the last one posted for that commit and context, keeps one comment per
 marker (remembered by id, found again by its hidden tag after a restart, created only when
 absent), and fits comments within the forge's limit. Each vendor module supplies only the
-few REST calls in :class:`ForgeEndpoints`.
+few REST calls in :class:`ForgeEndpoints`. It also opens and edits Goldenpath's own
+change requests (:class:`~reconciler.forges.model.ChangeRequests`), never two from one
+branch: an open one is looked for before creating, and again after an uncertain create.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import structlog
 
 from reconciler.forges.errors import ForgeRejected, ForgeUnavailable
 from reconciler.forges.model import (
+    ChangeRequestDraft,
+    ChangeRequestInfo,
     ChangeRequestRef,
     CommentRef,
     CommitStatus,
@@ -31,6 +35,8 @@ log = structlog.get_logger(__name__)
 
 REMEMBERED = 10_000  # statuses and comments remembered for de-duplication, per client
 NOT_FOUND = 404
+# How forges refuse a second change request from one branch: GitHub 422, GitLab 409.
+ALREADY_OPEN = (409, 422)
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -56,6 +62,18 @@ class ForgeEndpoints(Protocol):
     def update_comment(self, change: ChangeRequestRef, comment_id: int, body: str) -> None: ...
 
     def changed_files(self, change: ChangeRequestRef) -> list[str]: ...
+
+    def open_change_requests(self, branch: str, base: str) -> list[ChangeRequestInfo]: ...
+
+    def change_request(self, number: int) -> ChangeRequestInfo: ...
+
+    def create_change_request(self, draft: ChangeRequestDraft) -> ChangeRequestInfo:
+        """Create it (sent with ``replay_safe=False``)."""
+        ...
+
+    def edit_change_request(self, number: int, title: str, body: str) -> None: ...
+
+    def request_review(self, number: int, team: str, members: tuple[str, ...]) -> None: ...
 
 
 class ForgeClient:
@@ -99,6 +117,43 @@ class ForgeClient:
 
     def changed_files(self, change: ChangeRequestRef) -> list[str]:
         return self._endpoints.changed_files(change)
+
+    def open_change_requests(self, branch: str, base: str) -> list[ChangeRequestInfo]:
+        return self._endpoints.open_change_requests(branch, base)
+
+    def change_request(self, number: int) -> ChangeRequestInfo:
+        return self._endpoints.change_request(number)
+
+    def create_change_request(self, draft: ChangeRequestDraft) -> ChangeRequestInfo:
+        endpoints = self._endpoints
+        body = fit_comment(
+            marker_tag("update-pr"), draft.body, endpoints.comment_limit, endpoints.name
+        )
+        fitted = ChangeRequestDraft(draft.branch, draft.base, draft.title, body)
+        try:
+            return endpoints.create_change_request(fitted)
+        except UncertainWrite as exc:
+            log.warning("forge.change_request_uncertain", branch=draft.branch, reason=str(exc))
+            found = endpoints.open_change_requests(draft.branch, draft.base)
+            if found:
+                return found[0]
+            raise
+        except ForgeRejected as exc:
+            if exc.status not in ALREADY_OPEN:
+                raise
+            found = endpoints.open_change_requests(draft.branch, draft.base)
+            if not found:
+                raise
+            log.info("forge.change_request_exists", branch=draft.branch, number=found[0].number)
+            return found[0]
+
+    def edit_change_request(self, number: int, title: str, body: str) -> None:
+        endpoints = self._endpoints
+        text = fit_comment(marker_tag("update-pr"), body, endpoints.comment_limit, endpoints.name)
+        endpoints.edit_change_request(number, title, text)
+
+    def request_review(self, number: int, team: str, members: tuple[str, ...]) -> None:
+        self._endpoints.request_review(number, team, members)
 
     def _update(self, change: ChangeRequestRef, comment_id: int, text: str) -> bool:
         """Edit in place; False when the comment is gone (someone deleted it)."""

@@ -1,4 +1,5 @@
-"""GitHub's REST API behind the ``Forge`` interface: commit statuses and issue comments.
+"""GitHub's REST API behind the ``Forge`` interface: commit statuses, issue comments, and
+the pull requests Goldenpath opens itself (update pull requests) with their reviewers.
 
 Works against github.com (``https://api.github.com``) and GitHub Enterprise Server
 (``https://ghe.example.com/api/v3``). Authenticates with a token, or as a GitHub App
@@ -13,9 +14,17 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import httpx
+import structlog
 
 from reconciler.forges.client import ForgeClient
-from reconciler.forges.model import ChangeRequestRef, CommitStatus
+from reconciler.forges.errors import ForgeRejected
+from reconciler.forges.model import (
+    ChangeRequestDraft,
+    ChangeRequestInfo,
+    ChangeRequestRef,
+    ChangeRequestState,
+    CommitStatus,
+)
 from reconciler.forges.transport import (
     Clock,
     Credentials,
@@ -25,6 +34,8 @@ from reconciler.forges.transport import (
     pages,
 )
 
+log = structlog.get_logger(__name__)
+
 API_VERSION = "2022-11-28"
 PUBLIC_API = "https://api.github.com"
 COMMENT_LIMIT = 65_536
@@ -33,6 +44,7 @@ MAX_PAGES = 100  # 10,000 comments or files: GitHub itself lists at most 3,000 f
 SECONDARY_LIMIT_WAIT_S = 60.0  # "wait at least one minute" when no header says how long
 RESET_MARGIN_S = 1.0  # x-ratelimit-reset is whole seconds; do not arrive a moment early
 FORBIDDEN = 403
+UNPROCESSABLE = 422
 TOO_MANY = 429
 
 
@@ -96,6 +108,7 @@ class GitHubEndpoints:
         if not owner or not name or "/" in name:
             raise ValueError(f"GitHub repository must be owner/name, got {repo!r}")
         self.transport = transport
+        self._owner = owner
         self._repo_path = f"/repos/{owner}/{name}"
 
     def post_status(self, commit: str, status: CommitStatus) -> None:
@@ -130,8 +143,66 @@ class GitHubEndpoints:
                 files.append(str(item["previous_filename"]))
         return files
 
+    def open_change_requests(self, branch: str, base: str) -> list[ChangeRequestInfo]:
+        path = f"{self._repo_path}/pulls"
+        params = {"state": "open", "head": f"{self._owner}:{branch}", "base": base}
+        response = self.transport.request("GET", path, params={**params, "per_page": PAGE_SIZE})
+        items = response.json()
+        if not isinstance(items, list):
+            raise ForgeRejected("GET", path, response.status_code, "expected a list of pulls")
+        return [_pull(item, "GET", path) for item in items]
+
+    def change_request(self, number: int) -> ChangeRequestInfo:
+        path = f"{self._repo_path}/pulls/{number}"
+        return _pull(self.transport.request("GET", path).json(), "GET", path)
+
+    def create_change_request(self, draft: ChangeRequestDraft) -> ChangeRequestInfo:
+        path = f"{self._repo_path}/pulls"
+        payload = {
+            "title": draft.title,
+            "head": draft.branch,
+            "base": draft.base,
+            "body": draft.body,
+            "maintainer_can_modify": True,
+        }
+        response = self.transport.request("POST", path, json=payload, replay_safe=False)
+        return _pull(response.json(), "POST", path)
+
+    def edit_change_request(self, number: int, title: str, body: str) -> None:
+        path = f"{self._repo_path}/pulls/{number}"
+        self.transport.request("PATCH", path, json={"title": title, "body": body})
+
+    def request_review(self, number: int, team: str, members: tuple[str, ...]) -> None:
+        """The team by its slug; when GitHub refuses it (no such team, or no access to
+        the repository), its members by login."""
+        path = f"{self._repo_path}/pulls/{number}/requested_reviewers"
+        try:
+            self.transport.request("POST", path, json={"team_reviewers": [team]})
+            return
+        except ForgeRejected as exc:
+            if exc.status != UNPROCESSABLE or not members:
+                raise
+            log.info("forge.team_review_refused", change=number, team=team, reason=str(exc))
+        self.transport.request("POST", path, json={"reviewers": list(members)})
+
     def _pages(self, path: str) -> Iterator[dict[str, Any]]:
         yield from pages(self.transport, path, PAGE_SIZE, MAX_PAGES)
+
+
+def _pull(item: Any, method: str, path: str) -> ChangeRequestInfo:
+    """A pull request object of GitHub's answers, in domain words."""
+    try:
+        if item["state"] == "open":
+            state = ChangeRequestState.OPEN
+        elif item.get("merged") or item.get("merged_at"):
+            state = ChangeRequestState.MERGED
+        else:
+            state = ChangeRequestState.CLOSED
+        return ChangeRequestInfo(
+            int(item["number"]), state, str(item["html_url"]), str(item["head"]["ref"])
+        )
+    except (TypeError, KeyError, ValueError) as exc:
+        raise ForgeRejected(method, path, 200, f"not a pull request: {exc!r}") from exc
 
 
 def api_url(url: str | None) -> str:

@@ -1,4 +1,5 @@
-"""GitLab's REST API (v4) behind the ``Forge`` interface: commit statuses and MR notes.
+"""GitLab's REST API (v4) behind the ``Forge`` interface: commit statuses, MR notes, and
+the merge requests Goldenpath opens itself (update pull requests) with their reviewers.
 
 Works against gitlab.com and self-managed instances. The project is named by numeric id or
 by path (``group/sub/project``, sent URL-encoded). Tokens go in ``PRIVATE-TOKEN``
@@ -9,6 +10,9 @@ GitLab's status states differ from ours: ``failure`` and ``error`` both become
 ``failed``. Re-posting the state a status already has is refused by GitLab with
 "Cannot transition status"; that answer means the status is already shown, so it counts
 as done.
+
+GitLab's merge-request API takes reviewers by user id only (no groups): a team's members,
+forge user names in teams.yaml, are looked up by name (``GET /users?username=``).
 """
 
 from __future__ import annotations
@@ -22,7 +26,14 @@ import structlog
 
 from reconciler.forges.client import ForgeClient
 from reconciler.forges.errors import ForgeRejected
-from reconciler.forges.model import ChangeRequestRef, CommitStatus, StatusState
+from reconciler.forges.model import (
+    ChangeRequestDraft,
+    ChangeRequestInfo,
+    ChangeRequestRef,
+    ChangeRequestState,
+    CommitStatus,
+    StatusState,
+)
 from reconciler.forges.transport import (
     Clock,
     Credentials,
@@ -141,11 +152,77 @@ class GitLabEndpoints:
                 files.append(str(item["old_path"]))
         return files
 
+    def open_change_requests(self, branch: str, base: str) -> list[ChangeRequestInfo]:
+        path = f"{self._project_path}/merge_requests"
+        params = {"state": "opened", "source_branch": branch, "target_branch": base}
+        response = self.transport.request("GET", path, params={**params, "per_page": PAGE_SIZE})
+        items = response.json()
+        if not isinstance(items, list):
+            raise ForgeRejected("GET", path, response.status_code, "expected a list of MRs")
+        return [_merge_request(item, "GET", path) for item in items]
+
+    def change_request(self, number: int) -> ChangeRequestInfo:
+        path = f"{self._project_path}/merge_requests/{number}"
+        return _merge_request(self.transport.request("GET", path).json(), "GET", path)
+
+    def create_change_request(self, draft: ChangeRequestDraft) -> ChangeRequestInfo:
+        path = f"{self._project_path}/merge_requests"
+        payload = {
+            "source_branch": draft.branch,
+            "target_branch": draft.base,
+            "title": draft.title,
+            "description": draft.body,
+            "remove_source_branch": True,
+        }
+        response = self.transport.request("POST", path, json=payload, replay_safe=False)
+        return _merge_request(response.json(), "POST", path)
+
+    def edit_change_request(self, number: int, title: str, body: str) -> None:
+        path = f"{self._project_path}/merge_requests/{number}"
+        self.transport.request("PUT", path, json={"title": title, "description": body})
+
+    def request_review(self, number: int, team: str, members: tuple[str, ...]) -> None:
+        ids = [found for name in members if (found := self._user_id(name)) is not None]
+        if not ids:
+            log.warning("forge.no_reviewers", change=number, team=team, members=list(members))
+            return
+        path = f"{self._project_path}/merge_requests/{number}"
+        self.transport.request("PUT", path, json={"reviewer_ids": ids})
+
+    def _user_id(self, username: str) -> int | None:
+        response = self.transport.request("GET", "/users", params={"username": username})
+        found = response.json()
+        if isinstance(found, list) and found and isinstance(found[0], dict) and "id" in found[0]:
+            return int(found[0]["id"])
+        log.info("forge.reviewer_unknown", username=username)
+        return None
+
     def _notes(self, change: ChangeRequestRef) -> str:
         return f"{self._project_path}/merge_requests/{change.number}/notes"
 
     def _pages(self, path: str) -> Iterator[dict[str, Any]]:
         yield from pages(self.transport, path, PAGE_SIZE, MAX_PAGES)
+
+
+MR_STATES = {
+    "opened": ChangeRequestState.OPEN,
+    "locked": ChangeRequestState.OPEN,  # being merged: not settled yet
+    "merged": ChangeRequestState.MERGED,
+    "closed": ChangeRequestState.CLOSED,
+}
+
+
+def _merge_request(item: Any, method: str, path: str) -> ChangeRequestInfo:
+    """A merge request object of GitLab's answers, in domain words."""
+    try:
+        return ChangeRequestInfo(
+            int(item["iid"]),
+            MR_STATES[item["state"]],
+            str(item["web_url"]),
+            str(item["source_branch"]),
+        )
+    except (TypeError, KeyError, ValueError) as exc:
+        raise ForgeRejected(method, path, 200, f"not a merge request: {exc!r}") from exc
 
 
 def api_url(url: str | None) -> str:

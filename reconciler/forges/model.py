@@ -106,3 +106,54 @@ def fit_comment(tag: str, body: str, limit: int, forge_name: str) -> str:
         raise ValueError(f"comment limit {limit} leaves no room for a body")
     cut = text.rfind("\n", len(tag), room)
     return text[: cut if cut > len(tag) else room] + note
+
+
+class ChangeRequestState(StrEnum):
+    """Where a change request stands."""
+
+    OPEN = "open"
+    CLOSED = "closed"  # closed without merging
+    MERGED = "merged"
+
+
+@dataclass(frozen=True)
+class ChangeRequestInfo:
+    """A change request as the forge shows it now."""
+
+    number: int  # PR number, MR iid
+    state: ChangeRequestState
+    url: str  # its page
+    branch: str  # the source (head) branch
+
+
+@dataclass(frozen=True)
+class ChangeRequestDraft:
+    """A change request to open from ``branch`` into ``base``."""
+
+    branch: str
+    base: str
+    title: str
+    body: str
+
+
+class ChangeRequests(Protocol):
+    """What the update pull requests ask of a forge, beyond ``Forge``."""
+
+    def open_change_requests(self, branch: str, base: str) -> list[ChangeRequestInfo]:
+        """The open change requests from ``branch`` into ``base`` (at most one, usually)."""
+        ...
+
+    def change_request(self, number: int) -> ChangeRequestInfo:
+        """One change request, as it stands now."""
+        ...
+
+    def create_change_request(self, draft: ChangeRequestDraft) -> ChangeRequestInfo:
+        """Open ``draft``; when one is open from that branch already, that one is returned
+        (it was made by an earlier try or another replica), never a second."""
+        ...
+
+    def edit_change_request(self, number: int, title: str, body: str) -> None: ...
+
+    def request_review(self, number: int, team: str, members: tuple[str, ...]) -> None:
+        """Ask ``team`` (its members, where the forge has no teams) to review."""
+        ...

@@ -23,6 +23,11 @@ class RedactSecrets:
         # Longest first, so a secret containing another is blanked whole.
         self._secrets = sorted(unique, key=len, reverse=True)
 
+    def add(self, secrets: Iterable[str]) -> None:
+        """Blank these too from now on (secrets known only once the repo is read)."""
+        unique = set(self._secrets) | {s for s in secrets if len(s) >= MIN_SECRET_LENGTH}
+        self._secrets = sorted(unique, key=len, reverse=True)  # one assignment: thread-safe
+
     def __call__(
         self, logger: object, method_name: str, event_dict: MutableMapping[str, Any]
     ) -> MutableMapping[str, Any]:

@@ -41,6 +41,7 @@ from reconciler.specs.model import (
     Teams,
     TemplateRef,
 )
+from reconciler.specs.notifications import notification_problems, notification_targets
 from reconciler.specs.problems import problems_of, validator_for
 from reconciler.specs.yaml import Document, load_documents
 
@@ -183,6 +184,8 @@ def load_document(doc: Document) -> Environment | Service | Teams | Platform:
     """One schema-valid document as its spec value; raises SpecError when invalid."""
     kind = doc.data.get("kind") if isinstance(doc.data, dict) else None
     problems = check_schema(doc, str(kind)) or document_problems(doc, str(kind))
+    if not problems and kind == "Platform":
+        problems = drift_problems(doc) + notification_problems(doc)
     if problems:
         raise SpecError(problems)
     spec: Environment | Service | Teams | Platform = _BUILDERS[str(kind)](doc)
@@ -228,7 +231,7 @@ def _load_document(doc: Document, expected: str) -> tuple[Any, list[Problem]]:
         return None, [doc.problem("kind", f"expected kind {expected!r} in {where}, got {kind!r}")]
     problems = check_schema(doc, expected)
     if not problems and expected == "Platform":
-        problems = drift_problems(doc)
+        problems = drift_problems(doc) + notification_problems(doc)
     if problems:
         return None, problems
     problems = document_problems(doc, expected)
@@ -418,10 +421,16 @@ def _platform(doc: Document) -> Platform:
         drift=drift_settings(spec.get("drift", {})),
         origin=_origin(doc, "metadata.name"),
         guardrail_exceptions=tuple(
-            GuardrailException(e["rule"], tuple(e["units"]), e["reason"], str(e["expires"]),
-                               _origin(doc, f"spec.guardrails.exceptions[{i}]"))
+            GuardrailException(
+                e["rule"],
+                tuple(e["units"]),
+                e["reason"],
+                str(e["expires"]),
+                _origin(doc, f"spec.guardrails.exceptions[{i}]"),
+            )
             for i, e in enumerate(spec.get("guardrails", {}).get("exceptions", ()))
         ),
+        notifications=notification_targets(doc),
     )
 
 

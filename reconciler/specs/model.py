@@ -269,6 +269,45 @@ class GuardrailException:
     origin: Origin
 
 
+# The events a notification target may ask for (reconciler.notifications sends them).
+NOTIFICATION_EVENTS = (
+    "deploy.succeeded",
+    "deploy.failed",
+    "rollout.halted",
+    "drift.found",
+    "exception.expiring",
+    "update_pr.opened",
+)
+NotificationFormat = Literal["json", "slack"]
+DEFAULT_EXPIRING_WITHIN = 14 * 86400.0
+
+
+@dataclass(frozen=True)
+class NotificationTarget:
+    """``spec.notifications[]`` of goldenpath.yaml: a webhook told about some events.
+
+    The URL and the signing secret are never in the repo: ``url_from`` and ``secret_from``
+    name the environment variables of ``serve`` that hold them.
+    """
+
+    name: str
+    format: NotificationFormat
+    url_from: str
+    events: tuple[str, ...]
+    secret_from: str | None = None
+    expiring_within: float = DEFAULT_EXPIRING_WITHIN
+    """Seconds before a guardrail exception expires that ``exception.expiring`` is sent."""
+    origin: Origin = field(default_factory=lambda: Origin("goldenpath.yaml"))
+
+    def wants(self, kind: str) -> bool:
+        return kind in self.events
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        """The environment variables it needs."""
+        return (self.url_from,) + ((self.secret_from,) if self.secret_from else ())
+
+
 @dataclass(frozen=True)
 class Platform:
     """``goldenpath.yaml``: platform-wide settings. Every field has a safe default."""
@@ -289,6 +328,8 @@ class Platform:
     origin: Origin = field(default_factory=lambda: Origin("goldenpath.yaml"))
     # Admins' exceptions to the guardrails (policies/), each with a reason and an end.
     guardrail_exceptions: tuple[GuardrailException, ...] = ()
+    # Webhook targets told about deployments, rollouts, drift, exceptions and update PRs.
+    notifications: tuple[NotificationTarget, ...] = ()
 
     def connection_of(self, repository: Repository) -> str | None:
         """The connection a pipeline reads ``repository`` through: the service's own,

@@ -23,6 +23,7 @@ from reconciler.state.history import DEPLOYMENT_STATUSES, Deployment, Deployment
 from reconciler.state.journal import Operation, OperationAction, OperationIntent, OperationState
 from reconciler.state.leases import Lease
 from reconciler.state.migrate import SCHEMA_HEAD
+from reconciler.state.offers import OFFER_STATES, OfferState, UpdateOffer
 from reconciler.state.rollouts import Rollout, RolloutStatus, Wave, WaveStatus
 from reconciler.state.settings import StateSettings
 from reconciler.state.store import StateStore
@@ -34,6 +35,7 @@ __all__ = [
     "DEFAULT_URL",
     "DEPLOYMENT_STATUSES",
     "DRIFT_REASONS",
+    "OFFER_STATES",
     "SCHEMA_HEAD",
     "SYSTEM_CLOCK",
     "Clock",
@@ -46,6 +48,7 @@ __all__ = [
     "DriftReason",
     "DriftReport",
     "Lease",
+    "OfferState",
     "Operation",
     "OperationAction",
     "OperationIntent",
@@ -59,6 +62,7 @@ __all__ = [
     "SystemClock",
     "UnitKind",
     "UnitRecord",
+    "UpdateOffer",
     "Wave",
     "WaveStatus",
 ]

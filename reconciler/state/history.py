@@ -13,12 +13,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from hashlib import sha256
 from typing import Any, Literal, get_args
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from reconciler.state import tables
+from reconciler.state.database import insert_for
 from reconciler.state.rows import as_mapping, reading_row, records, require_choice, require_utc
 
 DeploymentStatus = Literal[
@@ -56,6 +58,9 @@ class Deployment:
     message: str = ""
     actor: str = ""
     action: str = ""
+    # The sha256 of the template body it sent (``template_bodies``); None: no body (a
+    # deletion, or recorded before bodies were kept).
+    body_digest: str | None = None
 
     def __post_init__(self) -> None:
         require_choice(self.status, DEPLOYMENT_STATUSES, f"deployment {self.id} status")
@@ -94,6 +99,7 @@ class Deployment:
                 message=row["message"],
                 actor=row["actor"],
                 action=row["action"],
+                body_digest=row["body_digest"],
             )
 
 
@@ -109,6 +115,8 @@ class DeploymentStart:
     message: str = ""
     actor: str = ""
     action: str = ""
+    # The template body it sends, secret inputs already masked (None: none, a deletion).
+    body: str | None = None
 
     def __post_init__(self) -> None:
         require_choice(self.status, STARTING_STATUSES, f"deployment of {self.unit_id!r} status")
@@ -118,6 +126,7 @@ def start_deployment(
     connection: Connection, start: DeploymentStart, now: datetime, keep_per_unit: int
 ) -> Deployment:
     t = tables.deployments
+    digest = None if start.body is None else _keep_body(connection, start.body)
     new_id = connection.execute(
         sa.insert(t)
         .values(
@@ -130,6 +139,7 @@ def start_deployment(
             message=start.message,
             actor=start.actor,
             action=start.action,
+            body_digest=digest,
         )
         .returning(t.c.id)
     ).scalar_one()
@@ -144,7 +154,30 @@ def start_deployment(
         message=start.message,
         actor=start.actor,
         action=start.action,
+        body_digest=digest,
     )
+
+
+def body_digest(body: str) -> str:
+    return "sha256:" + sha256(body.encode()).hexdigest()
+
+
+def _keep_body(connection: Connection, body: str) -> str:
+    """Store ``body`` under its digest unless it is there already; return the digest."""
+    digest = body_digest(body)
+    b = tables.template_bodies
+    connection.execute(
+        insert_for(connection, b)
+        .values(digest=digest, body=body)
+        .on_conflict_do_nothing(index_elements=["digest"])
+    )
+    return digest
+
+
+def template_body(connection: Connection, digest: str) -> str | None:
+    b = tables.template_bodies
+    found = connection.execute(sa.select(b.c.body).where(b.c.digest == digest)).scalar()
+    return None if found is None else str(found)
 
 
 def set_status(
@@ -208,5 +241,17 @@ def _drop_oldest(connection: Connection, unit_id: str, keep: int) -> None:
         .offset(keep - 1)
         .limit(1)
     ).scalar_one_or_none()
-    if oldest_kept is not None:
-        connection.execute(sa.delete(t).where(t.c.unit_id == unit_id, t.c.id < oldest_kept))
+    if oldest_kept is None:
+        return
+    dropped = t.c.unit_id == unit_id, t.c.id < oldest_kept
+    digests = set(
+        connection.execute(
+            sa.select(t.c.body_digest).where(*dropped, t.c.body_digest.is_not(None))
+        ).scalars()
+    )
+    connection.execute(sa.delete(t).where(*dropped))
+    if digests:
+        # Bodies no deployment names any more go with the last one that did.
+        b = tables.template_bodies
+        still = sa.select(t.c.id).where(t.c.body_digest == b.c.digest).exists()
+        connection.execute(sa.delete(b).where(b.c.digest.in_(digests), ~still))

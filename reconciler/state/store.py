@@ -27,6 +27,7 @@ from reconciler.state import (
     journal,
     leases,
     marks,
+    offers,
     rollouts,
     tokens,
     units,
@@ -45,6 +46,7 @@ from reconciler.state.history import Deployment, DeploymentStatus
 from reconciler.state.journal import Operation, OperationIntent, OperationState
 from reconciler.state.leases import Lease
 from reconciler.state.migrate import bring_to_head
+from reconciler.state.offers import OfferState, UpdateOffer
 from reconciler.state.rollouts import Rollout, RolloutStatus
 from reconciler.state.settings import StateSettings
 from reconciler.state.tokens import StoredToken
@@ -162,7 +164,14 @@ class StateStore:
         ):
             connection.execution_options(**{WRITE_OPTION: True})
             with connection.begin():
-                yield StateTransaction(connection, self._settings, self._clock)
+                tx = StateTransaction(connection, self._settings, self._clock)
+                yield tx
+        for callback in tx.committed:
+            callback()
+
+    def reading(self, doing: str) -> AbstractContextManager[Connection]:
+        """A read-only transaction, for the store's satellite tables (the outbox)."""
+        return self._reading(doing)
 
     def _require_open(self) -> None:
         if self._closed:
@@ -247,6 +256,16 @@ class StateStore:
         """A unit's deployments, newest first."""
         with self._reading(f"reading the history of {unit_id}") as connection:
             return history.unit_history(connection, unit_id, limit)
+
+    def template_body(self, digest: str) -> str | None:
+        """A body a deployment sent, by its ``body_digest``; None once dropped."""
+        with self._reading("reading a template body") as connection:
+            return history.template_body(connection, digest)
+
+    def dependants(self, unit_id: str) -> list[str]:
+        """The recorded units that depend on ``unit_id`` (bind it, deploy it, …), sorted."""
+        with self._reading(f"reading the dependants of {unit_id}") as connection:
+            return units.dependants(connection, unit_id)
 
     def unfinished_interventions(self, actions: Sequence[str]) -> list[Deployment]:
         """History entries that ``actions`` opened and nobody has closed yet, oldest first."""
@@ -424,6 +443,25 @@ class StateStore:
         """A unit's drift findings, open and resolved, newest first."""
         with self._reading(f"reading the drift history of {unit_id}") as connection:
             return drift.unit_findings(connection, unit_id, limit)
+
+    # Update pull requests.
+
+    def save_update_offer(self, offer: UpdateOffer) -> None:
+        with self.transaction(f"recording the update offer of {offer.service}") as tx:
+            tx.save_update_offer(offer)
+
+    def end_update_offer(self, branch: str, number: int, state: OfferState) -> UpdateOffer | None:
+        """Record that change request ``number`` from ``branch`` was merged or closed."""
+        with self.transaction(f"ending the update offer of {branch}") as tx:
+            return tx.end_update_offer(branch, number, state)
+
+    def update_offer(self, service: str) -> UpdateOffer | None:
+        with self._reading(f"reading the update offer of {service}") as connection:
+            return offers.get_offer(connection, service)
+
+    def update_offers(self) -> list[UpdateOffer]:
+        with self._reading("reading update offers") as connection:
+            return offers.all_offers(connection)
 
     # Marks.
 

@@ -60,6 +60,9 @@ units = sa.Table(
     sa.Column("updated_at", UtcDateTime(), nullable=False),
     # The team owning the unit's service (None: environments, or not yet known).
     sa.Column("team", sa.String(), nullable=True),
+    # The units this one depends on as last started (environment, bindings, instances),
+    # a JSON list: the unit page draws the graph around a unit from it.
+    sa.Column("depends_on", sa.Text(), nullable=False, server_default="[]"),
 )
 
 operations = sa.Table(
@@ -97,7 +100,10 @@ deployments = sa.Table(
     # Who asked for it ("" for the reconciler following git) and which write action.
     sa.Column("actor", sa.String(), nullable=False, server_default=""),
     sa.Column("action", sa.String(), nullable=False, server_default=""),
+    # The template body the deployment sent (secret inputs masked), in template_bodies.
+    sa.Column("body_digest", sa.String(), nullable=True),
     sa.Index("ix_deployments_unit_id_id", "unit_id", "id"),
+    sa.Index("ix_deployments_body_digest", "body_digest"),
     # Never reuse the id of a dropped deployment: ids order the history.
     sqlite_autoincrement=True,
 )
@@ -186,4 +192,60 @@ tokens = sa.Table(
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("created_by", sa.String(), nullable=False),
     sa.Column("revoked_at", UtcDateTime(), nullable=True),
+)
+
+# The update pull request offered to each service (reconciler.updates): what it moves, its
+# number and page, and how it ended, so a version the team closed is not offered again.
+update_offers = sa.Table(
+    "update_offers",
+    metadata,
+    sa.Column("service", sa.String(), primary_key=True),
+    sa.Column("template", sa.String(), nullable=False),
+    sa.Column("targets", sa.Text(), nullable=False),  # JSON: unit id → version offered
+    sa.Column("branch", sa.String(), nullable=False),
+    sa.Column("number", sa.Integer(), nullable=True),
+    sa.Column("url", sa.String(), nullable=False),
+    sa.Column("state", sa.String(), nullable=False),
+    sa.Column("digest", sa.String(), nullable=False),
+    sa.Column("offered_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+
+# The notification outbox (reconciler.notifications): one row per event and target,
+# written in the transaction that records what happened, delivered by serve's dispatcher.
+# A row is claimed by one process at a time (``claim``, until ``claimed_until``).
+notifications = sa.Table(
+    "notifications",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+    sa.Column("event_id", sa.String(), nullable=False),
+    sa.Column("kind", sa.String(), nullable=False),
+    sa.Column("target", sa.String(), nullable=False),
+    sa.Column("format", sa.String(), nullable=False),
+    sa.Column("url_from", sa.String(), nullable=False),
+    sa.Column("secret_from", sa.String(), nullable=True),
+    sa.Column("payload", sa.Text(), nullable=False),
+    sa.Column("state", sa.String(), nullable=False),
+    sa.Column("attempts", sa.Integer(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("next_attempt_at", UtcDateTime(), nullable=False),
+    sa.Column("finished_at", UtcDateTime(), nullable=True),
+    sa.Column("claim", sa.String(), nullable=True),
+    sa.Column("claimed_by", sa.String(), nullable=True),
+    sa.Column("claimed_until", UtcDateTime(), nullable=True),
+    sa.Column("last_error", sa.Text(), nullable=False),
+    sa.UniqueConstraint("event_id", "target", name="uq_notifications_event_target"),
+    sa.Index("ix_notifications_state_next_attempt_at", "state", "next_attempt_at"),
+    sqlite_autoincrement=True,
+)
+
+
+# Template bodies deployments sent, content-addressed (sha256 of the text): a body many
+# deployments sent is kept once, and dropped with the last deployment that names it.
+template_bodies = sa.Table(
+    "template_bodies",
+    metadata,
+    sa.Column("digest", sa.String(), primary_key=True),
+    sa.Column("body", sa.Text(), nullable=False),
 )

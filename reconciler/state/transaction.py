@@ -8,7 +8,7 @@ a ``StateTransaction`` so that the engine can accumulate those changes and commi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +21,8 @@ from reconciler.state import (
     journal,
     leases,
     marks,
+    offers,
+    outbox,
     rollouts,
     tokens,
     units,
@@ -29,6 +31,8 @@ from reconciler.state.clock import Clock
 from reconciler.state.drift import DriftAction, DriftFinding, DriftReport
 from reconciler.state.history import Deployment, DeploymentStart, DeploymentStatus
 from reconciler.state.journal import Operation, OperationIntent, OperationState
+from reconciler.state.offers import OfferState, UpdateOffer
+from reconciler.state.outbox import OutgoingNotice
 from reconciler.state.rollouts import Rollout
 from reconciler.state.settings import StateSettings
 from reconciler.state.tokens import StoredToken
@@ -42,6 +46,25 @@ class StateTransaction:
         self._connection = connection
         self._settings = settings
         self._clock = clock
+        self.committed: list[Callable[[], None]] = []  # run once the writes are committed
+
+    def now(self) -> datetime:
+        """The store's clock: the time this transaction stamps on what it writes."""
+        return self._clock.now()
+
+    @property
+    def connection(self) -> Connection:
+        """The transaction's connection, for the store's satellite tables (the outbox)."""
+        return self._connection
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once this transaction has committed (never if it rolls back)."""
+        self.committed.append(callback)
+
+    def queue_notices(self, notices: Sequence[OutgoingNotice]) -> int:
+        """Queue notifications in the outbox with the writes they tell of; returns how
+        many were new (an event already queued for a target is not queued again)."""
+        return outbox.queue(self._connection, notices, self._clock.now())
 
     def save_units(self, records: Iterable[UnitRecord]) -> int:
         """Insert or replace each unit's record; returns how many were written."""
@@ -77,10 +100,12 @@ class StateTransaction:
         deleting: bool = False,
         by: tuple[str, str] = ("", ""),
         message: str = "",
+        body: str | None = None,
     ) -> Deployment:
         """Open a history entry: IN_PROGRESS, or DELETE_IN_PROGRESS for a deletion.
 
-        ``by``: (actor, action) when a person's write action starts it.
+        ``by``: (actor, action) when a person's write action starts it. ``body``: the
+        template body it sends, secret inputs masked (kept once per content).
         """
         start = DeploymentStart(
             unit_id=unit_id,
@@ -90,6 +115,7 @@ class StateTransaction:
             message=message,
             actor=by[0],
             action=by[1],
+            body=body,
         )
         return history.start_deployment(
             self._connection, start, self._clock.now(), self._settings.history_per_unit
@@ -152,6 +178,14 @@ class StateTransaction:
     def save_rollout(self, rollout: Rollout) -> None:
         """Insert or replace a rollout."""
         rollouts.save_rollout(self._connection, rollout)
+
+    def save_update_offer(self, offer: UpdateOffer) -> None:
+        """Insert or replace the service's update offer."""
+        offers.save_offer(self._connection, offer)
+
+    def end_update_offer(self, branch: str, number: int, state: OfferState) -> UpdateOffer | None:
+        """The open offer of change request ``number`` ended (merged or closed)."""
+        return offers.end_offer(self._connection, branch, number, state, self._clock.now())
 
     def record_revision(self, branch: str, commit: str) -> None:
         """Remember the head commit of ``branch`` the reconciler has dealt with."""

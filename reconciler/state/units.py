@@ -94,6 +94,9 @@ class UnitRecord:
     last_applied_revision: str | None = None
     # The team owning the unit's service: whose tokens may act on it (None: admins only).
     team: str | None = None
+    # The unit ids this one depends on (its environment, the units it binds, a pipeline's
+    # instances, a component's instance), as the engine last started it.
+    depends_on: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         require_choice(self.kind, UNIT_KINDS, f"unit {self.id!r} kind")
@@ -110,6 +113,7 @@ class UnitRecord:
             raise ValueError(f"unit {self.id!r} has a condition type twice: {types}")
         object.__setattr__(self, "outputs", frozen_mapping(self.outputs))
         object.__setattr__(self, "conditions", tuple(self.conditions))
+        object.__setattr__(self, "depends_on", tuple(self.depends_on))
 
     def condition(self, type_: ConditionType) -> Condition | None:
         return next((c for c in self.conditions if c.type == type_), None)
@@ -162,6 +166,7 @@ class UnitRecord:
             "outputs": dict(self.outputs),
             "updated_at": self.updated_at.isoformat(),
             "team": self.team,
+            "depends_on": list(self.depends_on),
         }
 
     def to_row(self) -> dict[str, Any]:
@@ -181,6 +186,7 @@ class UnitRecord:
             "last_applied_revision": self.last_applied_revision,
             "updated_at": self.updated_at,
             "team": self.team,
+            "depends_on": dump_json(list(self.depends_on)),
         }
 
     @classmethod
@@ -202,6 +208,7 @@ class UnitRecord:
                 last_applied_revision=row["last_applied_revision"],
                 updated_at=row["updated_at"],
                 team=row["team"],
+                depends_on=tuple(json.loads(row["depends_on"])),
             )
 
 
@@ -246,3 +253,19 @@ def save_units(connection: Connection, units: Iterable[UnitRecord]) -> int:
 def forget_unit(connection: Connection, unit_id: str) -> bool:
     result = connection.execute(sa.delete(tables.units).where(tables.units.c.id == unit_id))
     return result.rowcount > 0
+
+
+def dependants(connection: Connection, unit_id: str) -> list[str]:
+    """Ids of the recorded units that depend on ``unit_id``, sorted.
+
+    A LIKE narrows the rows in the database; the JSON is then read to be exact.
+    """
+    t = tables.units
+    quoted = json.dumps(unit_id)
+    escaped = quoted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    rows = connection.execute(
+        sa.select(t.c.id, t.c.depends_on)
+        .where(t.c.depends_on.like(f"%{escaped}%", escape="\\"))
+        .order_by(t.c.id)
+    )
+    return [row.id for row in rows if unit_id in json.loads(row.depends_on)]

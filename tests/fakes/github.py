@@ -11,6 +11,9 @@ signature with the app's public key, ``iss``, ``iat``/``exp`` within ten minutes
         ...  # point a client at github.url
         assert github.statuses_for(sha)[-1].state == "success"
 
+Pull requests a client opens itself are served by ``github_pulls`` (checked likewise);
+``close_pull(n, merged=...)`` plays a person closing one.
+
 Faults: ``fail_next(2)`` answers 502 twice; ``rate_limit_next()`` answers GitHub's primary
 rate-limit 403 (``x-ratelimit-remaining: 0`` and a reset); ``secondary=True`` the
 secondary one with ``retry-after``.
@@ -32,6 +35,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from tests.fakes.github_pulls import PullRequest, PullRequestRoutes
 from tests.fakes.server import FakeForge, Refuse, Reply, page_of, require_object
 
 STATES = {"error", "failure", "pending", "success"}
@@ -82,7 +86,7 @@ def _b64decode(part: str) -> bytes:
     return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
 
 
-class FakeGitHub(FakeForge):
+class FakeGitHub(PullRequestRoutes, FakeForge):
     """GitHub's statuses, issue comments, PR files and app installation tokens."""
 
     def __init__(
@@ -103,6 +107,11 @@ class FakeGitHub(FakeForge):
         self.comments: dict[int, Comment] = {}
         self.pulls: dict[int, list[dict[str, str]]] = {}
         self.installation_tokens: dict[str, float] = {}  # token → expiry
+        self.pull_requests: dict[int, PullRequest] = {}  # those created through the API
+        # Whether a branch exists in the repository (a test points it at its bare remote).
+        self.branch_exists: Callable[[str], bool] = lambda branch: True
+        self.collaborators: set[str] = set()  # logins that may be asked to review
+        self.teams: set[str] = set()  # team slugs with access to the repository
         self._next_id = 1000
         self._used = 0
         self._window_reset = int(clock()) + WINDOW_S
@@ -239,6 +248,7 @@ class FakeGitHub(FakeForge):
         self.route("POST", repo + r"/issues/(?P<number>\d+)/comments", self._comment)
         self.route("PATCH", repo + r"/issues/comments/(?P<id>\d+)", self._edit_comment)
         self.route("GET", repo + r"/pulls/(?P<number>\d+)/files", self._files)
+        self.add_pull_routes(self.route, repo)
         self.route(
             "POST",
             self.prefix + r"/app/installations/(?P<id>\d+)/access_tokens",

@@ -10,6 +10,9 @@ pending or running status to the state it already has ("Cannot transition status
         gitlab.open_merge_request(3, files=["services/a.yaml"])
         ...  # point a client at gitlab.url (ends in /api/v4)
 
+Merge requests a client opens itself, and the user lookup that finds reviewers, are
+served by ``gitlab_mrs`` (checked likewise).
+
 Faults: ``fail_next(2)`` answers 502 twice; ``rate_limit_next()`` answers 429 with the
 ``RateLimit-*`` headers and ``Retry-After``.
 """
@@ -24,6 +27,7 @@ from email.utils import formatdate
 from typing import Any
 from urllib.parse import unquote
 
+from tests.fakes.gitlab_mrs import MergeRequest, MergeRequestRoutes
 from tests.fakes.server import FakeForge, Refuse, Reply, page_of, require_object
 
 API = "/api/v4"
@@ -57,7 +61,7 @@ class Note:
     system: bool = False
 
 
-class FakeGitLab(FakeForge):
+class FakeGitLab(MergeRequestRoutes, FakeForge):
     """GitLab's commit statuses, merge request notes and diffs."""
 
     def __init__(
@@ -74,6 +78,10 @@ class FakeGitLab(FakeForge):
         self.statuses: list[Status] = []
         self.notes: dict[int, Note] = {}
         self.merge_requests: dict[int, list[dict[str, Any]]] = {}
+        self.created: dict[int, MergeRequest] = {}  # merge requests created through the API
+        self.users: dict[str, int] = {}  # username → user id, for reviewer lookups
+        # Whether a branch exists in the project (a test points it at its bare remote).
+        self.branch_exists: Callable[[str], bool] = lambda branch: True
         self._next_id = 500
         self._add_routes()
 
@@ -158,6 +166,7 @@ class FakeGitLab(FakeForge):
         self.route("POST", MR + r"/notes", self._create_note)
         self.route("PUT", MR + r"/notes/(?P<note>\d+)", self._edit_note)
         self.route("GET", MR + r"/diffs", self._diffs)
+        self.add_merge_request_routes(self.route, PROJECT)
 
     def _create_status(self, match: re.Match[str], query: dict[str, str], body: Any) -> Reply:
         self._project(match)

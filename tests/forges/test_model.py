@@ -52,7 +52,11 @@ def test_comment_over_limit_is_cut_at_a_line_end_with_a_note() -> None:
 def test_public_surface_is_pinned() -> None:
     assert reconciler.forges.__all__ == [
         "DESCRIPTION_LIMIT",
+        "ChangeRequestDraft",
+        "ChangeRequestInfo",
         "ChangeRequestRef",
+        "ChangeRequestState",
+        "ChangeRequests",
         "Clock",
         "CommentRef",
         "CommitStatus",

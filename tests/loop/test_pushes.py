@@ -19,6 +19,7 @@ from reconciler.events import EventQueue, LocalChange, Push, SinkFull
 from reconciler.loop import LoopSettings, ReconcileLoop
 from reconciler.source.snapshot import Snapshot
 from reconciler.source.tracked import TrackedRepo
+from reconciler.specs.model import Platform
 from reconciler.state import StateStore
 from tests.support.platform_repo import PlatformRepo
 
@@ -35,16 +36,21 @@ class HeldEngine:
     stop: threading.Event = field(default_factory=threading.Event)
     applied: list[str] = field(default_factory=list)
 
-    def plan(self, snapshot: Snapshot) -> None:
-        return None
+    def plan(self, snapshot: Snapshot) -> Any:
+        return _planned()
 
     def apply(self, snapshot: Snapshot, heal: Any = None) -> Any:
         self.applied.append(snapshot.revision)
         self.applying.set()
         assert self.release.wait(PATIENCE_S), "the test never let the apply finish"
-        return SimpleNamespace(
-            report=ApplyReport(), planned=SimpleNamespace(build=SimpleNamespace(errors=[]))
-        )
+        return SimpleNamespace(report=ApplyReport(), planned=_planned())
+
+
+def _planned() -> Any:
+    """A plan of an empty platform, as far as the loop reads one."""
+    return SimpleNamespace(
+        build=SimpleNamespace(errors=[], specs=SimpleNamespace(platform=Platform()))
+    )
 
 
 class CountedFetches(TrackedRepo):

@@ -30,6 +30,9 @@ TABLES = {
     "deliveries",
     "drift_findings",
     "tokens",
+    "template_bodies",
+    "update_offers",
+    "notifications",
     VERSION_TABLE,
 }
 

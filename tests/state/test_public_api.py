@@ -20,6 +20,8 @@ def test_the_public_names_are_exactly_these() -> None:
         "DriftReason",
         "DriftReport",
         "Lease",
+        "OFFER_STATES",
+        "OfferState",
         "Operation",
         "OperationAction",
         "OperationIntent",
@@ -35,6 +37,7 @@ def test_the_public_names_are_exactly_these() -> None:
         "SystemClock",
         "UnitKind",
         "UnitRecord",
+        "UpdateOffer",
         "Wave",
         "WaveStatus",
     ]

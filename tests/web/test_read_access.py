@@ -36,7 +36,15 @@ def test_reading_without_a_token_is_refused_when_required(
 ) -> None:
     client, _token, unit = closed
 
-    for path in ("/api/v1/status", f"/api/v1/units/{unit}", f"/api/v1/units/{unit}/history"):
+    views = ("history", "events", "template", "diff", "graph")
+    for path in (
+        "/api/v1/status",
+        f"/api/v1/units/{unit}",
+        *(f"/api/v1/units/{unit}/{v}" for v in views),
+        "/api/v1/drift",
+        "/api/v1/drift?after=0",
+        "/api/v1/notifications",
+    ):
         answer = client.get(path)
         assert answer.status_code == 401, path
         assert answer.json()["error"] == "unauthenticated"
@@ -51,6 +59,7 @@ def test_any_valid_token_reads_and_probes_stay_open(closed: tuple[TestClient, st
     bearer = {"Authorization": f"Bearer {token}"}
 
     assert client.get("/api/v1/status", headers=bearer).status_code == 200
+    assert client.get("/api/v1/drift", headers=bearer).status_code == 200
     assert client.get(f"/units/{unit}", headers=bearer).status_code == 200  # any team's token
     assert client.get("/healthz").status_code == 200
     assert client.get("/metrics").status_code == 200

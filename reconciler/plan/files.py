@@ -13,14 +13,13 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Collection, Mapping
 
-from reconciler.desired.secrets import secret_values
+from reconciler.desired.secrets import masked, secret_values
 from reconciler.desired.units import DesiredState, Unit
 from reconciler.plan.model import FileChange
 from reconciler.terraform import METADATA_FILE
 
 # Fingerprint → the files last written with it (path → text), or None when not known.
 WrittenFiles = Callable[[str], Mapping[str, str] | None]
-MASK = "********"  # as the pull-request comment masks them
 # A diff longer than this is cut, saying how many lines were left out.
 MAX_DIFF_LINES = 200
 
@@ -60,16 +59,10 @@ def carried_secrets(unit: Unit, desired: DesiredState) -> set[str]:
 def stored_form(files: Mapping[str, bytes], secrets: Collection[str] = ()) -> dict[str, str]:
     """The files as shown and kept for later plans to diff against (path → text), with
     secret values masked: the state store never holds them either."""
-    mask = sorted((s for s in secrets if s), key=len, reverse=True)
-    out = {}
-    for path, data in files.items():
-        if path == METADATA_FILE:
-            continue
-        text = _text(data)
-        for secret in mask:
-            text = text.replace(secret, MASK)
-        out[path] = text
-    return out
+    wanted = [s for s in secrets if s]
+    return {
+        path: masked(_text(data), wanted) for path, data in files.items() if path != METADATA_FILE
+    }
 
 
 def _text(data: bytes) -> str:

@@ -18,6 +18,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import structlog
+
 from reconciler.errors import Problem, SpecError
 from reconciler.proton_import.proton_specs import (
     ProtonEnvironmentSpec,
@@ -64,6 +66,16 @@ def read_templates(root: Path) -> Templates:
                 bundle = _read_bundle(path, folder.name, major, straight=path is folder)
             except SpecError as exc:
                 problems.extend(exc.problems)
+                continue
+            if bundle.is_terraform:
+                # Proton ran it through a provisioning repository: it left no stack to adopt.
+                structlog.get_logger(__name__).warning(
+                    "import.terraform_template_skipped",
+                    template=folder.name,
+                    major=major,
+                    why="a Terraform template has no CloudFormation stacks to adopt; "
+                    "write its specs by hand (README: Terraform bundles)",
+                )
                 continue
             candidates.setdefault(folder.name, []).append(Candidate(f"{major}.0", bundle))
             folders[(folder.name, major)] = path

@@ -68,6 +68,8 @@ def print_plan(planned: Planned, output: str) -> None:
             say(f"    {unit.unit_id}: {change.action} {change.logical_id} ({change.type}){flag}")
         for kept in unit.retained:
             say(f"    {unit.unit_id}: keeps {kept}")
+        for line in file_lines(unit):
+            say(line)
     for line in guardrail_lines(planned):
         say(line)
     for rollout in planned.rollouts:
@@ -85,6 +87,23 @@ def print_plan(planned: Planned, output: str) -> None:
             if n
         )
     )
+
+
+def file_lines(unit: Any) -> list[str]:
+    """A Terraform unit's files the plan writes, each with its diff, indented."""
+    if unit.platform != "terraform" or unit.action not in ("create", "update"):
+        return []
+    if unit.files is None and unit.known_after_apply:
+        waits = ", ".join(unit.known_after_apply)
+        return [f"    {unit.unit_id}: files known after apply of {waits}"]
+    if unit.files is None:
+        return [f"    {unit.unit_id}: which files change is not known (no plan here kept the last)"]
+    lines = []
+    for change in unit.files:
+        lines.append(f"    {unit.unit_id}: {change.action} {change.path}")
+        if change.action == "modify":
+            lines += [f"      {text}" for text in change.diff.splitlines()]
+    return lines
 
 
 def print_apply(applied: Applied, output: str) -> None:

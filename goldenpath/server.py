@@ -22,9 +22,17 @@ import structlog
 
 from goldenpath.noop_mark import NOOP_RUNS
 from goldenpath.notifying import report_targets, start_notifying
+from goldenpath.terraform_fmt import terraform_fmt
 from goldenpath.update_prs import start_update_prs
 from reconciler.apply.engine import Reconciler
-from reconciler.caching import GUARDRAILS, LINT, VERSIONS, StoredLintCache, StoredVerdictCache
+from reconciler.caching import (
+    GUARDRAILS,
+    LINT,
+    TERRAFORM_FILES,
+    VERSIONS,
+    StoredLintCache,
+    StoredVerdictCache,
+)
 from reconciler.checks.runner import ChangeChecks
 from reconciler.cloud import Cloud
 from reconciler.desired.reuse import BUILT_SERVICES
@@ -46,6 +54,7 @@ log = structlog.get_logger(__name__)
 PRUNED_CACHES = (
     LINT,
     GUARDRAILS,
+    TERRAFORM_FILES,
     VERSIONS,
     SPEC_FILES,
     BUILT_SERVICES,
@@ -184,6 +193,7 @@ def serve(
         linter=linter,
         public_url=public_url,
         verdicts=verdicts,
+        terraform_fmt=terraform_fmt,
     )
     queue = EventQueue(10_000)
     loop = ReconcileLoop(

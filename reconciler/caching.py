@@ -26,6 +26,8 @@ VERSIONS = "template-versions"
 LINT = "lint"
 RECOMMENDED = "recommended-version"  # template name → its highest usable version
 GUARDRAILS = "guardrails"  # Guardrails.key → what deny and warn held (or the error)
+# A Terraform unit's fingerprint → its files (path → text), for the next plan's file diff.
+TERRAFORM_FILES = "terraform-files"
 # Lint reports a process keeps at hand: more than the bodies of a 5,000-instance repo.
 REPORTS_KEPT = 20_000
 # Version indexes kept per platform repo: the tracked branch's and a few others'.

@@ -37,6 +37,7 @@ from reconciler.render import Linter, Renderer
 from reconciler.source.snapshot import Snapshot
 from reconciler.specs.codec import problem_json, problem_of
 from reconciler.specs.memo import ContentMemo
+from reconciler.terraform.checks import TerraformFmt, terraform_problems
 
 
 @dataclass
@@ -83,6 +84,7 @@ def validate_snapshot(
     memo: ContentMemo | None = None,
     lint_ahead: LintAhead | None = None,
     guardrails: GuardrailSettings | None = None,
+    terraform_fmt: TerraformFmt | None = None,
 ) -> Validation:
     """Validate ``snapshot``; ``only`` restricts rendering to some unit ids (and their deps).
 
@@ -94,11 +96,15 @@ def validate_snapshot(
     linted, so that ``lint_ahead`` can lint them in parallel. With ``guardrails``, every
     rendered body is checked against the policies of ``policies/`` (see
     ``reconciler.guardrails``), and the exceptions of goldenpath.yaml are checked too.
+    Terraform folders are parsed, and checked by ``terraform_fmt`` where given
+    (``reconciler.terraform.checks``).
     """
     if memo is None:
         build = build_desired(snapshot)
         guard = _guard(snapshot, build, guardrails)
-        return _validate(build, renderer, linter, only, lint_ahead, guard=guard)
+        result = _validate(build, renderer, linter, only, lint_ahead, guard=guard)
+        result.problems += terraform_problems(build, terraform_fmt)
+        return result
     rebuilt = build_reusing(snapshot, memo)
     guard = _guard(snapshot, rebuilt.build, guardrails)
     mode = _mode(linter is not None, guard)
@@ -116,6 +122,7 @@ def validate_snapshot(
     result = _validate(rebuilt.build, renderer, linter, only, lint_ahead, found, memo, guard)
     if only is None:
         memo.set_base(LAST_VALIDATION, found.as_base(rebuilt.token, mode))
+    result.problems += terraform_problems(rebuilt.build, terraform_fmt)
     return result
 
 
@@ -283,14 +290,12 @@ def _render(
 
 def _lint(result: Validation, linter: Linter, lint_ahead: LintAhead | None) -> None:
     ignore = result.build.specs.platform.lint_ignore_checks
-    jobs = [
-        (r.body, ignore, r.unit.target.region, _template(r.unit)) for r in result.rendered.values()
-    ]
+    # Terraform units are files for Terraform, not stacks: cfn-lint has nothing to read.
+    stacks = [r for r in result.rendered.values() if r.terraform is None]
+    jobs = [(r.body, ignore, r.unit.target.region, _template(r.unit)) for r in stacks]
     if lint_ahead is not None and jobs:
         lint_ahead(linter, jobs)
-    for (body, _ignore, region, template), rendered in zip(
-        jobs, result.rendered.values(), strict=True
-    ):
+    for (body, _ignore, region, template), rendered in zip(jobs, stacks, strict=True):
         report = linter.lint(body, file=template, ignore_checks=ignore, regions=(region,))
         result.linted[rendered.unit.id] = tuple(
             Problem(

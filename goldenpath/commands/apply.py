@@ -120,7 +120,12 @@ def bodies_to_deploy(planned: Any) -> list[tuple[str, tuple[str, ...], str, str]
     jobs = []
     for item in planned.plan.units:
         rendered = item.rendered
-        if item.action in ("create", "update") and rendered is not None and rendered.complete:
+        if (
+            item.action in ("create", "update")
+            and rendered is not None
+            and rendered.complete
+            and rendered.terraform is None  # files for CI, not a stack: no cfn-lint
+        ):
             unit = rendered.unit
             template = unit.bundle.infrastructure[unit.infrastructure].path
             jobs.append((rendered.body, ignore, unit.target.region, template))

@@ -1,12 +1,15 @@
 """``goldenpath render REPO UNIT``: the rendered template of one unit.
 
 Outputs of units that are not deployed render as visible ``known-after-apply`` values;
-recorded outputs are used when the state store has them.
+recorded outputs are used when the state store has them. A Terraform unit renders as the
+files of its folder in the provisioning repository, each under a ``==> path <==`` line;
+its deployment id, new for each deployment, shows as ``known-after-apply:deployment``.
 """
 
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 
 def arguments(parser: argparse.ArgumentParser) -> None:
@@ -43,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
     except RenderError as exc:
         say(f"error: {exc}")
         return 1
+    if rendered.terraform is not None:
+        return _terraform(args, unit, rendered)
     if args.output == "json":
         emit_json(
             {
@@ -54,4 +59,33 @@ def run(args: argparse.Namespace) -> int:
         )
     else:
         say(rendered.body.rstrip("\n"))
+    return 0
+
+
+# What the deployment id of a render shows: each deployment gets a new one.
+RENDERED_DEPLOYMENT = "known-after-apply:deployment"
+
+
+def _terraform(args: argparse.Namespace, unit: Any, rendered: Any) -> int:
+    from goldenpath.output import emit_json, say
+
+    files = rendered.terraform.with_deployment(RENDERED_DEPLOYMENT)
+    texts = {path: data.decode("utf-8", errors="replace") for path, data in sorted(files.items())}
+    if args.output == "json":
+        emit_json(
+            {
+                "unit": unit.id,
+                "template_version": f"{unit.template}:{unit.version.version}",
+                "platform": "terraform",
+                "body": rendered.body,
+                "files": texts,
+                "fingerprint": rendered.fingerprint() if not rendered.pending else None,
+                "known_after_apply": list(rendered.pending),
+            }
+        )
+        return 0
+    for path, text in texts.items():
+        say(f"==> {path} <==")
+        say(text.rstrip("\n"))
+        say("")
     return 0

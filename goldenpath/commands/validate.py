@@ -44,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
 
         return watch(args, lambda result, seconds: _show(args, result, seconds))
     from goldenpath.output import emit_json, problem_lines, say
+    from goldenpath.terraform_fmt import terraform_fmt
     from goldenpath.workspace import state_or_none, stored_memo, today, working_snapshot
     from reconciler.caching import StoredLintCache, StoredVerdictCache
     from reconciler.errors import SourceError
@@ -67,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
             memo=memo,
             lint_ahead=_lint_in_pool(args.lint_workers) if args.lint_workers > 1 else None,
             guardrails=GuardrailSettings(today(), verdicts),
+            terraform_fmt=terraform_fmt,
         )
         memo.flush()
         if cache is not None:

@@ -23,6 +23,7 @@ QUIET_S = 0.1
 def watch(args: argparse.Namespace, show: Any) -> int:
     """Validate now and after every change until interrupted; ``show(result, seconds)``
     prints one result."""
+    from goldenpath.terraform_fmt import terraform_fmt
     from goldenpath.workspace import state_or_none, stored_memo, today
     from reconciler.caching import StoredLintCache
     from reconciler.errors import SourceError
@@ -54,6 +55,7 @@ def watch(args: argparse.Namespace, show: Any) -> int:
                         linter=linter,
                         memo=memo,
                         guardrails=GuardrailSettings(today()),
+                        terraform_fmt=terraform_fmt,
                     )
                     memo.end_run()
                     show(result, time.perf_counter() - started)

@@ -23,13 +23,14 @@ from reconciler.apply.records import recorded_views
 from reconciler.apply.roles import known_roles, reachable
 from reconciler.apply.rollouts import save_rollouts
 from reconciler.apply.stack_ops import StackOps, request_of, target_of
-from reconciler.caching import RECOMMENDED
+from reconciler.caching import RECOMMENDED, TERRAFORM_FILES
 from reconciler.cloud import SYSTEM_CLOCK, Clock, Cloud, ResourceChange, Target
 from reconciler.desired.render_memo import RenderMemo
-from reconciler.desired.units import TAG_PREFIX, Unit
+from reconciler.desired.units import TAG_PREFIX, DesiredState, Unit
 from reconciler.errors import CloudError, Waiting
 from reconciler.guardrails import GuardrailSettings, MemoryVerdictCache, VerdictCache
 from reconciler.plan.adoption import kept_tags, previewed_adoption
+from reconciler.plan.files import carried_secrets, stored_form
 from reconciler.plan.model import Existing, Live, Plan, Recorded
 from reconciler.plan.model import ResourceChange as PlannedChange
 from reconciler.plan.planning import Planned, plan_snapshot
@@ -137,7 +138,9 @@ class Reconciler:
             renders=self.renders,
             look_up=self._look_up if read else None,
             guardrails=GuardrailSettings(self.today(), self.verdicts),
+            written=self._written,
         )
+        self._keep_written(planned.plan, planned.build.state)
         roles = known_roles(self.store, planned.build.specs, accounts, record=record)
         planned = replace(planned, plan=reachable(planned.plan, roles))
         if record:
@@ -220,8 +223,8 @@ class Reconciler:
         """
         by_target: dict[Target, list[tuple[str, str]]] = {}
         for unit_id, record in recorded.items():
-            if record.account not in roles:
-                continue
+            if record.account not in roles or not record.stack_name:
+                continue  # no role to ask with, or no stack to ask about (Terraform)
             target = Target(record.account, record.region, roles[record.account])
             by_target.setdefault(target, []).append((unit_id, record.stack_name))
         live: dict[str, Live | None] = {}
@@ -235,6 +238,28 @@ class Reconciler:
                     else None
                 )
         return live
+
+    def _written(self, fingerprint: str) -> Mapping[str, str] | None:
+        """The files a Terraform unit was planned with under ``fingerprint`` (its
+        file-level diff is against them), or None when no plan here kept them."""
+        found = self.store.cache_get(TERRAFORM_FILES, fingerprint)
+        return found if isinstance(found, dict) else None
+
+    def _keep_written(self, plan: Plan, desired: DesiredState) -> None:
+        """Keep the files of each Terraform unit planned to change, by fingerprint, so
+        that a later plan shows what changes in them (content-addressed: never stale)."""
+        kept = {
+            item.fingerprint: stored_form(
+                item.rendered.terraform.files, carried_secrets(item.rendered.unit, desired)
+            )
+            for item in plan.units
+            if item.action in ("create", "update")
+            and item.fingerprint is not None
+            and item.rendered is not None
+            and item.rendered.terraform is not None
+        }
+        if kept:
+            self.store.cache_put_many(TERRAFORM_FILES, kept)
 
     def _look_up(self, units: Sequence[Unit]) -> Mapping[str, Existing | None]:
         """The stacks of units to adopt; unread (left out) where the cloud cannot say."""
@@ -253,7 +278,13 @@ class Reconciler:
         units = []
         for item in plan.units:
             adopting = item.action == "adopt" and item.existing is not None and item.changes
-            if (item.action == "update" or adopting) and item.rendered and item.fingerprint:
+            terraform = item.rendered is not None and item.rendered.terraform is not None
+            if (
+                (item.action == "update" or adopting)
+                and item.rendered
+                and item.fingerprint
+                and not terraform
+            ):
                 unit = item.rendered.unit
                 tags = unit.tags
                 if item.existing is not None:

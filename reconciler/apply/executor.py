@@ -37,6 +37,13 @@ log = structlog.get_logger(__name__)
 
 # A few more tries, further apart than the cloud edge's own (which come first).
 ENGINE_RETRY = RetryPolicy(max_attempts=4, base_delay=2.0, max_delay=30.0)
+# Until the provisioning repository is wired in, a Terraform unit is never applied, and
+# never sent to CloudFormation: it is a folder of .tf files, not a stack.
+TERRAFORM_REFUSED = (
+    "a Terraform unit is applied by writing its files to the platform's provisioning "
+    "repository (goldenpath.yaml spec.terraform.repository), which this build does not "
+    "do yet; it is not sent to CloudFormation"
+)
 
 
 @dataclass(frozen=True)
@@ -209,6 +216,10 @@ class Executor:
     def _drive_deletes(self, deletes: list[UnitPlan], plan: Plan, pool: ThreadPoolExecutor) -> None:
         futures: dict[Future[Any], str] = {}
         for item in deletes:
+            if item.platform == "terraform":
+                outcome = Outcome("blocked", "TerraformNotApplied", TERRAFORM_REFUSED)
+                self._settle(item.unit_id, outcome, None)
+                continue
             record = self.store.unit(item.unit_id)
             if record is None or not self._lease(item.unit_id):
                 continue
@@ -276,6 +287,8 @@ class Executor:
                 "OutputsUnknown",
                 f"outputs of {', '.join(rendered.pending)} are not known",
             )
+        if rendered.terraform is not None:
+            return Outcome("blocked", "TerraformNotApplied", TERRAFORM_REFUSED)
         fingerprint = rendered.fingerprint()
         record = self.store.unit(unit_id)  # again: another process may have applied it
         current = record.fingerprint if record else None

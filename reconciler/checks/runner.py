@@ -39,6 +39,7 @@ from reconciler.source.tracked import TrackedRepo
 from reconciler.specs.loader import load_specs
 from reconciler.specs.memo import ContentMemo
 from reconciler.state import StateStore
+from reconciler.terraform.checks import TerraformFmt
 from reconciler.validation import validate_snapshot
 
 log = structlog.get_logger(__name__)
@@ -80,8 +81,11 @@ class ChangeChecks:
         public_url: str,
         verdicts: VerdictCache | None = None,
         today: Callable[[], date] | None = None,
+        terraform_fmt: TerraformFmt | None = None,
     ) -> None:
         self.tracked = tracked
+        # ``terraform fmt -check`` for the validate status (a subprocess: the caller's).
+        self.terraform_fmt = terraform_fmt
         self.store = store
         self.forge = forge
         self.renderer = renderer
@@ -189,6 +193,7 @@ class ChangeChecks:
             linter=self.linter,
             memo=self.validation_memo,
             guardrails=guardrails,
+            terraform_fmt=self.terraform_fmt,
         )
         self.validation_memo.end_run()
         changed = self.tracked.changed_files(base, event.head_sha)

@@ -5,6 +5,9 @@ Where an output comes from is the caller's choice, an ``OutputSource``:
 - ``PendingOutputs``: a visible "known after apply" placeholder (``render`` with no state);
 - outputs synthesized in AWS formats from the dependency's own rendered template
   (``validate``: cfn-lint needs realistic values, RENDERING-NOTES.md).
+
+A Terraform unit is not rendered by Jinja: its files come from ``reconciler.terraform``
+and ride on the ``RenderedUnit`` (``terraform``), fingerprinted without the deployment id.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.desired.retention import Retained, check_parses_only, retain_data
@@ -31,6 +34,7 @@ from reconciler.render import (
     service_instance_context,
     synthesize_outputs,
 )
+from reconciler.terraform import TFVARS_FILE, TerraformRender, render_terraform
 
 # unit id → its outputs, or None when they are not known.
 OutputSource = Callable[[str], Mapping[str, Any] | None]
@@ -42,6 +46,9 @@ class RenderedUnit:
     body: str
     pending: tuple[str, ...]  # unit ids whose outputs are still placeholders in the body
     retained: tuple[Retained, ...] = ()  # data resources kept on delete (data templates)
+    # A Terraform unit's files (``reconciler.terraform``); ``body`` is then its
+    # ``proton.auto.tfvars.json``, for the places that show one text per unit.
+    terraform: TerraformRender | None = field(default=None, compare=False)
 
     @property
     def complete(self) -> bool:
@@ -60,6 +67,8 @@ class RenderedUnit:
         return made
 
     def _fingerprint(self) -> str:
+        if self.terraform is not None:
+            return self.terraform.fingerprint()
         target = self.unit.target
         parts: list[Any] = [
             self.body,
@@ -91,8 +100,12 @@ def render_unit(
     false the body is only checked to parse, as that rewrite would, and left as rendered:
     for checks that never deploy it (``validate`` without lint).
     """
-    context = _context(unit, state, outputs)
     file = unit.bundle.infrastructure[unit.infrastructure]
+    if file.is_terraform:
+        files = render_terraform(unit, state, outputs)
+        body = files.files[TFVARS_FILE].decode("utf-8")
+        return RenderedUnit(unit, body, files.pending, terraform=files)
+    context = _context(unit, state, outputs)
     body = renderer.render(file, context)
     pending = tuple(sorted({p.unit_id for p in pending_values(body)}))
     retained: tuple[Retained, ...] = ()
@@ -123,6 +136,9 @@ class SynthesizedOutputs:
 
     def record(self, rendered: RenderedUnit) -> None:
         unit = rendered.unit
+        if rendered.terraform is not None:
+            # Terraform's outputs are known only once it ran: dependants see placeholders.
+            return
         try:
             self.values[unit.id] = synthesize_outputs(
                 rendered.body,

@@ -29,6 +29,7 @@ from reconciler.specs.model import (
     Specs,
 )
 from reconciler.templates.model import TemplateFile
+from reconciler.terraform.reads import terraform_service_fields
 
 # ``service.<field>`` of Proton's namespace → its key in a unit's ``repository``.
 REPOSITORY_FIELDS = {
@@ -142,6 +143,17 @@ def stack_name_problems(units: Mapping[str, Unit]) -> list[Problem]:
     # written last, where it was introduced.
     for unit in sorted(units.values(), key=_stack_name_order):
         origin = unit.stack_name_origin or unit.origin
+        if unit.is_terraform:
+            if unit.external:
+                problems.append(
+                    at_field(
+                        origin,
+                        origin.field,
+                        f"{unit.id} is a Terraform unit: it has no CloudFormation stack to "
+                        f"name or adopt; remove stackName {unit.stack_name!r}",
+                    )
+                )
+            continue
         if not STACK_NAME.match(unit.stack_name):
             problems.append(
                 at_field(
@@ -202,9 +214,10 @@ def repository_problem(
     given = repository_of(service, platform)
     if all(given.get(key) for key in REPOSITORY_FIELDS.values()):
         return None  # everything a template may read is set: no need to look
+    read = terraform_service_fields(file) if file.is_terraform else service_fields_read(file)
     missing = sorted(
         field_
-        for field_ in service_fields_read(file) & REPOSITORY_FIELDS.keys()
+        for field_ in read & REPOSITORY_FIELDS.keys()
         if not given.get(REPOSITORY_FIELDS[field_])
     )
     if not missing:

@@ -101,6 +101,12 @@ class Unit:
     # environment's component role for components; None (the caller's role) otherwise.
     service_role: str | None = None
 
+    def __post_init__(self) -> None:
+        if self.is_terraform and self.stack_name_origin is None:
+            # No stack: its records say so with an empty stack name (plan.diff reads that
+            # for units whose spec is gone, to keep them away from CloudFormation).
+            object.__setattr__(self, "stack_name", "")
+
     @property
     def external(self) -> bool:
         """The spec names the stack: it is adopted when it exists, never created."""
@@ -109,6 +115,13 @@ class Unit:
     @property
     def infrastructure(self) -> InfrastructureKind:
         return INFRASTRUCTURE_OF[self.kind]
+
+    @property
+    def is_terraform(self) -> bool:
+        """Rendered into a provisioning repository and run by the team's CI: the unit has
+        no CloudFormation stack (its ``stack_name`` is empty)."""
+        file = self.bundle.infrastructure.get(self.infrastructure)
+        return file is not None and file.is_terraform
 
     @property
     def tags(self) -> dict[str, str]:

@@ -345,7 +345,8 @@ def _found(finding: DriftFinding) -> Notice:
 def watched_units(plan: Plan, records: Sequence[UnitRecord]) -> list[Watched]:
     """The deployed units whose stacks run the head's render: what drift checks look at.
 
-    Units with work pending (an update, a stall, a block) are left to the reconcile.
+    Units with work pending (an update, a stall, a block) are left to the reconcile, and
+    Terraform units, which have no stack, are never watched.
     """
     by_id = {r.id: r for r in records}
     found = []
@@ -354,6 +355,8 @@ def watched_units(plan: Plan, records: Sequence[UnitRecord]) -> list[Watched]:
         rendered = item.rendered
         if record is None or rendered is None or record.stack_id is None:
             continue
+        if rendered.terraform is not None:
+            continue  # no stack: Terraform's own plan is where its drift shows
         if item.action != "noop" or not record.fingerprint:
             continue
         if item.fingerprint != record.fingerprint:

@@ -6,7 +6,8 @@
 
 - the input is ``{"template": <the rendered body, parsed, intrinsics in long form>,
   "unit": {id, kind, environment, service, instance, team, template, version, account,
-  region}}``;
+  region}}``; for a Terraform unit, ``"terraform"`` (its HCL parsed as JSON:
+  ``reconciler.terraform.policy_input``) takes the place of ``"template"``;
 - what ``deny`` and ``warn`` hold is cached by the SHA-256 of the policy revision, the
   unit document and the body (``VerdictCache``; the state store keeps one between runs),
   so a body seen before is neither parsed nor evaluated again;
@@ -39,6 +40,7 @@ from reconciler.guardrails.isolated import IsolatedPolicies, PolicyLimits
 from reconciler.guardrails.model import Finding, Severity, Verdict
 from reconciler.guardrails.policies import PolicySet, load_policies
 from reconciler.specs.model import GuardrailException, Platform
+from reconciler.terraform.policy_input import block_line, terraform_document
 
 # Compiled policy revisions kept per process (a long-running one sees a few at a time).
 COMPILED_REVISIONS = 8
@@ -169,7 +171,11 @@ class Guardrails:
         head = [CACHE_FORMAT, self.policies.digest, unit_document(rendered.unit)]
         digest.update(json.dumps(head, sort_keys=True).encode())
         digest.update(b"\0")
-        digest.update(rendered.body.encode())
+        if rendered.terraform is not None:
+            # Every file of the folder, not only the variables the body shows.
+            digest.update(b"terraform:" + rendered.terraform.fingerprint().encode())
+        else:
+            digest.update(rendered.body.encode())
         return digest.hexdigest()
 
     def prefetch(self, rendered: Iterable[RenderedUnit]) -> None:
@@ -196,11 +202,14 @@ class Guardrails:
 
     def _evaluate(self, policies: IsolatedPolicies, rendered: RenderedUnit) -> dict[str, Any]:
         self.evaluations += 1
-        try:
-            template = load_body(rendered.body)
-        except BodyError as exc:
-            return {"error": f"the rendered template does not parse: {exc}"}
-        document = {"template": template, "unit": unit_document(rendered.unit)}
+        document: dict[str, Any] = {"unit": unit_document(rendered.unit)}
+        if rendered.terraform is not None:
+            document["terraform"] = terraform_document(rendered.terraform)
+        else:
+            try:
+                document["template"] = load_body(rendered.body)
+            except BodyError as exc:
+                return {"error": f"the rendered template does not parse: {exc}"}
         try:
             raw = policies.evaluate(document)
             return {"deny": _checked(raw.deny, "deny"), "warn": _checked(raw.warn, "warn")}
@@ -294,6 +303,12 @@ def verdict_problems(verdict: Verdict, rendered: RenderedUnit) -> tuple[Problem,
         )
 
     def problem(finding: Finding, text: str, severity: str) -> Problem:
+        if rendered.terraform is not None:
+            # The block in the bundle's own .tf file: the line a developer fixes.
+            where = block_line(rendered.terraform, finding.resource)
+            if where is not None:
+                return Problem(where[0], where[1], unit.id, text, severity)
+            return Problem(template, None, unit.id, text, severity)
         line = resource_line(rendered.body, finding.resource)
         at = f"rendered line {line}: " if line is not None else ""
         return Problem(template, line, unit.id, f"{at}{text}", severity)

@@ -17,6 +17,7 @@ from reconciler.desired.rendering import OutputSource, RenderedUnit, render_unit
 from reconciler.desired.units import DesiredState, Unit, stack_name
 from reconciler.errors import RenderError
 from reconciler.plan import adoption
+from reconciler.plan.files import WrittenFiles, carried_secrets, file_changes
 from reconciler.plan.model import Action, Existing, Live, Plan, Recorded, UnitPlan
 from reconciler.render import PendingOutputs, Renderer
 from reconciler.specs.model import Account, PruneRules
@@ -34,12 +35,16 @@ def make_plan(
     live: Mapping[str, Live | None] | None = None,
     renders: RenderMemo | None = None,
     existing: Mapping[str, Existing | None] | None = None,
+    written: WrittenFiles | None = None,
 ) -> Plan:
     """Each unit's action against its record. ``renders``: the renders of earlier plans,
     kept by a long-running process; a unit whose inputs did not change is not rendered
     again. ``existing``: the stacks that units to adopt name, as read from the cloud
-    (``None`` in it: not found); without it, adoption is planned without knowing them."""
+    (``None`` in it: not found); without it, adoption is planned without knowing them.
+    ``written``: the files last written for a Terraform unit's recorded fingerprint, for
+    its file-level diff (``plan.files``)."""
     planner = _Planner(desired, recorded, renderer, live, renders, existing)
+    planner.written = written
     planner.invalid()
     for unit_id in desired.order:
         planner.visit(desired.units[unit_id])
@@ -67,12 +72,15 @@ class _Planner:
         self.live = live
         self.plans: list[UnitPlan] = []
         self.by_id: dict[str, UnitPlan] = {}
+        self.written: WrittenFiles | None = None
+        # Terraform units have no stack: what a describe says of their "stack" is nothing.
+        self.terraform = {u.id for u in desired.units.values() if u.is_terraform}
 
     def outputs(self, unit_id: str) -> Mapping[str, str] | None:
         found_stack = self.existing.get(unit_id)
         if found_stack is not None and self._adopting(unit_id):
             return dict(found_stack.outputs)  # the stack it adopts has them already
-        if self.live is not None and unit_id in self.live:
+        if self.live is not None and unit_id in self.live and unit_id not in self.terraform:
             found = self.live[unit_id]
             return dict(found.outputs) if found is not None else None
         record = self.recorded.get(unit_id)
@@ -127,7 +135,36 @@ class _Planner:
         except RenderError as exc:
             self.add(_with(base, "blocked", f"render error: {exc}"))
             return
+        if unit.is_terraform:
+            self.add(self._terraform(unit, base, rendered, record))
+            return
         self.add(self._decide(unit, base, rendered, record))
+
+    def _terraform(
+        self, unit: Unit, base: UnitPlan, rendered: RenderedUnit, record: Recorded | None
+    ) -> UnitPlan:
+        """A Terraform unit: decided like a stack on its fingerprint, never by a live
+        stack, and shown at file level."""
+        base = replace(base, platform="terraform")
+        if unit.external:
+            why = "a Terraform unit has no CloudFormation stack to adopt (remove stackName)"
+            return _with(base, "blocked", why)
+        saved, self.live = self.live, None
+        try:
+            plan = self._decide(unit, base, rendered, record)
+        finally:
+            self.live = saved
+        if plan.action not in ("create", "update") or rendered.terraform is None:
+            return replace(plan, files=())
+        if rendered.pending:
+            return replace(plan, files=None)  # its variable files wait for those outputs
+        before: Mapping[str, str] | None = {}
+        if record is not None and record.fingerprint is not None:
+            before = self.written(record.fingerprint) if self.written is not None else None
+        if before is None:
+            return replace(plan, files=None)
+        secrets = carried_secrets(unit, self.desired)
+        return replace(plan, files=file_changes(rendered.terraform.files, before, secrets))
 
     def _source(self) -> OutputSource:
         def lookup(unit_id: str) -> Mapping[str, str]:
@@ -294,6 +331,8 @@ class _Planner:
                 target,
                 from_version=record.version,
                 template=record.template,
+                # A Terraform unit is recorded without a stack name: it has no stack.
+                platform="cloudformation" if record.stack_name else "terraform",
             )
             if self.desired.incomplete:
                 self.add(

@@ -87,6 +87,18 @@ class ResourceChange:
 
 
 @dataclass(frozen=True)
+class FileChange:
+    """One file of a Terraform unit's folder that the plan writes (``plan.files``)."""
+
+    path: str
+    action: Literal["add", "modify", "remove"]
+    diff: str = ""  # unified diff of the text, cut when long
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "action": self.action, "diff": self.diff}
+
+
+@dataclass(frozen=True)
 class UnitPlan:
     unit_id: str
     kind: str
@@ -111,6 +123,10 @@ class UnitPlan:
     # An update that re-applies the recorded render over a drifted stack (self-heal):
     # sent even though the fingerprint did not change.
     heal: bool = False
+    # Terraform units: the platform that runs them, and the files the plan writes (None:
+    # the files written last are not known, so what changes in them is not either).
+    platform: Literal["cloudformation", "terraform"] = "cloudformation"
+    files: tuple[FileChange, ...] | None = ()
 
     def with_changes(self, changes: tuple[ResourceChange, ...]) -> UnitPlan:
         return replace(self, changes=changes)
@@ -121,7 +137,7 @@ class UnitPlan:
             "kind": self.kind,
             "action": self.action,
             "reason": self.reason,
-            "stack_name": self.stack_name,
+            "stack_name": self.stack_name if self.platform == "cloudformation" else None,
             "account": self.target.id,
             "region": self.target.region,
             "template": self.template,
@@ -130,6 +146,8 @@ class UnitPlan:
             "changes": [c.to_json() for c in self.changes],
             "known_after_apply": list(self.known_after_apply),
             "retained": list(self.retained),
+            "platform": self.platform,
+            "files": [f.to_json() for f in self.files] if self.files is not None else None,
         }
 
 

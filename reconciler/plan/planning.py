@@ -16,6 +16,7 @@ from reconciler.desired.render_memo import RenderMemo
 from reconciler.desired.units import Unit
 from reconciler.guardrails import Guardrails, GuardrailSettings, Verdict
 from reconciler.plan.diff import make_plan
+from reconciler.plan.files import WrittenFiles
 from reconciler.plan.guarded import guard_plan
 from reconciler.plan.model import Existing, Live, Plan, Recorded
 from reconciler.plan.rollout import RolloutView, plan_rollouts
@@ -48,13 +49,15 @@ def plan_snapshot(
     renders: RenderMemo | None = None,
     look_up: LookUp | None = None,
     guardrails: GuardrailSettings | None = None,
+    written: WrittenFiles | None = None,
 ) -> Planned:
     """The plan of ``snapshot`` against ``recorded``.
 
     A long-running process passes the ``memo`` and ``renders`` it keeps between plans:
     spec files, services, the last build and units' renders are then reused where their
     inputs did not change. ``look_up`` reads the stacks of units to adopt (a plan
-    without it, as a pull request's, adopts without having seen them).
+    without it, as a pull request's, adopts without having seen them). ``written``: the
+    files last written for a Terraform unit's fingerprint (its file-level diff).
     """
     in_use = {uid: r.version for uid, r in recorded.items()}
     if memo is not None:
@@ -83,6 +86,7 @@ def plan_snapshot(
         live=live,
         renders=renders,
         existing=existing,
+        written=written,
     )
     guard = guardrails.of_repo(snapshot.files, build.specs.platform) if guardrails else None
     verdicts: dict[str, Verdict] = {}

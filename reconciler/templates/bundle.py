@@ -1,7 +1,8 @@
 """Read one Proton template bundle, unmodified, from its files.
 
 A bundle is a ``v<N>`` folder holding ``schema/schema.yaml``, one infrastructure folder
-per stack kind with a ``manifest.yaml`` and the Jinja CloudFormation file it names, and,
+per stack kind with a ``manifest.yaml`` and the Jinja CloudFormation file it names (or,
+with ``template_language: terraform``, the Terraform files it names: terraform.py), and,
 for service templates, the compatible environments (``.template-registration.yaml`` or
 the legacy ``.compatible-envs``). Everything wrong with a bundle is reported at once,
 with the file and field, as for specs.
@@ -18,6 +19,7 @@ from reconciler.errors import Problem, SpecError
 from reconciler.specs.yaml import Document, load_documents
 from reconciler.templates.model import (
     DIRECTLY_DEFINED,
+    RENDERING_ENGINES,
     Bundle,
     CompatibleEnvironment,
     InfrastructureKind,
@@ -25,6 +27,7 @@ from reconciler.templates.model import (
     TemplateKind,
 )
 from reconciler.templates.openapi import input_schemas
+from reconciler.templates.terraform import terraform_folder
 
 INFRASTRUCTURE: tuple[InfrastructureKind, ...] = (
     "infrastructure",
@@ -170,7 +173,7 @@ def _schemas(
 def template_file(
     own: Mapping[str, bytes], prefix: str, folder: str, problems: list[Problem]
 ) -> TemplateFile | None:
-    """The Jinja CloudFormation file that ``folder``'s ``manifest.yaml`` names.
+    """The Jinja CloudFormation file (or Terraform files) that ``folder``'s manifest names.
 
     ``own`` maps paths relative to ``prefix`` to bytes; ``folder`` is an infrastructure
     folder of a bundle, or "" for a component's own folder.
@@ -199,22 +202,26 @@ def template_file(
     entry = entries[0]
     field = "infrastructure.templates[0]"
     engine, language = entry.get("rendering_engine"), entry.get("template_language")
-    if language != "cloudformation":
+    if language != "cloudformation" and language != "terraform":
         problems.append(
             manifest.problem(
                 f"{field}.template_language",
-                f"template_language {language!r} is not supported; expected 'cloudformation'",
+                f"template_language {language!r} is not supported; expected one of: "
+                f"{', '.join(RENDERING_ENGINES)}",
             )
         )
         return None
-    if engine != "jinja":
+    if engine != RENDERING_ENGINES[language]:
         problems.append(
             manifest.problem(
                 f"{field}.rendering_engine",
-                f"rendering_engine {engine!r} is not supported; expected 'jinja'",
+                f"rendering_engine {engine!r} is not supported with template_language "
+                f"{language!r}; expected {RENDERING_ENGINES[language]!r}",
             )
         )
         return None
+    if language == "terraform":
+        return terraform_folder(own, prefix, folder, manifest, entries, problems)
     rel = f"{at}{entry.get('file', '')}"
     if rel not in own:
         where = f"{folder}/" if folder else prefix

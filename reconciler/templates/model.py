@@ -19,14 +19,29 @@ InfrastructureKind = Literal[
 ]
 # Proton's ``supported_component_sources`` value for components defined beside a service.
 DIRECTLY_DEFINED = "DIRECTLY_DEFINED"
+# A manifest's ``template_language``, and the ``rendering_engine`` each one goes with.
+TemplateLanguage = Literal["cloudformation", "terraform"]
+RENDERING_ENGINES: Mapping[TemplateLanguage, str] = {"cloudformation": "jinja", "terraform": "hcl"}
 
 
 @dataclass(frozen=True)
 class TemplateFile:
-    """One Jinja CloudFormation file of a bundle, with its repo-relative path."""
+    """What one infrastructure folder of a bundle renders from.
+
+    CloudFormation: one Jinja file; ``path`` is its repo-relative path, ``source`` its text.
+    Terraform: the folder's files as they are (never rendered); ``path`` is the folder's
+    repo-relative path, ``source`` is empty and ``files`` holds ``(name, bytes)`` pairs, the
+    names relative to the folder, sorted (a tuple, so the value stays hashable).
+    """
 
     path: str
     source: str
+    language: TemplateLanguage = "cloudformation"
+    files: tuple[tuple[str, bytes], ...] = ()
+
+    @property
+    def is_terraform(self) -> bool:
+        return self.language == "terraform"
 
 
 @dataclass(frozen=True)
@@ -60,6 +75,11 @@ class Bundle:
     @property
     def has_pipeline(self) -> bool:
         return "pipeline_infrastructure" in self.infrastructure
+
+    @property
+    def is_terraform(self) -> bool:
+        """Whether any of the bundle's folders is Terraform (each unit goes by its own)."""
+        return any(file.is_terraform for file in self.infrastructure.values())
 
 
 @dataclass(frozen=True, order=True)

@@ -58,7 +58,7 @@ def test_a_read_by_the_pruning_process_itself_counts(store: StateStore, clock: F
 
 def test_serve_prunes_the_derived_caches_and_never_the_memories_or_plans() -> None:
     derived = {LINT, VERSIONS, NOOP_RUNS, "spec-files", "built-services", "checked-units"}
-    assert derived | {"guardrails"} == set(PRUNED_CACHES)
+    assert derived | {"guardrails", "terraform-files"} == set(PRUNED_CACHES)
     assert not {ROLES, RECOMMENDED, PLANS} & set(PRUNED_CACHES)
 
 

@@ -128,7 +128,8 @@ def running(tmp_path: Path) -> Iterator[Running]:
         thread.start()
         try:
             deadline = time.monotonic() + PATIENCE_S
-            while store.seen_revision("main") != first:  # the first poll applied the head
+            # The first poll applied the head and is over (first_pass is set after it).
+            while store.seen_revision("main") != first or not loop.first_pass.is_set():
                 assert time.monotonic() < deadline, "the first poll did not apply the head"
                 time.sleep(0.01)
             engine.release.clear()

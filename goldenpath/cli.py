@@ -32,6 +32,7 @@ COMMANDS = {
     "retry": "try a failed unit again now instead of at the next commit",
     "continue-update-rollback": "finish a rollback that failed, skipping named resources",
     "token": "create, list and revoke the API tokens of teams and admins",
+    "notify": "report a Terraform run's outcome and outputs to Goldenpath (from the workflow)",
     "serve": "the long-running reconciler, webhooks, API and web page",
     "demo": "the embedded emulator, SQLite and the example repo, served on 127.0.0.1:8080",
     "emulator": "the embedded AWS emulator as a standalone process",

@@ -98,6 +98,7 @@ def build_app(
     environment_order: tuple[str, ...] = (),
     cloud: Cloud | None = None,
     drift: DriftWatch | None = None,
+    platform: Any = None,
 ) -> Any:
     """The HTTP app: webhooks (taking delivery ids in ``deliveries``), the JSON API and the
     pages; with ``cloud``, the write actions too (cancel, retry, continue-update-rollback:
@@ -124,6 +125,11 @@ def build_app(
 
         writes = WriteApi(store, StackInterventions(store, cloud), sink.put, access)
         api.include_router(action_router(writes))
+    from webhooks.deployments import DeploymentApi, deployment_router
+
+    # Terraform notifications; ``platform()``: goldenpath.yaml as last planned (whom to tell).
+    known = platform or (lambda: None)
+    api.include_router(deployment_router(DeploymentApi(store, sink.put, access, known)))
     calls = (lambda: dict(drift.calls)) if drift is not None else None
     shown = ViewSettings(environment_order=environment_order)
     stacks = StackViews()
@@ -176,6 +182,15 @@ def serve(
     cache = StoredLintCache(store, write_through=True)
     linter = Linter(cache)
     verdicts = StoredVerdictCache(store, write_through=True)
+    from reconciler.provisioning.forge import forge_for
+    from reconciler.provisioning.step import TerraformStep
+
+    terraform = TerraformStep(
+        store,
+        options.cache / "provisioning",
+        forge_for(forge_settings, httpx.Client(timeout=30.0)),
+        link=forge_settings.commit_link,
+    )
     engine = Reconciler(
         store,
         cloud,
@@ -184,6 +199,7 @@ def serve(
         stop=stop,
         memo=ContentMemo(),
         verdicts=verdicts,
+        terraform=terraform,
     )
     checks = ChangeChecks(
         tracked,
@@ -206,6 +222,7 @@ def serve(
         LoopSettings(interval=options.interval, public_url=public_url),
         pruned_caches=PRUNED_CACHES,
     )
+    loop.provisioning = terraform
     loop.drift = DriftWatch(store, cloud, loop.applied_head_plan, holder=engine.holder)
     loop.updates = start_update_prs(
         tracked, store, forge_settings, environ, renderer, stop, lambda: loop.platform
@@ -230,6 +247,7 @@ def serve(
         platform.rollout_order,
         cloud,
         loop.drift,
+        lambda: loop.platform,
     )
     config = uvicorn.Config(
         app, host=options.host, port=options.port, log_config=None, access_log=False, lifespan="off"

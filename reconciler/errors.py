@@ -11,13 +11,15 @@ place, always with ``raise ... from exc``.
     │   └── PolicyDenied         a team or guardrail forbids the change
     ├── Waiting                  transient; retry after ``delay`` seconds
     │   ├── CloudThrottled       the cloud API throttled us
-    │   └── CloudUnreachable     network error talking to the cloud
+    │   ├── CloudUnreachable     network error talking to the cloud
+    │   └── ProvisioningUnavailable  the provisioning repository cannot be fetched or pushed
     ├── CloudError               the cloud refused or failed an operation
     ├── StateError               the state store is unusable (schema, connection)
     ├── LeaseHeld                another process is operating on the unit
     ├── SourceError              the platform repo cannot be read (clone, fetch, revision)
     ├── ActionRefused            a write action (cancel, retry, ...) cannot be done as asked
     │   ├── UnitNotFound         no such unit is recorded
+    │   ├── DeploymentNotFound   a notification names a deployment id never written
     │   ├── ActionConflict       the unit or its stack is not in a state the action fits
     │   └── ActionInputInvalid   the request itself is malformed (names the field)
     └── AccessRefused            the caller may not make this write request
@@ -112,6 +114,10 @@ class CloudUnreachable(Waiting):
     """A network error kept a call from reaching the cloud API."""
 
 
+class ProvisioningUnavailable(Waiting):
+    """Git could not fetch or push the provisioning repository (Terraform units)."""
+
+
 class CloudError(GoldenpathError):
     """The cloud refused or failed an operation (a stack failed, a call was invalid)."""
 
@@ -138,6 +144,10 @@ class ActionRefused(GoldenpathError):
 
 class UnitNotFound(ActionRefused):
     """No unit with that id is recorded in the state store."""
+
+
+class DeploymentNotFound(ActionRefused):
+    """A Terraform notification names a deployment id Goldenpath never wrote."""
 
 
 class ActionConflict(ActionRefused):

@@ -11,7 +11,8 @@ round.
     ├── ChangeRequest   a pull/merge request changed: validate and plan its head
     ├── Ping            the forge checked that the hook reaches us
     ├── LocalChange     files of a local working tree changed (watchdog): look again
-    └── RetryRequested  a person asked to retry a unit now (the write API)
+    ├── RetryRequested  a person asked to retry a unit now (the write API)
+    └── Notified        a Terraform workflow reported a deployment: dependants may render
 
 Events travel through an :class:`EventSink`; :class:`EventQueue` is the in-memory one the
 reconciler reads from. It coalesces the pushes of a branch that wait together into one.
@@ -107,9 +108,19 @@ class RetryRequested:
     actor: str  # as the unit's history names them
 
 
+@dataclass(frozen=True)
+class Notified:
+    """A Terraform deployment was notified (``reconciler.provisioning``): reconcile now,
+    so that its dependants render with its outputs and the commit's status is updated."""
+
+    unit_id: str
+    deployment_id: str
+    state: str
+
+
 # What a forge delivery becomes (the receiver's output).
 ForgeEvent = Push | ChangeRequest | Ping
-Event = ForgeEvent | LocalChange | RetryRequested
+Event = ForgeEvent | LocalChange | RetryRequested | Notified
 """Any domain event the receiver enqueues."""
 
 

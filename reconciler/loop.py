@@ -37,6 +37,7 @@ from reconciler.events import (
     Event,
     EventQueue,
     LocalChange,
+    Notified,
     Ping,
     Push,
     RetryRequested,
@@ -45,6 +46,8 @@ from reconciler.forges import CommitStatus, Forge, ForgeError, wording
 from reconciler.notifications.expiring import publish_expiring
 from reconciler.plan.model import Live
 from reconciler.plan.planning import Planned
+from reconciler.provisioning.provisioner import AWAITING
+from reconciler.provisioning.step import TerraformStep
 from reconciler.source.snapshot import Snapshot
 from reconciler.source.tracked import TrackedRepo
 from reconciler.specs.model import Platform
@@ -91,6 +94,9 @@ class ReconcileLoop:
     _heads_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     # Scheduled drift checks and self-heal (``spec.drift``); None: no drift checks.
     drift: DriftWatch | None = None
+    # Terraform units (``reconciler.provisioning``): each poll stalls those whose
+    # notification is overdue; None: no provisioning repository wired in.
+    provisioning: TerraformStep | None = None
     # Update pull requests for services on manual minor updates; None: none considered.
     updates: UpdatePullRequests | None = None
     # Closes cancels and continued rollbacks a killed process left open (at start and at
@@ -157,6 +163,7 @@ class ReconcileLoop:
                     if time.monotonic() >= next_poll:
                         try:
                             self.reconcile("poll")
+                            self.stall_overdue()
                             self._recover()
                         finally:  # a failed poll (the remote is down) waits its turn too
                             self.first_pass.set()
@@ -190,6 +197,13 @@ class ReconcileLoop:
             log.warning("loop.prime_failed", error=str(exc), error_type=type(exc).__name__)
         except Exception:  # only a head start: it must never stop the reconciler
             log.exception("loop.prime_failed")
+
+    def stall_overdue(self) -> None:
+        """Stall the Terraform units whose notification is overdue (each poll)."""
+        if self.provisioning is not None:
+            stalled = self.provisioning.stall_overdue()
+            if stalled:
+                log.warning("loop.notifications_overdue", units=stalled)
 
     def _recover(self) -> None:
         if self.recover_interventions is None:
@@ -252,6 +266,9 @@ class ReconcileLoop:
             self.reconcile(f"files changed: {item.path}")
         elif isinstance(item, RetryRequested):
             self.reconcile(f"retry of {item.unit_id} requested by {item.actor}", force=True)
+        elif isinstance(item, Notified):
+            reason = f"{item.unit_id}: deployment {item.deployment_id} {item.state}"
+            self.reconcile(reason, force=True)
 
     def watch_drift(self) -> None:
         """Let the drift watch check what is due; apply from git what it asks to heal."""
@@ -371,6 +388,7 @@ class ReconcileLoop:
                 report.count("unchanged"),
                 failed,
                 f"{self.settings.public_url}/",
+                waiting=sum(1 for o in report.outcomes.values() if o.reason == AWAITING),
             ),
         )
         return applied

@@ -101,6 +101,7 @@ def _apply_with(args: argparse.Namespace, store: Any, revision: Any, pool: Any) 
                 progress=view.update,
                 verdicts=verdicts,
                 today=today,
+                terraform=_terraform_step(store),
             )
             applied = engine.apply(snapshot, on_planned=lint_behind)
     finally:
@@ -152,6 +153,32 @@ def _mark_if_settled(store: Any, revision: Any, snapshot: Any, applied: Any, url
     if planned.build.errors or planned.plan.has_changes or planned.rollouts:
         return
     mark(store, key, plan_json(planned), plan_text(planned))
+
+
+def _terraform_step(store: Any) -> Any:
+    """Terraform units go to goldenpath.yaml's provisioning repository, with the forge
+    client of ``GOLDENPATH_FORGE_*`` (as ``serve``), mirrored under .goldenpath/repos/."""
+    import os
+    from pathlib import Path
+
+    import httpx
+    import structlog
+
+    from reconciler.forges import ForgeSettings, SettingsError
+    from reconciler.provisioning.forge import forge_for
+    from reconciler.provisioning.step import TerraformStep
+
+    try:
+        settings = ForgeSettings.from_env(os.environ)
+    except SettingsError as exc:  # apply itself needs no forge: say so, push the branch
+        structlog.get_logger(__name__).warning("apply.no_forge", error=str(exc))
+        settings = ForgeSettings()
+    return TerraformStep(
+        store,
+        Path(".goldenpath") / "repos" / "provisioning",
+        forge_for(settings, httpx.Client(timeout=30.0)),
+        link=settings.commit_link,
+    )
 
 
 def _all_noop(plan: dict[str, Any]) -> bool:

@@ -34,6 +34,7 @@ from reconciler.plan.files import carried_secrets, stored_form
 from reconciler.plan.model import Existing, Live, Plan, Recorded
 from reconciler.plan.model import ResourceChange as PlannedChange
 from reconciler.plan.planning import Planned, plan_snapshot
+from reconciler.provisioning.step import TerraformStep
 from reconciler.render import Linter, Renderer
 from reconciler.report.guardrails import save_notes
 from reconciler.source.snapshot import Snapshot
@@ -69,6 +70,7 @@ class Reconciler:
         memo: ContentMemo | None = None,
         verdicts: VerdictCache | None = None,
         today: Callable[[], date] | None = None,
+        terraform: TerraformStep | None = None,
     ) -> None:
         self.store = store
         self.cloud = cloud
@@ -87,6 +89,8 @@ class Reconciler:
         # and the day their exceptions are judged on (the state store's clock by default).
         self.verdicts: VerdictCache = verdicts if verdicts is not None else MemoryVerdictCache()
         self.today = today or (lambda: self.store.now().date())
+        # Terraform units go to the provisioning repository; None: they are refused.
+        self.terraform = terraform
 
     def plan(
         self,
@@ -184,7 +188,13 @@ class Reconciler:
                 progress=self.progress,
                 stop=self.stop,
             )
-            report = executor.run(planned.plan, planned.build.state, roles, journal)
+            terraform = self.terraform.units(planned) if self.terraform else set()
+            settled = self.terraform.presettled(planned, terraform) if self.terraform else {}
+            report = executor.run(planned.plan, planned.build.state, roles, journal, settled)
+            if self.terraform is not None and terraform:
+                report.outcomes.update(
+                    self.terraform.apply(planned, terraform, report.outcomes, executor.outputs.get)
+                )
             journal = []
             if applied is None:
                 applied = Applied(planned, report, number)

@@ -115,11 +115,16 @@ class Executor:
         desired: DesiredState,
         roles: Mapping[str, str | None],
         journal: list[Operation] | None = None,
+        settled: Mapping[str, Outcome] | None = None,
     ) -> ApplyReport:
         """Apply ``plan``; first finish ``journal``, operations a killed process left.
 
-        ``roles`` gives the role of each account (see ``roles.known_roles``).
+        ``roles`` gives the role of each account (see ``roles.known_roles``); ``settled``:
+        the outcomes of units applied elsewhere (Terraform units, by the provisioning
+        repository), which this run only waits on.
         """
+        settled = settled or {}
+        self.report.outcomes.update(settled)
         self.units = dict(desired.units)
         # Outputs are known only of units applied successfully at least once.
         self.outputs = {
@@ -130,14 +135,14 @@ class Executor:
         for flight in polling:
             self.inflight[flight.ref] = flight
         adopted = {f.unit_id for f in polling}
-        todo = [u for u in desired.order if u in plans and u not in adopted]
+        todo = [u for u in desired.order if u in plans and u not in adopted and u not in settled]
         # The leases of every unit the plan changes, in one transaction; a unit another
         # process holds is asked for again (and maybe taken over) when its turn comes.
         changing = [u for u in todo if plans[u].action in ("create", "adopt", "update")]
         self.leased |= self.store.acquire_leases(changing, self.holder, self.settings.lease_ttl)
         with ThreadPoolExecutor(self.settings.workers, thread_name_prefix="apply") as pool:
             self._drive(todo, plans, desired, pool)
-            deletes = [p for p in plan.units if p.action == "delete"]
+            deletes = [p for p in plan.units if p.action == "delete" and p.unit_id not in settled]
             # The order of plan.diff's deletions: dependants first.
             for rank in ("pipeline", "service", "component", "environment"):
                 self._drive_deletes([p for p in deletes if p.kind == rank], plan, pool)

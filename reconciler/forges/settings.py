@@ -129,6 +129,17 @@ class ForgeSettings:
         """Every secret these settings hold, for log redaction."""
         return (self.token,) if self.token else ()
 
+    def commit_link(self, revision: str) -> str | None:
+        """The web page of a commit of the platform repository; None when unknown."""
+        if self.forge is None or self.repo is None:
+            return None
+        api = (self.url or "").rstrip("/")
+        if self.forge == "github":
+            host = api.removesuffix("/api/v3") if api else "https://github.com"
+            return f"{host}/{self.repo}/commit/{revision}"
+        host = api.removesuffix("/api/v4") if api else "https://gitlab.com"
+        return f"{host}/{self.repo}/-/commit/{revision}"
+
 
 def _check_url(url: str) -> None:
     try:

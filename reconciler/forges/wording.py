@@ -38,22 +38,37 @@ def _named(items: Sequence[str]) -> str:
     return f"{shown} and {hidden} more" if hidden > 0 else shown
 
 
-def apply_description(applied: int, up_to_date: int, failed: Sequence[str]) -> str:
-    """E.g. "12 units applied, 40 up to date" or "2 failed: service/a/test, …; 10 applied"."""
+def apply_description(
+    applied: int, up_to_date: int, failed: Sequence[str], waiting: int = 0
+) -> str:
+    """E.g. "12 units applied, 40 up to date" or "2 failed: service/a/test, …; 10 applied";
+    Terraform units written and not yet notified add "2 waiting for Terraform"."""
     done = f"{_units(applied)} applied, {up_to_date} up to date"
+    if waiting:
+        done += f", {waiting} waiting for Terraform"
     if not failed:
         return done
     return f"{len(failed)} failed: {_named(failed)}; {done}"
 
 
 def apply_status(
-    applied: int, up_to_date: int, failed: Sequence[str], target_url: str | None = None
+    applied: int,
+    up_to_date: int,
+    failed: Sequence[str],
+    target_url: str | None = None,
+    waiting: int = 0,
 ) -> CommitStatus:
-    """The ``goldenpath/apply`` status for a finished apply of a commit."""
+    """The ``goldenpath/apply`` status for a finished apply of a commit: pending while
+    Terraform units wait for their notifications (a notification reconciles again)."""
+    state = StatusState.SUCCESS
+    if failed:
+        state = StatusState.FAILURE
+    elif waiting:
+        state = StatusState.PENDING
     return CommitStatus(
         context=APPLY,
-        state=StatusState.FAILURE if failed else StatusState.SUCCESS,
-        description=apply_description(applied, up_to_date, failed),
+        state=state,
+        description=apply_description(applied, up_to_date, failed, waiting),
         target_url=target_url,
     )
 

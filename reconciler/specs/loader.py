@@ -43,6 +43,7 @@ from reconciler.specs.model import (
 )
 from reconciler.specs.notifications import notification_problems, notification_targets
 from reconciler.specs.problems import problems_of, validator_for
+from reconciler.specs.terraform import terraform_problems, terraform_settings
 from reconciler.specs.yaml import Document, load_documents
 
 PLATFORM_FILE = "goldenpath.yaml"
@@ -231,7 +232,7 @@ def _load_document(doc: Document, expected: str) -> tuple[Any, list[Problem]]:
         return None, [doc.problem("kind", f"expected kind {expected!r} in {where}, got {kind!r}")]
     problems = check_schema(doc, expected)
     if not problems and expected == "Platform":
-        problems = drift_problems(doc) + notification_problems(doc)
+        problems = drift_problems(doc) + terraform_problems(doc) + notification_problems(doc)
     if problems:
         return None, problems
     problems = document_problems(doc, expected)
@@ -430,6 +431,7 @@ def _platform(doc: Document) -> Platform:
             )
             for i, e in enumerate(spec.get("guardrails", {}).get("exceptions", ()))
         ),
+        terraform=terraform_settings(spec.get("terraform", {}), _origin(doc, "spec.terraform")),
         notifications=notification_targets(doc),
     )
 

@@ -225,6 +225,38 @@ class ForgeConfig:
     branch: str | None = None
 
 
+DEFAULT_NOTIFICATION_TIMEOUT = 3600.0
+
+
+@dataclass(frozen=True)
+class ProvisioningRepository:
+    """``spec.terraform.repository``: where Terraform units are written, as Proton's
+    self-managed provisioning wrote them (``<env>/``, ``<env>/<service>-<instance>/``)."""
+
+    provider: str  # github | gitlab
+    repo: str  # owner/name on GitHub; a project id or path on GitLab
+    branch: str = "main"  # the branch pull requests merge into
+    # The git clone URL; None: https://github.com/<repo>.git or https://gitlab.com/<repo>.git.
+    url: str | None = None
+    origin: Origin = field(default_factory=lambda: Origin("goldenpath.yaml"))
+
+    @property
+    def clone_url(self) -> str:
+        if self.url:
+            return self.url
+        host = "github.com" if self.provider == "github" else "gitlab.com"
+        return f"https://{host}/{self.repo}.git"
+
+
+@dataclass(frozen=True)
+class TerraformSettings:
+    """``spec.terraform`` of goldenpath.yaml."""
+
+    repository: ProvisioningRepository | None = None
+    # Seconds a written unit may wait for its notification before it is marked Stalled.
+    notification_timeout: float = DEFAULT_NOTIFICATION_TIMEOUT
+
+
 # Source providers whose repositories a pipeline reads through a CodeStar connection.
 CONNECTION_PROVIDERS = ("github", "gitlab", "bitbucket")
 
@@ -328,6 +360,7 @@ class Platform:
     origin: Origin = field(default_factory=lambda: Origin("goldenpath.yaml"))
     # Admins' exceptions to the guardrails (policies/), each with a reason and an end.
     guardrail_exceptions: tuple[GuardrailException, ...] = ()
+    terraform: TerraformSettings = field(default_factory=TerraformSettings)
     # Webhook targets told about deployments, rollouts, drift, exceptions and update PRs.
     notifications: tuple[NotificationTarget, ...] = ()
 

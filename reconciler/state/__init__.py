@@ -24,6 +24,11 @@ from reconciler.state.journal import Operation, OperationAction, OperationIntent
 from reconciler.state.leases import Lease
 from reconciler.state.migrate import SCHEMA_HEAD
 from reconciler.state.offers import OFFER_STATES, OfferState, UpdateOffer
+from reconciler.state.provisioning import (
+    PROVISIONING_STATES,
+    ProvisioningDeployment,
+    ProvisioningState,
+)
 from reconciler.state.rollouts import Rollout, RolloutStatus, Wave, WaveStatus
 from reconciler.state.settings import StateSettings
 from reconciler.state.store import StateStore
@@ -36,6 +41,7 @@ __all__ = [
     "DEPLOYMENT_STATUSES",
     "DRIFT_REASONS",
     "OFFER_STATES",
+    "PROVISIONING_STATES",
     "SCHEMA_HEAD",
     "SYSTEM_CLOCK",
     "Clock",
@@ -53,6 +59,8 @@ __all__ = [
     "OperationAction",
     "OperationIntent",
     "OperationState",
+    "ProvisioningDeployment",
+    "ProvisioningState",
     "Rollout",
     "RolloutStatus",
     "StateSettings",

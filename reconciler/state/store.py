@@ -28,6 +28,7 @@ from reconciler.state import (
     leases,
     marks,
     offers,
+    provisioning,
     rollouts,
     tokens,
     units,
@@ -47,6 +48,7 @@ from reconciler.state.journal import Operation, OperationIntent, OperationState
 from reconciler.state.leases import Lease
 from reconciler.state.migrate import bring_to_head
 from reconciler.state.offers import OfferState, UpdateOffer
+from reconciler.state.provisioning import ProvisioningDeployment
 from reconciler.state.rollouts import Rollout, RolloutStatus
 from reconciler.state.settings import StateSettings
 from reconciler.state.tokens import StoredToken
@@ -256,6 +258,23 @@ class StateStore:
         """A unit's deployments, newest first."""
         with self._reading(f"reading the history of {unit_id}") as connection:
             return history.unit_history(connection, unit_id, limit)
+
+    # Terraform units: what was written to the provisioning repository.
+
+    def provisioning_deployment(self, deployment_id: str) -> ProvisioningDeployment | None:
+        """One write of a Terraform unit by its deployment id, or None."""
+        with self._reading("reading a provisioning deployment") as connection:
+            return provisioning.get(connection, deployment_id)
+
+    def provisioning_of(self, unit_id: str, limit: int = 20) -> list[ProvisioningDeployment]:
+        """A Terraform unit's writes to the provisioning repository, newest first."""
+        with self._reading(f"reading the provisioning deployments of {unit_id}") as connection:
+            return provisioning.of_unit(connection, unit_id, limit)
+
+    def provisioning_waiting(self) -> list[ProvisioningDeployment]:
+        """Writes still waiting for their notification, oldest first."""
+        with self._reading("reading provisioning deployments waiting") as connection:
+            return provisioning.waiting(connection)
 
     def template_body(self, digest: str) -> str | None:
         """A body a deployment sent, by its ``body_digest``; None once dropped."""

@@ -194,6 +194,30 @@ tokens = sa.Table(
     sa.Column("revoked_at", UtcDateTime(), nullable=True),
 )
 
+# Terraform units: each write of a unit to the provisioning repository, by the deployment id
+# the workflow notifies with (reconciler.state.provisioning).
+provisioning_deployments = sa.Table(
+    "provisioning_deployments",
+    metadata,
+    sa.Column("id", sa.String(), primary_key=True),
+    sa.Column("unit_id", sa.String(), nullable=False),
+    sa.Column("revision", sa.String(), nullable=False),
+    sa.Column("version", sa.String(), nullable=False),
+    sa.Column("fingerprint", sa.String(), nullable=False),
+    sa.Column("history_id", sa.Integer(), nullable=False),
+    sa.Column("state", sa.String(), nullable=False),
+    sa.Column("deleting", sa.Boolean(), nullable=False),
+    sa.Column("folder", sa.String(), nullable=False),
+    sa.Column("branch", sa.String(), nullable=False),
+    sa.Column("change_request", sa.String(), nullable=False),
+    sa.Column("message", sa.Text(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_provisioning_deployments_unit_id", "unit_id"),
+    sa.Index("ix_provisioning_deployments_state", "state"),
+)
+
+
 # The update pull request offered to each service (reconciler.updates): what it moves, its
 # number and page, and how it ended, so a version the team closed is not offered again.
 update_offers = sa.Table(

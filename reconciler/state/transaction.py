@@ -23,6 +23,7 @@ from reconciler.state import (
     marks,
     offers,
     outbox,
+    provisioning,
     rollouts,
     tokens,
     units,
@@ -33,6 +34,7 @@ from reconciler.state.history import Deployment, DeploymentStart, DeploymentStat
 from reconciler.state.journal import Operation, OperationIntent, OperationState
 from reconciler.state.offers import OfferState, UpdateOffer
 from reconciler.state.outbox import OutgoingNotice
+from reconciler.state.provisioning import ProvisioningDeployment
 from reconciler.state.rollouts import Rollout
 from reconciler.state.settings import StateSettings
 from reconciler.state.tokens import StoredToken
@@ -122,17 +124,49 @@ class StateTransaction:
         )
 
     def finish_deployment(
-        self, deployment_id: int, status: DeploymentStatus, message: str = ""
+        self,
+        deployment_id: int,
+        status: DeploymentStatus,
+        message: str = "",
+        *,
+        by: tuple[str, str] | None = None,
     ) -> Deployment:
-        """Close a history entry with a final status (SUCCEEDED, FAILED, DELETE_COMPLETE, …)."""
+        """Close a history entry with a final status (SUCCEEDED, FAILED, DELETE_COMPLETE, …).
+
+        ``by``: (actor, action) when someone's report closes it (a Terraform notification).
+        """
         if status not in history.FINAL_STATUSES:
             raise ValueError(
                 f"finish_deployment needs a final status ({', '.join(history.FINAL_STATUSES)}); "
                 f"got {status!r}"
             )
         return history.set_status(
-            self._connection, deployment_id, status, message, self._clock.now()
+            self._connection, deployment_id, status, message, self._clock.now(), by=by
         )
+
+    def note_deployment(
+        self, deployment_id: int, message: str, *, by: tuple[str, str] | None = None
+    ) -> Deployment:
+        """Change the message of a deployment still in progress (its status stays)."""
+        found = history.get_deployment(self._connection, deployment_id)
+        if found is None or found.finished:
+            raise ValueError(f"deployment {deployment_id} is not in progress")
+        return history.set_status(
+            self._connection, deployment_id, found.status, message, self._clock.now(), by=by
+        )
+
+    def save_provisioning(self, deployment: ProvisioningDeployment) -> None:
+        """Record or update one write of a Terraform unit (``state.provisioning``)."""
+        provisioning.save(self._connection, deployment)
+
+    def provisioning_deployment(self, deployment_id: str) -> ProvisioningDeployment | None:
+        return provisioning.get(self._connection, deployment_id)
+
+    def provisioning_of(self, unit_id: str, limit: int = 20) -> list[ProvisioningDeployment]:
+        return provisioning.of_unit(self._connection, unit_id, limit)
+
+    def unit(self, unit_id: str) -> UnitRecord | None:
+        return units.get_unit(self._connection, unit_id)
 
     def cancel_deployment(
         self, deployment_id: int, message: str = "", *, by: tuple[str, str] | None = None

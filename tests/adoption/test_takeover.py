@@ -75,9 +75,7 @@ def imported(
     embedded: EmbeddedEmulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> tuple[tutorial.TutorialEstate, Path]:
     """A fresh chapter-1 estate (apply changes it) and the repo ``import`` wrote from it."""
-    estate = tutorial.chapter1_estate(
-        embedded.url, tmp_path / "estate", fresh_tutorial_accounts()
-    )
+    estate = tutorial.chapter1_estate(embedded.url, tmp_path / "estate", fresh_tutorial_accounts())
     out = tmp_path / "platform"
     code, document = run_import(
         capsys,

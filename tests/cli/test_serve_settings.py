@@ -28,8 +28,9 @@ def tracked(tmp_path: Path) -> TrackedRepo:
 
 def test_forge_settings_come_from_goldenpath_yaml(tmp_path: Path) -> None:
     repo = tracked(tmp_path)
-    environ = with_repo_settings(repo, {"GOLDENPATH_FORGE_TOKEN": "t0ken-from-env"},
-                                 branch_given=False)
+    environ = with_repo_settings(
+        repo, {"GOLDENPATH_FORGE_TOKEN": "t0ken-from-env"}, branch_given=False
+    )
     assert environ["GOLDENPATH_FORGE"] == "gitlab"
     assert environ["GOLDENPATH_FORGE_URL"] == "https://gitlab.pizza.example/api/v4"
     assert environ["GOLDENPATH_FORGE_REPO"] == "platform/infra"
@@ -39,9 +40,11 @@ def test_forge_settings_come_from_goldenpath_yaml(tmp_path: Path) -> None:
 
 def test_the_environment_wins(tmp_path: Path) -> None:
     repo = tracked(tmp_path)
-    environ = with_repo_settings(repo, {"GOLDENPATH_FORGE": "github",
-                                        "GOLDENPATH_FORGE_REPO": "pizza/platform"},
-                                 branch_given=True)
+    environ = with_repo_settings(
+        repo,
+        {"GOLDENPATH_FORGE": "github", "GOLDENPATH_FORGE_REPO": "pizza/platform"},
+        branch_given=True,
+    )
     assert environ["GOLDENPATH_FORGE"] == "github"
     assert environ["GOLDENPATH_FORGE_REPO"] == "pizza/platform"
     assert repo.branch == "main" and environ["GOLDENPATH_BRANCH"] == "main"

@@ -22,9 +22,20 @@ RESULT_WAIT_S = 60
 def test_watch_validates_again_after_each_change_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     repo = small_platform(tmp_path / "repo")
     process = subprocess.Popen(
-        [GOLDENPATH, "validate", str(repo.root), "--watch", "--no-lint", "--output", "json",
-         "--state", f"sqlite:///{tmp_path / 'state.db'}"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            GOLDENPATH,
+            "validate",
+            str(repo.root),
+            "--watch",
+            "--no-lint",
+            "--output",
+            "json",
+            "--state",
+            f"sqlite:///{tmp_path / 'state.db'}",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     lines: queue.Queue[str] = queue.Queue()
     assert process.stdout is not None
@@ -57,9 +68,20 @@ def test_watch_refuses_a_link_out_of_the_repo_and_carries_on(tmp_path: Path) -> 
     secret = tmp_path / "credentials"
     secret.write_text("TOPSECRET-watch\n")
     process = subprocess.Popen(
-        [GOLDENPATH, "validate", str(repo.root), "--watch", "--no-lint", "--output", "json",
-         "--state", f"sqlite:///{tmp_path / 'state.db'}"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            GOLDENPATH,
+            "validate",
+            str(repo.root),
+            "--watch",
+            "--no-lint",
+            "--output",
+            "json",
+            "--state",
+            f"sqlite:///{tmp_path / 'state.db'}",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     lines: queue.Queue[str] = queue.Queue()
     assert process.stdout is not None

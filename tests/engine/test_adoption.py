@@ -282,9 +282,7 @@ def test_a_stack_whose_rollback_failed_is_blocked_with_what_to_do(
     h = harness(proton_platform)
     stacks = deploy_like_proton(h.aws, h.snapshot(), UNITS)
     name, stack_id = stacks["environment/test"]
-    h.aws.add_fault(
-        {"kind": "fail", "operation": "update", "stackName": name, "rollback": "fail"}
-    )
+    h.aws.add_fault({"kind": "fail", "operation": "update", "stackName": name, "rollback": "fail"})
     cfn = h.aws.client("cloudformation", h.accounts.test)
     body = h.aws.template(h.accounts.test, name)
     cfn.update_stack(StackName=name, TemplateBody=body.replace("Environment", "Env"))

@@ -82,3 +82,10 @@ def test_pending_status_while_a_check_runs() -> None:
         StatusState.PENDING,
         "planning",
     )
+
+
+def test_apply_status_is_pending_while_terraform_units_wait_for_notifications() -> None:
+    waiting = apply_status(1, 4, [], waiting=2)
+    assert waiting.state is StatusState.PENDING
+    assert waiting.description == "1 unit applied, 4 up to date, 2 waiting for Terraform"
+    assert apply_status(1, 4, ["environment/dev"], waiting=2).state is StatusState.FAILURE

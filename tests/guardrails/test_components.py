@@ -35,8 +35,6 @@ def test_the_example_policies_deny_a_components_public_unencrypted_bucket(
     code, out = validate(repo.root, tmp_path)
 
     assert code == 1
-    denied = {
-        e["message"].split(":")[1].strip() for e in out["errors"] if e["field"] == COMPONENT
-    }
+    denied = {e["message"].split(":")[1].strip() for e in out["errors"] if e["field"] == COMPONENT}
     assert "guardrail s3_encrypted denies Uploads" in denied, out["errors"]
     assert all(e["field"] == COMPONENT for e in out["errors"]), out["errors"]

@@ -18,8 +18,7 @@ from tests.support.platform_repo import PlatformRepo
 
 TODAY = date(2027, 1, 1)
 TEST_HEADER = (
-    "package goldenpath.guardrails_test\n\nimport rego.v1\n\n"
-    "import data.goldenpath.guardrails\n\n"
+    "package goldenpath.guardrails_test\n\nimport rego.v1\n\nimport data.goldenpath.guardrails\n\n"
 )
 GOLDENPATH = str(Path(sys.executable).parent / "goldenpath")
 HEADER = "package goldenpath.guardrails\n\nimport rego.v1\n\n"
@@ -160,7 +159,9 @@ def test_results_are_cached_by_policy_revision_unit_and_body(tmp_path: Path) -> 
 def _policy_test(repo: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [GOLDENPATH, "policy", "test", str(repo), "--output", "json"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -187,8 +188,9 @@ def test_policy_test_passes_the_example_and_fails_a_wrong_expectation(tmp_path: 
         "outcome": "fail",
         "message": "false or undefined",
     }
-    human = subprocess.run([GOLDENPATH, "policy", "test", str(repo.root)],
-                           capture_output=True, text=True, timeout=120)
+    human = subprocess.run(
+        [GOLDENPATH, "policy", "test", str(repo.root)], capture_output=True, text=True, timeout=120
+    )
     assert human.returncode == 1
     failed_line = "FAIL  policies/wrong_test.rego:7 goldenpath.guardrails_test.test_a_private"
     assert failed_line in human.stdout

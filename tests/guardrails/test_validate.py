@@ -17,9 +17,20 @@ TEMPLATE = "templates/bucket/v1/instance_infrastructure/cloudformation.yaml"
 
 def validate(repo: Path, cwd: Path, today: str = "2027-01-01") -> tuple[int, dict[str, Any]]:
     done = subprocess.run(
-        [GOLDENPATH, "validate", str(repo), "--no-lint", "--output", "json",
-         "--state", f"sqlite:///{cwd / 'state.db'}"],
-        cwd=cwd, capture_output=True, text=True, timeout=120,
+        [
+            GOLDENPATH,
+            "validate",
+            str(repo),
+            "--no-lint",
+            "--output",
+            "json",
+            "--state",
+            f"sqlite:///{cwd / 'state.db'}",
+        ],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={**os.environ, "GOLDENPATH_TODAY": today},
     )
     try:
@@ -113,11 +124,14 @@ def test_an_exception_lets_a_unit_through_until_it_expires(tmp_path: Path) -> No
 
 def test_an_exception_without_a_reason_is_invalid(tmp_path: Path) -> None:
     repo = guarded_platform(tmp_path / "repo")
-    write_platform(repo, """
+    write_platform(
+        repo,
+        """
         - rule: s3_encrypted
           units: ["service/legacy/*"]
           expires: 2027-03-01
-        """)
+        """,
+    )
     repo.commit("an exception with no reason")
     code, out = validate(repo.root, tmp_path)
     assert code == 1
@@ -129,12 +143,15 @@ def test_an_exception_without_a_reason_is_invalid(tmp_path: Path) -> None:
 
 def test_an_exception_whose_expiry_is_not_a_day_is_invalid(tmp_path: Path) -> None:
     repo = guarded_platform(tmp_path / "repo")
-    write_platform(repo, """
+    write_platform(
+        repo,
+        """
         - rule: s3_encrypted
           units: ["service/legacy/*"]
           reason: later
           expires: 2027-02-30
-        """)
+        """,
+    )
     repo.commit("February 30th")
     code, out = validate(repo.root, tmp_path)
     assert code == 1

@@ -33,9 +33,10 @@ def test_every_problem_is_reported_at_once() -> None:
     )
     found = {(p.line, p.field): p.message for p in problems}
     assert (8, "spec.instances[0].envronment") in found
-    assert "expected one of: bindings, components, environment" in found[
-        (8, "spec.instances[0].envronment")
-    ]
+    assert (
+        "expected one of: bindings, components, environment"
+        in found[(8, "spec.instances[0].envronment")]
+    )
     assert (5, "spec.template.version") in found
     assert "quotes" in found[(5, "spec.template.version")]
     assert list(specs.services) == ["ok"]  # the valid file still loads

@@ -30,6 +30,7 @@ TABLES = {
     "deliveries",
     "drift_findings",
     "tokens",
+    "provisioning_deployments",
     "template_bodies",
     "update_offers",
     "notifications",

@@ -303,7 +303,10 @@ def test_unit_page_shows_guardrail_exceptions_and_warnings(web: Web) -> None:
     from reconciler.specs.model import GuardrailException, Origin
 
     exception = GuardrailException(
-        "s3_encrypted", ("service/web/*",), "the app encrypts until March", "2027-03-01",
+        "s3_encrypted",
+        ("service/web/*",),
+        "the app encrypts until March",
+        "2027-03-01",
         Origin("goldenpath.yaml", 9, "spec.guardrails.exceptions[0]"),
     )
     denial = Finding("s3_encrypted", "Bucket", "the bucket is not encrypted")

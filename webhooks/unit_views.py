@@ -36,7 +36,7 @@ from webhooks.views import UnknownUnit, ViewSettings, check_unit_id, is_masked, 
 BODIES_LOOKED_AT = 100
 NEVER_DEPLOYED = (
     "{unit} has no deployment with a template body: it was never deployed, or only "
-    "before this Goldenpath kept bodies (they are kept from schema revision 0008 on)"
+    "before this Goldenpath kept bodies (they are kept from schema revision 0007 on)"
 )
 
 

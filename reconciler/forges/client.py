@@ -127,9 +127,9 @@ class ForgeClient:
     def create_change_request(self, draft: ChangeRequestDraft) -> ChangeRequestInfo:
         endpoints = self._endpoints
         body = fit_comment(
-            marker_tag("update-pr"), draft.body, endpoints.comment_limit, endpoints.name
+            marker_tag(draft.marker), draft.body, endpoints.comment_limit, endpoints.name
         )
-        fitted = ChangeRequestDraft(draft.branch, draft.base, draft.title, body)
+        fitted = ChangeRequestDraft(draft.branch, draft.base, draft.title, body, draft.marker)
         try:
             return endpoints.create_change_request(fitted)
         except UncertainWrite as exc:
@@ -147,9 +147,11 @@ class ForgeClient:
             log.info("forge.change_request_exists", branch=draft.branch, number=found[0].number)
             return found[0]
 
-    def edit_change_request(self, number: int, title: str, body: str) -> None:
+    def edit_change_request(
+        self, number: int, title: str, body: str, marker: str = "update-pr"
+    ) -> None:
         endpoints = self._endpoints
-        text = fit_comment(marker_tag("update-pr"), body, endpoints.comment_limit, endpoints.name)
+        text = fit_comment(marker_tag(marker), body, endpoints.comment_limit, endpoints.name)
         endpoints.edit_change_request(number, title, text)
 
     def request_review(self, number: int, team: str, members: tuple[str, ...]) -> None:

@@ -134,6 +134,7 @@ class ChangeRequestDraft:
     base: str
     title: str
     body: str
+    marker: str = "update-pr"  # the hidden first line naming what opened it
 
 
 class ChangeRequests(Protocol):
@@ -152,7 +153,9 @@ class ChangeRequests(Protocol):
         (it was made by an earlier try or another replica), never a second."""
         ...
 
-    def edit_change_request(self, number: int, title: str, body: str) -> None: ...
+    def edit_change_request(
+        self, number: int, title: str, body: str, marker: str = "update-pr"
+    ) -> None: ...
 
     def request_review(self, number: int, team: str, members: tuple[str, ...]) -> None:
         """Ask ``team`` (its members, where the forge has no teams) to review."""

@@ -49,6 +49,7 @@ log = structlog.get_logger(__name__)
 
 AWAITING = "AwaitingNotification"
 CHANGING = ("create", "update", "adopt")
+MARKER = "provisioning"  # the hidden first line of the provisioning pull request
 
 
 @dataclass(frozen=True)
@@ -300,9 +301,10 @@ class Provisioner:
         base = self.repo.base
         found = self.forge.open_change_requests(branch, base)
         if found:
-            self.forge.edit_change_request(found[0].number, title, body)
+            self.forge.edit_change_request(found[0].number, title, body, MARKER)
             return found[0].url
-        opened = self.forge.create_change_request(ChangeRequestDraft(branch, base, title, body))
+        draft = ChangeRequestDraft(branch, base, title, body, MARKER)
+        opened = self.forge.create_change_request(draft)
         log.info("provisioning.change_request_opened", number=opened.number, url=opened.url)
         return opened.url
 

@@ -89,6 +89,7 @@ def test_environment_then_instance_through_pull_requests_and_notifications(
     [pull] = world.open_pulls()
     assert (pull.head, pull.base) == (BRANCH, "main")
     revision = world.platform.git("rev-parse", "HEAD")
+    assert pull.body.startswith("<!-- goldenpath:provisioning -->")  # not an update PR
     assert f"https://github.com/acme/platform/commit/{revision}" in pull.body
     metadata = json.loads(world.show(BRANCH, f"{ENV}/{METADATA}"))
     deployment = metadata["deploymentId"]

@@ -1,7 +1,7 @@
 """The notification outbox: events waiting for, or done with, delivery to webhook targets.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-06
 """
 

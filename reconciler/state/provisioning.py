@@ -75,22 +75,10 @@ class ProvisioningDeployment:
         return replace(self, state=state, message=message, updated_at=now)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "unit_id": self.unit_id,
-            "revision": self.revision,
-            "version": self.version,
-            "fingerprint": self.fingerprint,
-            "history_id": self.history_id,
-            "state": self.state,
-            "deleting": self.deleting,
-            "folder": self.folder,
-            "branch": self.branch,
-            "change_request": self.change_request,
-            "message": self.message,
-            "created_at": self.created_at.isoformat(),
-            "updated_at": self.updated_at.isoformat(),
-        }
+        found = self.to_row()
+        found["created_at"] = self.created_at.isoformat()
+        found["updated_at"] = self.updated_at.isoformat()
+        return found
 
     def to_row(self) -> dict[str, Any]:
         return {

@@ -9,50 +9,38 @@ the store (finishing an operation twice, an unknown status) raises ``ValueError`
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any
 
 import structlog
-from sqlalchemy.engine import URL, Connection, Engine
 
 from reconciler.errors import StateError
 from reconciler.state import (
     cache,
-    drift,
     history,
     journal,
     leases,
     marks,
-    offers,
-    provisioning,
-    rollouts,
     tokens,
     units,
 )
 from reconciler.state.clock import SYSTEM_CLOCK, Clock
 from reconciler.state.database import (
     DEFAULT_URL,
-    WRITE_OPTION,
     create_engine,
     describe,
     parse_url,
     translating_errors,
 )
-from reconciler.state.drift import DriftAction, DriftFinding, DriftReport
 from reconciler.state.history import Deployment, DeploymentStatus
 from reconciler.state.journal import Operation, OperationIntent, OperationState
 from reconciler.state.leases import Lease
 from reconciler.state.migrate import bring_to_head
-from reconciler.state.offers import OfferState, UpdateOffer
-from reconciler.state.provisioning import ProvisioningDeployment
-from reconciler.state.rollouts import Rollout, RolloutStatus
 from reconciler.state.settings import StateSettings
+from reconciler.state.store_day_two import DayTwoStore
 from reconciler.state.tokens import StoredToken
-from reconciler.state.transaction import StateTransaction
 from reconciler.state.units import UnitRecord
 
 log = structlog.get_logger(__name__)
@@ -60,27 +48,10 @@ log = structlog.get_logger(__name__)
 DEFAULT_SETTINGS = StateSettings()
 
 
-class StateStore:
-    """Units, operations, history, leases, caches, rollouts and marks, in one database."""
-
-    def __init__(self, engine: Engine, url: URL, settings: StateSettings, clock: Clock) -> None:
-        """Use ``StateStore.open``: it also migrates the schema."""
-        self._engine = engine
-        self._url = url
-        self._settings = settings
-        self._clock = clock
-        self._closed = False
-        # SQLite has one writer at a time. Threads of this process queue here, in order,
-        # instead of in SQLite's busy handler, which sleeps in growing steps (up to 100 ms)
-        # and made a 16-thread apply spend a third of its time waiting. Other processes
-        # still wait in the busy handler; PostgreSQL needs no gate.
-        # Records by raw row, from the last read of every unit (see units.all_units).
-        self._unit_rows: dict[tuple[Any, ...], UnitRecord] = {}
-        self._uses = cache.Uses()  # cache entries read, their use not yet recorded
-        self._units_lock = threading.Lock()
-        self._write_gate: AbstractContextManager[Any] = (
-            threading.RLock() if engine.dialect.name == "sqlite" else nullcontext()
-        )
+class StateStore(DayTwoStore):
+    """Units, operations, history, tokens, leases, caches and marks, in one database; the
+    connection is ``StoreBase``'s (``store_base.py``), and rollouts, drift findings,
+    update offers and provisioning deployments are ``DayTwoStore``'s (``store_day_two.py``)."""
 
     @classmethod
     def open(
@@ -105,24 +76,6 @@ class StateStore:
         log.debug("state.opened", url=describe(parsed), backend=parsed.get_backend_name())
         return cls(engine, parsed, settings, clock)
 
-    @property
-    def url(self) -> str:
-        """The database URL with its password masked."""
-        return describe(self._url)
-
-    @property
-    def backend(self) -> str:
-        """``sqlite`` or ``postgresql``."""
-        return self._url.get_backend_name()
-
-    @property
-    def settings(self) -> StateSettings:
-        return self._settings
-
-    def now(self) -> datetime:
-        """The store's clock: the time it stamps on what it writes."""
-        return self._clock.now()
-
     def close(self) -> None:
         """Record the cache uses noted, then close every pooled connection. The store
         cannot be used afterwards."""
@@ -144,40 +97,6 @@ class StateStore:
         tb: TracebackType | None,
     ) -> None:
         self.close()
-
-    @contextmanager
-    def _reading(self, doing: str) -> Iterator[Connection]:
-        self._require_open()
-        with (
-            translating_errors(self._url, doing),
-            self._engine.connect() as connection,
-            connection.begin(),
-        ):
-            yield connection
-
-    @contextmanager
-    def transaction(self, doing: str = "writing") -> Iterator[StateTransaction]:
-        """Group writes: they are committed together when the block ends, or not at all."""
-        self._require_open()
-        with (
-            self._write_gate,
-            translating_errors(self._url, doing),
-            self._engine.connect() as connection,
-        ):
-            connection.execution_options(**{WRITE_OPTION: True})
-            with connection.begin():
-                tx = StateTransaction(connection, self._settings, self._clock)
-                yield tx
-        for callback in tx.committed:
-            callback()
-
-    def reading(self, doing: str) -> AbstractContextManager[Connection]:
-        """A read-only transaction, for the store's satellite tables (the outbox)."""
-        return self._reading(doing)
-
-    def _require_open(self) -> None:
-        if self._closed:
-            raise StateError(f"the state store {self.url} is closed")
 
     # Units.
 
@@ -258,23 +177,6 @@ class StateStore:
         """A unit's deployments, newest first."""
         with self._reading(f"reading the history of {unit_id}") as connection:
             return history.unit_history(connection, unit_id, limit)
-
-    # Terraform units: what was written to the provisioning repository.
-
-    def provisioning_deployment(self, deployment_id: str) -> ProvisioningDeployment | None:
-        """One write of a Terraform unit by its deployment id, or None."""
-        with self._reading("reading a provisioning deployment") as connection:
-            return provisioning.get(connection, deployment_id)
-
-    def provisioning_of(self, unit_id: str, limit: int = 20) -> list[ProvisioningDeployment]:
-        """A Terraform unit's writes to the provisioning repository, newest first."""
-        with self._reading(f"reading the provisioning deployments of {unit_id}") as connection:
-            return provisioning.of_unit(connection, unit_id, limit)
-
-    def provisioning_waiting(self) -> list[ProvisioningDeployment]:
-        """Writes still waiting for their notification, oldest first."""
-        with self._reading("reading provisioning deployments waiting") as connection:
-            return provisioning.waiting(connection)
 
     def template_body(self, digest: str) -> str | None:
         """A body a deployment sent, by its ``body_digest``; None once dropped."""
@@ -404,83 +306,6 @@ class StateStore:
             return 0
         with self.transaction("recording cache uses") as tx:
             return sum(tx.cache_mark_used(ns, keys) for ns, keys in sorted(taken.items()))
-
-    # Rollouts.
-
-    def save_rollout(self, rollout: Rollout) -> None:
-        with self.transaction(f"saving rollout {rollout.id}") as tx:
-            tx.save_rollout(rollout)
-
-    def rollout(self, rollout_id: str) -> Rollout | None:
-        with self._reading(f"reading rollout {rollout_id}") as connection:
-            return rollouts.get_rollout(connection, rollout_id)
-
-    def rollouts(self, status: RolloutStatus | None = None) -> list[Rollout]:
-        """Rollouts, newest first; only those in ``status`` when given."""
-        with self._reading("reading rollouts") as connection:
-            return rollouts.list_rollouts(connection, status)
-
-    def active_rollouts(self) -> list[Rollout]:
-        """Rollouts still running."""
-        return self.rollouts("running")
-
-    # Drift findings.
-
-    def record_drift(self, report: DriftReport) -> tuple[DriftFinding, bool]:
-        """Record what a drift check found; True with it when the finding is new."""
-        with self.transaction(f"recording the drift of {report.unit_id}") as tx:
-            return tx.record_drift(report)
-
-    def set_drift_action(
-        self, unit_id: str, action: DriftAction, message: str | None = None
-    ) -> DriftFinding | None:
-        """Change what is being done about the unit's open finding (None: it has none)."""
-        with self.transaction(f"updating the drift of {unit_id}") as tx:
-            return tx.set_drift_action(unit_id, action, message)
-
-    def resolve_drift(self, unit_id: str, resolution: str) -> DriftFinding | None:
-        """Close the unit's open finding (``in sync``, ``healed``, …); None if it had none."""
-        with self.transaction(f"resolving the drift of {unit_id}") as tx:
-            return tx.resolve_drift(unit_id, resolution)
-
-    def drift(self, unit_id: str) -> DriftFinding | None:
-        """The unit's open drift finding, or None."""
-        with self._reading(f"reading the drift of {unit_id}") as connection:
-            return drift.open_finding(connection, unit_id)
-
-    def drifts(self) -> list[DriftFinding]:
-        """Every open drift finding, by unit id."""
-        with self._reading("reading drift findings") as connection:
-            return drift.open_findings(connection)
-
-    def drift_findings_after(self, after_id: int = 0, limit: int = 100) -> list[DriftFinding]:
-        """Findings opened after ``after_id``, oldest first (a notifier's cursor)."""
-        with self._reading("reading new drift findings") as connection:
-            return drift.findings_after(connection, after_id, limit)
-
-    def drift_history(self, unit_id: str, limit: int = 50) -> list[DriftFinding]:
-        """A unit's drift findings, open and resolved, newest first."""
-        with self._reading(f"reading the drift history of {unit_id}") as connection:
-            return drift.unit_findings(connection, unit_id, limit)
-
-    # Update pull requests.
-
-    def save_update_offer(self, offer: UpdateOffer) -> None:
-        with self.transaction(f"recording the update offer of {offer.service}") as tx:
-            tx.save_update_offer(offer)
-
-    def end_update_offer(self, branch: str, number: int, state: OfferState) -> UpdateOffer | None:
-        """Record that change request ``number`` from ``branch`` was merged or closed."""
-        with self.transaction(f"ending the update offer of {branch}") as tx:
-            return tx.end_update_offer(branch, number, state)
-
-    def update_offer(self, service: str) -> UpdateOffer | None:
-        with self._reading(f"reading the update offer of {service}") as connection:
-            return offers.get_offer(connection, service)
-
-    def update_offers(self) -> list[UpdateOffer]:
-        with self._reading("reading update offers") as connection:
-            return offers.all_offers(connection)
 
     # Marks.
 

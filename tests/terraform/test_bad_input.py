@@ -17,7 +17,10 @@ from tests.support.terraform_repo import write_tf_env_template
 GOLDENPATH = str(Path(sys.executable).parent / "goldenpath")
 
 
-def validate(repo: PlatformRepo, tmp_path: Path) -> tuple[int, dict]:  # type: ignore[type-arg]
+def validate(
+    repo: PlatformRepo, tmp_path: Path, env: dict[str, str] | None = None
+) -> tuple[int, dict]:  # type: ignore[type-arg]
+    """``goldenpath validate --no-lint --output json`` of ``repo``: its exit code and JSON."""
     import json
 
     done = subprocess.run(
@@ -35,6 +38,7 @@ def validate(repo: PlatformRepo, tmp_path: Path) -> tuple[int, dict]:  # type: i
         text=True,
         timeout=120,
         check=False,
+        env=env,
     )
     return done.returncode, json.loads(done.stdout)
 
@@ -167,32 +171,13 @@ def test_fmt_differences_are_warnings_naming_the_workflow_step(tmp_path: Path) -
 
 
 def test_without_terraform_fmt_is_skipped_with_a_note(tmp_path: Path) -> None:
-    import json
-
     repo = tf_repo(tmp_path / "repo")
     repo.commit("tf")
     env = {**os.environ, "PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin"}
     if any(Path(p, "terraform").exists() for p in ("/usr/bin", "/bin")):
         pytest.skip("terraform is installed in /usr/bin or /bin: cannot hide it")
-    done = subprocess.run(
-        [
-            GOLDENPATH,
-            "validate",
-            str(repo.root),
-            "--no-lint",
-            "--output",
-            "json",
-            "--state",
-            f"sqlite:///{tmp_path / 'state.db'}",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env=env,
-    )
-    out = json.loads(done.stdout)
-    assert done.returncode == 0
+    code, out = validate(repo, tmp_path, env)
+    assert code == 0
     [note] = out["warnings"]
     assert "no terraform binary on PATH" in note["message"]
 
